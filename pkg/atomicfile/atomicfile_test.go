@@ -1,0 +1,147 @@
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestCreateDefaultMode(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "secret")
+	res, err := WriteFile(p, []byte("KEY=x\n"))
+	if err != nil || res != Changed {
+		t.Fatalf("WriteFile = %v, %v; want changed", res, err)
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("new file mode = %v, want 0600", st.Mode().Perm())
+	}
+	res, err = WriteFile(p, []byte("KEY=x\n"))
+	if err != nil || res != Unchanged {
+		t.Errorf("second WriteFile = %v, %v; want unchanged", res, err)
+	}
+}
+
+func TestUnchangedDoesNotWrite(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte("same"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(p)
+	ino := before.Sys().(*syscall.Stat_t).Ino
+	res, err := WriteFile(p, []byte("same"))
+	if err != nil || res != Unchanged {
+		t.Fatalf("WriteFile = %v, %v", res, err)
+	}
+	after, _ := os.Stat(p)
+	if after.Sys().(*syscall.Stat_t).Ino != ino || !after.ModTime().Equal(before.ModTime()) {
+		t.Error("identical content was rewritten")
+	}
+}
+
+func TestPreservesModeOwnerGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: chown to another uid/gid needs root")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(p, []byte("root:old:1::::::\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(p, 1234, 42); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	res, err := WriteFile(p, []byte("root:new:1::::::\n"))
+	if err != nil || res != Changed {
+		t.Fatalf("WriteFile = %v, %v", res, err)
+	}
+	st, _ := os.Stat(p)
+	sys := st.Sys().(*syscall.Stat_t)
+	if st.Mode().Perm() != 0o640 || sys.Uid != 1234 || sys.Gid != 42 {
+		t.Errorf("after replace: mode %v uid %d gid %d; want 0640 1234 42", st.Mode().Perm(), sys.Uid, sys.Gid)
+	}
+	if got, _ := os.ReadFile(p); string(got) != "root:new:1::::::\n" {
+		t.Errorf("content = %q", got)
+	}
+	assertNoTemp(t, dir)
+}
+
+func TestNewFileOwnerAndForceMode(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "authorized_keys")
+	opts := Options{Mode: 0o644}
+	if os.Geteuid() == 0 {
+		opts.SetOwner, opts.UID, opts.GID = true, 4321, 43
+	}
+	if _, err := Write(p, []byte("a"), opts); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != 0o644 {
+		t.Errorf("mode = %v, want 0644", st.Mode().Perm())
+	}
+	if os.Geteuid() == 0 {
+		if sys := st.Sys().(*syscall.Stat_t); sys.Uid != 4321 || sys.Gid != 43 {
+			t.Errorf("owner = %d:%d, want 4321:43", sys.Uid, sys.Gid)
+		}
+	}
+	// Same content, wrong mode, ForceMode: mode fixed.
+	res, err := Write(p, []byte("a"), Options{Mode: 0o600, ForceMode: true})
+	if err != nil || res != Changed {
+		t.Fatalf("Write(force) = %v, %v", res, err)
+	}
+	if st, _ := os.Stat(p); st.Mode().Perm() != 0o600 {
+		t.Errorf("forced mode = %v, want 0600", st.Mode().Perm())
+	}
+}
+
+func TestRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target")
+	if err := os.WriteFile(target, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{link, dir} {
+		if _, err := WriteFile(p, []byte("x")); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("WriteFile(%s) = %v, want refusal", p, err)
+		}
+	}
+	if got, _ := os.ReadFile(target); string(got) != "keep" {
+		t.Errorf("symlink target changed to %q", got)
+	}
+	assertNoTemp(t, dir)
+}
+
+func TestErrorLeavesNoTemp(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("skipping: root can write into a read-only directory")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(dir, 0o700)
+	if _, err := WriteFile(filepath.Join(dir, "f"), []byte("x")); err == nil {
+		t.Error("write into read-only dir succeeded")
+	}
+	assertNoTemp(t, dir)
+}
+
+func assertNoTemp(t *testing.T, dir string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temp file left behind: %s", e.Name())
+		}
+	}
+}

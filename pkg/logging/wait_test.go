@@ -1,0 +1,5 @@
+package logging
+
+import "time"
+
+func waitABit() { time.Sleep(20 * time.Millisecond) }

@@ -1,0 +1,207 @@
+// Package settings reads the OS manager's tunables file,
+// /LuoYun/custom/osmanager.toml. A missing file means the built-in
+// defaults, which reproduce the original OS manager's behaviour; an unknown
+// key is an error that names it.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// DefaultPath is where appliance builders keep the tunables.
+const DefaultPath = "/LuoYun/custom/osmanager.toml"
+
+// Settings is the whole tunables file.
+type Settings struct {
+	OSM    OSM    `toml:"osm"`
+	Web    Web    `toml:"web"`
+	WebSSH WebSSH `toml:"webssh"`
+	Log    Log    `toml:"log"`
+	Floppy Floppy `toml:"floppy"`
+}
+
+// OSM tunes the registrar.
+type OSM struct {
+	// StatusInterval is how often custom/scripts/status runs.
+	StatusInterval Duration `toml:"status_interval"`
+	// StatusTimeout kills a status script that runs longer.
+	StatusTimeout Duration `toml:"status_timeout"`
+	// ReconnectMin is the smallest back-off between connection attempts.
+	ReconnectMin Duration `toml:"reconnect_min"`
+	// ReconnectMax caps the back-off between connection attempts.
+	ReconnectMax Duration `toml:"reconnect_max"`
+	// StateFile is where the registrar writes its state for operators.
+	StateFile string `toml:"state_file"`
+}
+
+// Web tunes the page server.
+type Web struct {
+	// Port is the TCP port of the appliance page.
+	Port int `toml:"port"`
+}
+
+// WebSSH tunes the web terminal.
+type WebSSH struct {
+	// Port is the TCP port of the web terminal (JSON webssh.port wins).
+	Port int `toml:"port"`
+	// Command is what each terminal session runs; /bin/login asks for a
+	// user name and password, as the original's SSH service did.
+	Command []string `toml:"command"`
+	// MaxSessions caps concurrent terminal sessions.
+	MaxSessions int `toml:"max_sessions"`
+	// IdleTimeout ends a session with no input for this long.
+	IdleTimeout Duration `toml:"idle_timeout"`
+	// AllowedOrigins lists extra Origin hosts allowed to open a session.
+	AllowedOrigins []string `toml:"allowed_origins"`
+	// TLSCert and TLSKey, when both set, serve the terminal over HTTPS.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+}
+
+// Log tunes the rotating log files.
+type Log struct {
+	// MaxSizeMB rotates a log file when it reaches this many MiB.
+	MaxSizeMB int `toml:"max_size_mb"`
+	// MaxBackups is how many rotated files to keep.
+	MaxBackups int `toml:"max_backups"`
+}
+
+// Floppy tunes the floppy reader.
+type Floppy struct {
+	// Device is the floppy block device, an image, or a mounted directory.
+	Device string `toml:"device"`
+	// Wait is how long to wait for the device node to appear.
+	Wait Duration `toml:"wait"`
+}
+
+// Defaults returns the built-in settings.
+func Defaults() Settings {
+	return Settings{
+		OSM: OSM{
+			StatusInterval: Duration(5 * time.Second),
+			StatusTimeout:  Duration(30 * time.Second),
+			ReconnectMin:   Duration(1 * time.Second),
+			ReconnectMax:   Duration(60 * time.Second),
+			StateFile:      "/LuoYun/run/osm.json",
+		},
+		Web: Web{Port: 8080},
+		WebSSH: WebSSH{
+			Port:        8001,
+			Command:     []string{"/bin/login"},
+			MaxSessions: 8,
+			IdleTimeout: Duration(30 * time.Minute),
+		},
+		Log:    Log{MaxSizeMB: 1, MaxBackups: 1},
+		Floppy: Floppy{Device: "/dev/fd0", Wait: Duration(5 * time.Second)},
+	}
+}
+
+// Load reads the file at path over the defaults. A missing file is not an
+// error when missingOK is true (the default path); a file named on the
+// command line must exist.
+func Load(path string, missingOK bool) (Settings, error) {
+	s := Defaults()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if missingOK && errors.Is(err, fs.ErrNotExist) {
+			return s, nil
+		}
+		return s, fmt.Errorf("settings: %w", err)
+	}
+	if err := s.decode(string(data)); err != nil {
+		return s, fmt.Errorf("settings %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Parse decodes TOML text over the defaults; used by tests and Load.
+func Parse(text string) (Settings, error) {
+	s := Defaults()
+	err := s.decode(text)
+	return s, err
+}
+
+func (s *Settings) decode(text string) error {
+	md, err := toml.Decode(text, s)
+	if err != nil {
+		return err
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return fmt.Errorf("unknown key %s", strings.Join(keys, ", "))
+	}
+	return s.Validate()
+}
+
+// Validate checks the values for sense.
+func (s *Settings) Validate() error {
+	var errs []error
+	pos := func(name string, d Duration) {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, d))
+		}
+	}
+	pos("osm.status_interval", s.OSM.StatusInterval)
+	pos("osm.status_timeout", s.OSM.StatusTimeout)
+	pos("osm.reconnect_min", s.OSM.ReconnectMin)
+	pos("osm.reconnect_max", s.OSM.ReconnectMax)
+	pos("webssh.idle_timeout", s.WebSSH.IdleTimeout)
+	if s.OSM.ReconnectMax < s.OSM.ReconnectMin {
+		errs = append(errs, fmt.Errorf("osm.reconnect_max (%s) is below osm.reconnect_min (%s)", s.OSM.ReconnectMax, s.OSM.ReconnectMin))
+	}
+	port := func(name string, p int) {
+		if p < 1 || p > 65535 {
+			errs = append(errs, fmt.Errorf("%s must be 1..65535, got %d", name, p))
+		}
+	}
+	port("web.port", s.Web.Port)
+	port("webssh.port", s.WebSSH.Port)
+	if len(s.WebSSH.Command) == 0 || s.WebSSH.Command[0] == "" {
+		errs = append(errs, errors.New("webssh.command must name a program"))
+	}
+	if s.WebSSH.MaxSessions < 1 {
+		errs = append(errs, fmt.Errorf("webssh.max_sessions must be at least 1, got %d", s.WebSSH.MaxSessions))
+	}
+	if (s.WebSSH.TLSCert == "") != (s.WebSSH.TLSKey == "") {
+		errs = append(errs, errors.New("webssh.tls_cert and webssh.tls_key go together"))
+	}
+	if s.Log.MaxSizeMB < 1 {
+		errs = append(errs, fmt.Errorf("log.max_size_mb must be at least 1, got %d", s.Log.MaxSizeMB))
+	}
+	if s.Log.MaxBackups < 0 {
+		errs = append(errs, fmt.Errorf("log.max_backups must not be negative, got %d", s.Log.MaxBackups))
+	}
+	return errors.Join(errs...)
+}
+
+// Duration is a time.Duration written in TOML as a string such as "5s".
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String formats like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// UnmarshalText parses "5s", "1m30s" and the like.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("bad duration %q (write it like \"5s\" or \"1m\")", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText formats like time.Duration.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
