@@ -53,13 +53,13 @@ bench: ## go test -bench for every package
 install: build ## lay the tree out under $(DESTDIR)$(PREFIX), keeping an existing custom/ and build/
 	install -d -m 0755 $(TREE) $(TREE)/bin $(TREE)/log $(TREE)/init $(TREE)/run
 	install -d -m 0700 $(TREE)/conf
-	install -m 0755 $(BINS) $(TREE)/bin/
+	$(if $(BINS),install -m 0755 $(BINS) $(TREE)/bin/)
 	@for f in osmanager.sh install.sh uninstall.sh; do \
 	  if [ -f $$f ]; then install -m 0755 $$f $(TREE)/$$f; fi; done
 	@if [ -n "$$(ls -A init 2>/dev/null)" ]; then cp -R init/. $(TREE)/init/; fi
 	@for d in custom build; do \
 	  if [ -e $(TREE)/$$d ]; then echo "keeping existing $(TREE)/$$d"; \
-	  else cp -R $$d $(TREE)/$$d; fi; done
+	  else cp -R $$d $(TREE)/$$d; find $(TREE)/$$d -name .keep -delete; fi; done
 	@echo "installed into $(TREE)"
 
 dist: ## build dist/luoyun-osmanager-VERSION.tar.gz of the installed tree
