@@ -86,7 +86,9 @@ func (ss *session) ask(ctx context.Context) {
 		if d <= 0 {
 			return nil
 		}
-		return time.NewTicker(d).C
+		t := time.NewTicker(d)
+		context.AfterFunc(ctx, t.Stop)
+		return t.C
 	}
 	qc, ec := tick(ss.s.cfg.QueryEvery), tick(ss.s.cfg.EchoEvery)
 	var job int32
