@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/clcsim"
+	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
 
