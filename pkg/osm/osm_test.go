@@ -121,6 +121,9 @@ func TestControllerKilledMidSession(t *testing.T) {
 	s.ev.wait(t, clcsim.ReportEvent, nil)
 	s.stop()
 	e.sl.waitCount(t, 1)
+	if n := countLogs(e.logs, "controller connection lost; reconnecting"); n != 1 {
+		t.Errorf("%d 'connection lost' lines, want 1", n)
+	}
 	s2 := startSim(t, addr, clcsim.Config{})
 	s2.ev.wait(t, clcsim.Registered, nil)
 	if r := s2.ev.wait(t, clcsim.ReportEvent, nil); r.Status != 2000 {
