@@ -103,4 +103,3 @@ func makeImage(image, iniPath string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "wrote %s (%d bytes of %s)\n", image, len(data), floppy.FileName)
 	return nil
 }
-
