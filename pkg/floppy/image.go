@@ -286,9 +286,12 @@ func ReadImage(r io.ReaderAt, size int64) ([]byte, *Info, error) {
 	want := (e.size + g.clusterSize - 1) / g.clusterSize
 	var clusters []int64
 	fatBytes := g.sectorsPerFAT * g.bytesPerSector
-	for i := int64(0); i < g.numFATs && clusters == nil; i++ {
+	// Only the entries of existing clusters are read, of at most two FAT
+	// copies: a boot sector claiming huge or many FATs costs nothing.
+	need := (g.clusters+2)*int64(g.bits)/8 + 2
+	for i := int64(0); i < min(g.numFATs, 2) && clusters == nil; i++ {
 		start := g.fatStart + i*fatBytes
-		n := min(fatBytes, size-start)
+		n := min(fatBytes, need, size-start)
 		if n <= 0 {
 			break
 		}
