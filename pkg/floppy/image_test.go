@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/luoyun/osmanager/internal/floppytest"
@@ -212,6 +213,13 @@ func TestReadSourceDirectory(t *testing.T) {
 	_, _, err := ReadSource(t.TempDir())
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("ReadSource(empty dir) error = %v, want ErrNotFound", err)
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadSource(fifo); err == nil || !strings.Contains(err.Error(), "not a block device") {
+		t.Errorf("ReadSource(fifo) error = %v, want a refusal (not a hang)", err)
 	}
 	_, _, err = ReadSource(filepath.Join(t.TempDir(), "missing"))
 	if !errors.Is(err, os.ErrNotExist) {
