@@ -43,7 +43,7 @@ unit: build ## go test -race ./... (browser, netns and VM tests skip with a mess
 fuzz: ## run every fuzz target for FUZZTIME (default 20s) each
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$pkg || exit 1; \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzzminimizetime 1s -fuzztime $${FUZZTIME:-20s} $$pkg || exit 1; \
 	  done; \
 	done
 
