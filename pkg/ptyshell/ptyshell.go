@@ -6,6 +6,7 @@ package ptyshell
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sync"
@@ -81,6 +82,9 @@ func Start(cfg Config) (*Shell, error) {
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.done)
+		// A background job may keep the terminal open after the command
+		// has gone; wake a blocked Read so the session can end.
+		_ = s.ptmx.SetReadDeadline(time.Now().Add(drainTime))
 	}()
 	return s, nil
 }
@@ -115,9 +119,25 @@ func pollable(master *os.File) (*os.File, error) {
 // process group id.
 func (s *Shell) Pid() int { return s.cmd.Process.Pid }
 
-// Read reads the command's output. After the command and every process
-// holding the terminal have gone, it returns an error (EIO on Linux).
-func (s *Shell) Read(p []byte) (int, error) { return s.ptmx.Read(p) }
+// drainTime is how long Read keeps returning output still buffered in
+// the terminal after the command has exited.
+const drainTime = 100 * time.Millisecond
+
+// Read reads the command's output. Once the command has exited and its
+// remaining output has been read, it returns io.EOF (or EIO when nothing
+// else holds the terminal).
+func (s *Shell) Read(p []byte) (int, error) {
+	select {
+	case <-s.done:
+		_ = s.ptmx.SetReadDeadline(time.Now().Add(drainTime))
+	default:
+	}
+	n, err := s.ptmx.Read(p)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = io.EOF
+	}
+	return n, err
+}
 
 // Write sends input to the command.
 func (s *Shell) Write(p []byte) (int, error) { return s.ptmx.Write(p) }

@@ -119,3 +119,27 @@ func zombie(pid int) bool {
 	st, ok := readStatState(pid)
 	return ok && st == "Z"
 }
+
+func TestReadEndsWhenCommandExitsDespiteBackgroundJob(t *testing.T) {
+	s, err := Start(Config{Command: []string{"/bin/sh", "-c", "trap '' HUP; sleep 300 & echo last words; exit 0"}, Grace: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var out bytes.Buffer
+	buf := make([]byte, 1024)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, err := s.Read(buf)
+		out.Write(buf[:n])
+		if err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Read did not end after the command exited")
+		}
+	}
+	if !strings.Contains(out.String(), "last words") {
+		t.Fatalf("output %q lost the last words", out.String())
+	}
+}
