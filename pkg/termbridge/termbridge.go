@@ -124,8 +124,14 @@ func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap
 	if b.stats == nil {
 		b.stats = &Stats{}
 	}
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	// The session's own context: cancelled only through end, so that
+	// the final notice is always recorded before the writer looks at it.
+	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer b.cancel()
+	stop := context.AfterFunc(ctx, func() {
+		b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "server shutting down"}, nil)
+	})
+	defer stop()
 	ws.SetReadLimit(termproto.MaxMessage)
 
 	var idle *time.Timer
@@ -145,9 +151,6 @@ func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap
 	go func() { defer wg.Done(); defer close(writerDone); b.write() }()
 
 	<-b.ctx.Done()
-	if ctx.Err() != nil {
-		b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "server shutting down"}, nil)
-	}
 	sh.Close()
 	<-writerDone
 	ws.Close()
