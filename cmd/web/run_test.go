@@ -84,6 +84,16 @@ func TestParse(t *testing.T) {
 	if err != nil || o.page.ConfigFile != "/c" || o.log.File != "/l" || o.page.Root != "/w" || o.page.BuildDir != "/b" || !o.log.Debug {
 		t.Errorf("paths: %+v %+v %v", o.page, o.log, err)
 	}
+	if o.procs != 1 {
+		t.Errorf("procs = %d, want the default web.procs 1", o.procs)
+	}
+	procsFile := filepath.Join(dir, "p.toml")
+	if err := os.WriteFile(procsFile, []byte("[web]\nprocs = 0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if o, _, err := parse([]string{"--settings", procsFile}, io.Discard); err != nil || o.procs != 0 {
+		t.Errorf("web.procs = 0: procs %d, %v", o.procs, err)
+	}
 }
 
 func TestHelpAndVersion(t *testing.T) {

@@ -45,6 +45,10 @@ type OSM struct {
 type Web struct {
 	// Port is the TCP port of the appliance page.
 	Port int `toml:"port"`
+	// Procs caps the CPU cores the page server uses at once (GOMAXPROCS);
+	// 0 means all. One core keeps its latency tail short on a small
+	// instance and leaves the other cores to the application.
+	Procs int `toml:"procs"`
 }
 
 // WebSSH tunes the web terminal.
@@ -91,7 +95,7 @@ func Defaults() Settings {
 			ReconnectMax:   Duration(60 * time.Second),
 			StateFile:      "/LuoYun/run/osm.json",
 		},
-		Web: Web{Port: 8080},
+		Web: Web{Port: 8080, Procs: 1},
 		WebSSH: WebSSH{
 			Port:        8001,
 			Command:     []string{"/bin/login"},
@@ -166,6 +170,9 @@ func (s *Settings) Validate() error {
 	}
 	port("web.port", s.Web.Port)
 	port("webssh.port", s.WebSSH.Port)
+	if s.Web.Procs < 0 {
+		errs = append(errs, fmt.Errorf("web.procs must not be negative, got %d", s.Web.Procs))
+	}
 	if len(s.WebSSH.Command) == 0 || s.WebSSH.Command[0] == "" {
 		errs = append(errs, errors.New("webssh.command must name a program"))
 	}
