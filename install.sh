@@ -85,7 +85,7 @@ MANIFEST=$TREE/install.manifest
 detect() {
 	if [ -z "$R" ]; then
 		[ -d /run/systemd/system ] && { echo systemd; return; }
-		/sbin/initctl version 2>/dev/null | grep -q upstart && { echo upstart; return; }
+		[ -x /sbin/initctl ] && /sbin/initctl version 2>&1 | grep -q upstart && { echo upstart; return; }
 	fi
 	if [ -L "$R/sbin/init" ]; then
 		case $(readlink "$R/sbin/init") in
@@ -192,7 +192,7 @@ if [ -f "$MANIFEST" ]; then
 	done
 	grep -E '^d ' "$MANIFEST" | sort -r | while read -r type path; do
 		grep -qx "d $path" "$WORK/dirs" && continue
-		rmdir "$R$path" 2>/dev/null && echo "removed $path/"
+		[ -d "$R$path" ] && [ -z "$(ls -A "$R$path")" ] && rmdir "$R$path" && echo "removed $path/"
 	done
 fi
 
@@ -219,7 +219,7 @@ done <"$WORK/new"
 	cat "$WORK/dirs"
 	sed 's/^f \([^ ]*\) .*/f \1/' "$WORK/new"
 } >"$WORK/manifest"
-if ! cmp -s "$WORK/manifest" "$MANIFEST" 2>/dev/null; then
+if ! { [ -f "$MANIFEST" ] && cmp -s "$WORK/manifest" "$MANIFEST"; }; then
 	cp "$WORK/manifest" "$MANIFEST.luoyun-tmp" && chmod 0644 "$MANIFEST.luoyun-tmp" &&
 		mv -f "$MANIFEST.luoyun-tmp" "$MANIFEST" || fail "cannot write $MANIFEST"
 fi

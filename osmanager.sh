@@ -42,9 +42,9 @@
 # still ran where that made sense), 2 for a usage mistake, 3 from status
 # when a component is not running.
 
-# Resolve this script's directory through symlinks, so that
+# Resolve this script's path through symlinks, so that
 # /etc/rc2.d/S99luoyun-osmanager -> /LuoYun/osmanager.sh finds /LuoYun.
-self_dir() {
+self_path() {
 	p=$0
 	case $p in
 	*/*) ;;
@@ -59,17 +59,15 @@ self_dir() {
 		esac
 		n=$((n + 1))
 	done
-	(cd -P -- "$(dirname -- "$p")" && pwd -P)
+	d=$(cd -P -- "$(dirname -- "$p")" && pwd -P) || return 1
+	echo "$d/$(basename -- "$p")"
 }
 
-SELF_DIR=$(self_dir) || {
+SELF=$(self_path) || {
 	echo "osmanager.sh: cannot find its own directory" >&2
 	exit 1
 }
-SELF=$SELF_DIR/$(basename -- "$0")
-# Resolve SELF itself when $0 was a link: exec mode re-invokes it.
-[ -L "$SELF" ] && SELF=$SELF_DIR/osmanager.sh
-
+SELF_DIR=$(dirname -- "$SELF")
 DIR=${LUOYUN_DIR:-$SELF_DIR}
 BIN=$DIR/bin
 CONF=$DIR/conf/luoyun.conf
@@ -203,16 +201,19 @@ exec_component() {
 
 # pid_of NAME: print the pid of the running component, or fail.
 pid_of() {
-	f=$RUNDIR/$1.pid
+	po_name=$1
+	f=$RUNDIR/$po_name.pid
 	[ -f "$f" ] || return 1
 	read -r pid <"$f" 2>/dev/null || return 1
 	case $pid in '' | *[!0-9]*) return 1 ;; esac
-	kill -0 "$pid" 2>/dev/null || return 1
-	# The pid may have been reused: the process must be our binary.
+	alive "$pid" || return 1
+	# The pid may have been reused: the process must be our binary (run
+	# directly or by an interpreter), or osmanager.sh about to exec it.
 	if [ -r "/proc/$pid/cmdline" ]; then
-		cmd=$(tr '\000' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1)
-		case $cmd in
-		*/bin/"$1" | "$1") ;;
+		set -- $(tr '\000' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 4 | tr ' \t' '__')
+		case "$1|$2|$3|$4|" in
+		*/bin/"$po_name"\|* | "$po_name"\|* | *\|*/bin/"$po_name"\|*) ;;
+		*osmanager.sh\|exec\|"$po_name"\|*) ;;
 		*) return 1 ;;
 		esac
 	fi
@@ -238,27 +239,49 @@ start_component() {
 	log INFO "$name: started (pid $pid)"
 }
 
-stop_component() {
-	name=$1
-	if ! pid=$(pid_of "$name"); then
-		log INFO "$name: not running"
-		rm -f "$RUNDIR/$name.pid"
-		return 0
-	fi
-	kill -TERM "$pid" 2>/dev/null
-	limit=$(( ${LUOYUN_STOP_TIMEOUT:-5} * 20 ))
+# alive PID: reports whether PID runs (a zombie waiting for init to reap
+# it does not).
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	[ -r "/proc/$1/stat" ] || return 0
+	read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+	st=${st##*) }
+	case $st in Z* | X*) return 1 ;; esac
+	return 0
+}
+
+# stop_components NAME...: SIGTERM to each running one, then wait for all
+# of them together (LUOYUN_STOP_TIMEOUT seconds), then SIGKILL.
+stop_components() {
+	pids=
+	for name in "$@"; do
+		if pid=$(pid_of "$name"); then
+			kill -TERM "$pid" 2>/dev/null
+			pids="$pids $name:$pid"
+		else
+			log INFO "$name: not running"
+			rm -f "$RUNDIR/$name.pid"
+		fi
+	done
+	limit=$((${LUOYUN_STOP_TIMEOUT:-5} * 20))
 	i=0
-	while kill -0 "$pid" 2>/dev/null && [ "$i" -lt "$limit" ]; do
+	while [ "$i" -lt "$limit" ]; do
+		alive=
+		for np in $pids; do alive "${np#*:}" && alive=1; done
+		[ -n "$alive" ] || break
 		sleep 0.05 2>/dev/null || sleep 1
 		i=$((i + 1))
 	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		log WARN "$name: did not stop on SIGTERM; killed (pid $pid)"
-	else
-		log INFO "$name: stopped (pid $pid)"
-	fi
-	rm -f "$RUNDIR/$name.pid"
+	for np in $pids; do
+		name=${np%%:*} pid=${np#*:}
+		if alive "$pid"; then
+			kill -KILL "$pid" 2>/dev/null
+			log WARN "$name: did not stop on SIGTERM; killed (pid $pid)"
+		else
+			log INFO "$name: stopped (pid $pid)"
+		fi
+		rm -f "$RUNDIR/$name.pid"
+	done
 }
 
 status_component() {
@@ -314,7 +337,7 @@ do_start() {
 
 do_stop() {
 	[ $# -gt 0 ] || set -- osm webssh web
-	for n in "$@"; do stop_component "$n"; done
+	stop_components "$@"
 }
 
 cmd=${1:-start}

@@ -97,7 +97,7 @@ done
 # Directories install.sh created, deepest first, when empty.
 grep -E '^d ' "$MANIFEST" | sort -r | while read -r type path; do
 	[ -d "$R$path" ] || continue
-	if rmdir "$R$path" 2>/dev/null; then
+	if [ -z "$(ls -A "$R$path")" ] && rmdir "$R$path"; then
 		echo "removed $path/"
 	else
 		echo "kept $path/: not empty"
