@@ -64,7 +64,7 @@ install: build ## lay the tree out under $(DESTDIR)$(PREFIX), keeping an existin
 
 dist: ## build dist/luoyun-osmanager-VERSION.tar.gz of the installed tree
 	rm -rf $(DISTDIR)/stage
-	$(MAKE) install DESTDIR=$(CURDIR)/$(DISTDIR)/stage
+	$(MAKE) install DESTDIR=$(abspath $(DISTDIR))/stage
 	tar -C $(DISTDIR)/stage --owner=0 --group=0 -czf $(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz .$(PREFIX)
 	rm -rf $(DISTDIR)/stage
 	@echo $(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz

@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"net"
@@ -80,7 +81,7 @@ func makeTree(t testing.TB, dir string) {
 }
 
 // snapshot describes every entry under root: "dir", "link -> target" or
-// "file MODE sha-ish content length".
+// "file MODE content" (a length and sha256 for large files).
 func snapshot(t testing.TB, root string) map[string]string {
 	t.Helper()
 	m := map[string]string{}
@@ -104,7 +105,11 @@ func snapshot(t testing.TB, root string) map[string]string {
 			m[rel] = "dir"
 		default:
 			data, _ := os.ReadFile(p)
-			m[rel] = fmt.Sprintf("file %v %q", info.Mode().Perm(), data)
+			if len(data) > 4096 {
+				m[rel] = fmt.Sprintf("file %v %d bytes sha256 %x", info.Mode().Perm(), len(data), sha256.Sum256(data))
+			} else {
+				m[rel] = fmt.Sprintf("file %v %q", info.Mode().Perm(), data)
+			}
 		}
 		return nil
 	})

@@ -18,13 +18,14 @@
 #                  ports on 127.0.0.1 (default: 8080, 8001, 1369, or the next free ones)
 #   DEMO_TIMEOUT   stop by itself after this many seconds (default: run until Ctrl-C)
 #   DEMO_UNTIL_REPORT=1  stop by itself once the instance has reported 2000
+#   LUOYUN_BIN     directory of the built binaries (default: ./bin)
 #   DEMO_SHELL     what the web terminal runs: "login" (/bin/login, as on a real
 #                  instance; needs root) or "cat" (a harmless echo); default
 #                  login when run as root, else cat
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-bin=$repo/bin
+bin=${LUOYUN_BIN:-$repo/bin}
 for b in floppyconf osc osm web webssh; do
 	[ -x "$bin/$b" ] || { echo "demo: $bin/$b missing; run make first" >&2; exit 1; }
 done
@@ -49,7 +50,9 @@ say() { printf 'demo: %s\n' "$*"; }
 
 # The tree, as an appliance would have it.
 say "sandbox $sb"
-make -s -C "$repo" -o build install DESTDIR="$sb" PREFIX=/LuoYun >/dev/null
+bins=
+for b in floppyconf osc osm web webssh; do bins="$bins $bin/$b"; done
+make -s -C "$repo" install DESTDIR="$sb" PREFIX=/LuoYun BINS="${bins# }" >/dev/null
 rm -f "$tree/conf/luoyun.conf" # a fresh floppy read every run
 
 # A fake root for osc: etc/shadow with a root entry, root's home.
