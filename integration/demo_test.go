@@ -49,8 +49,15 @@ func TestDemo(t *testing.T) {
 		close(lines)
 	}()
 	var all []string
+	// wait waits for a line containing want, in any order with the others
+	// (the simulator's lines interleave with the demo's).
 	wait := func(want string) {
 		t.Helper()
+		for _, l := range all {
+			if strings.Contains(l, want) {
+				return
+			}
+		}
 		timeout := time.After(30 * time.Second)
 		for {
 			select {

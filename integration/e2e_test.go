@@ -121,18 +121,23 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("state file", func(t *testing.T) {
-		var st struct {
+		type state struct {
 			State      string `json:"state"`
 			Tag        int    `json:"tag"`
 			LastReport int    `json:"last_report"`
 		}
-		if err := json.Unmarshal([]byte(readFile(t, filepath.Join(s.tree, "run/osm.json"))), &st); err != nil {
-			t.Fatal(err)
-		}
-		if st.State != "registered" || st.Tag != e2eTag || st.LastReport != 2000 {
+		var st state
+		path := filepath.Join(s.tree, "run/osm.json")
+		// osm writes the file just after sending the report: poll.
+		ok := waitFor(5*time.Second, func() bool {
+			st = state{}
+			data, err := os.ReadFile(path)
+			return err == nil && json.Unmarshal(data, &st) == nil && st.State == "registered" && st.Tag == e2eTag && st.LastReport == 2000
+		})
+		if !ok {
 			t.Errorf("osm.json = %+v, want registered, tag %d, last report 2000", st, e2eTag)
 		}
-		if strings.Contains(readFile(t, filepath.Join(s.tree, "run/osm.json")), e2eKey) {
+		if strings.Contains(readFile(t, path), e2eKey) {
 			t.Errorf("osm.json holds the KEY")
 		}
 	})
