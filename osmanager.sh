@@ -173,15 +173,19 @@ step_customconfig() {
 # path derived from LUOYUN_DIR. Writes run/NAME.pid first.
 exec_component() {
 	name=$1
+	# Without a luoyun.conf (no floppy yet), the page and the terminal
+	# still serve, with no instance settings.
+	iconf=$CONF
+	[ -e "$CONF" ] || iconf=/dev/null
 	case $name in
 	web)
-		set -- -c "$CONF" -l "$LOGDIR/lyweb.log" -w "$DIR/custom/www" \
+		set -- -c "$iconf" -l "$LOGDIR/lyweb.log" -w "$DIR/custom/www" \
 			--build "$DIR/build" --state "$RUNDIR/osm.json"
 		[ -n "$LUOYUN_WEB_PORT" ] && set -- "$@" -p "$LUOYUN_WEB_PORT"
 		[ -n "$LUOYUN_LISTEN_ADDR" ] && set -- "$@" --listen-addr "$LUOYUN_LISTEN_ADDR"
 		;;
 	webssh)
-		set -- -c "$CONF" -l "$LOGDIR/webssh.log"
+		set -- -c "$iconf" -l "$LOGDIR/webssh.log"
 		[ -n "$LUOYUN_WEBSSH_PORT" ] && set -- "$@" -p "$LUOYUN_WEBSSH_PORT"
 		[ -n "$LUOYUN_LISTEN_ADDR" ] && set -- "$@" --listen-addr "$LUOYUN_LISTEN_ADDR"
 		;;

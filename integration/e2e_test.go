@@ -293,3 +293,68 @@ func readFile(t testing.TB, path string) string {
 }
 
 var _ = strconv.Itoa
+
+// TestEndToEndFloppyFailures boots the real chain without a readable
+// floppy: with a luoyun.conf from an earlier boot it goes on with it and
+// registers; with none, the page and the web terminal still serve and osm
+// is skipped, and the start reports the failure.
+func TestEndToEndFloppyFailures(t *testing.T) {
+	t.Run("garbage floppy, existing conf", func(t *testing.T) {
+		s := newSandbox(t, 300*time.Millisecond)
+		mustMkdir(t, filepath.Join(s.tree, "conf"))
+		mustWrite(t, filepath.Join(s.tree, "conf/luoyun.conf"), s.ini(), 0o600)
+		mustWrite(t, s.floppy, strings.Repeat("not a FAT image ", 100), 0o644)
+		r := s.osmanager(t, "start")
+		if r.code != 0 || !strings.Contains(r.out, "[WARN] floppy: failed") || !strings.Contains(r.out, "going on with the existing") {
+			t.Fatalf("osmanager.sh start = exit %d, want 0 and a warning:\n%s", r.code, r.out)
+		}
+		if _, _, ok := s.clc.wait(0, 10*time.Second, fmt.Sprintf("report tag=%d status=2000", e2eTag)); !ok {
+			t.Fatalf("no report 2000 with the existing luoyun.conf")
+		}
+		if got := readFile(t, filepath.Join(s.tree, "conf/luoyun.conf")); got != s.ini() {
+			t.Errorf("luoyun.conf changed by a failed floppy read: %q", got)
+		}
+	})
+	t.Run("no floppy, no conf", func(t *testing.T) {
+		s := newSandbox(t, 300*time.Millisecond)
+		os.Remove(s.floppy)
+		r := s.osmanager(t, "start")
+		if r.code != 1 {
+			t.Errorf("osmanager.sh start = exit %d, want 1:\n%s", r.code, r.out)
+		}
+		for _, w := range []string{"[ERROR] floppy: failed", "[ERROR] osc: skipped", "[ERROR] osm: skipped", "[INFO] web: started", "[INFO] webssh: started"} {
+			if !strings.Contains(r.out, w) {
+				t.Errorf("output lacks %q:\n%s", w, r.out)
+			}
+		}
+		var body string
+		if !waitFor(10*time.Second, func() bool {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", s.webPort))
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			body = string(b)
+			return resp.StatusCode == 200
+		}) {
+			t.Fatalf("the page does not answer without luoyun.conf; log:\n%s", readFile(t, filepath.Join(s.tree, "log/osmanager.log")))
+		}
+		if !strings.Contains(body, "3.1.4") {
+			t.Errorf("page without luoyun.conf lacks the version:\n%s", body)
+		}
+		if !waitFor(10*time.Second, func() bool {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", s.websshPort))
+			if err == nil {
+				resp.Body.Close()
+			}
+			return err == nil && resp.StatusCode == 200
+		}) {
+			t.Errorf("the web terminal does not answer without luoyun.conf; log:\n%s", readFile(t, filepath.Join(s.tree, "log/osmanager.log")))
+		}
+		checkStatusOf(t, s, 3, "web: running", "webssh: running", "osm: not running")
+		if n := len(s.clc.texts()); n != 1 {
+			t.Errorf("simulator saw %d lines, want only its listening line: %v", n, s.clc.texts())
+		}
+	})
+}
