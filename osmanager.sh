@@ -159,9 +159,13 @@ step_customconfig() {
 		log INFO "config: skipped: no executable $SCRIPTS/config"
 		return 0
 	fi
-	out=$(cd "$DIR" && "$SCRIPTS/config" 2>&1 </dev/null)
+	# Its output goes through a file, not a pipe: a service the script
+	# starts in the background may keep the descriptor open for good.
+	outf=$RUNDIR/config.out
+	(cd "$DIR" && exec "$SCRIPTS/config") </dev/null >"$outf" 2>&1
 	rc=$?
-	log_lines INFO "config: " "$out"
+	log_lines INFO "config: " "$(cat "$outf" 2>/dev/null)"
+	rm -f "$outf"
 	if [ "$rc" -eq 0 ]; then
 		log INFO "config: done"
 	else
