@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -250,5 +249,3 @@ func waitEvent(t *testing.T, ch chan clcsim.Event, kind string) clcsim.Event {
 		}
 	}
 }
-
-var _ = io.Discard

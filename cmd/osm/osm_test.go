@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -59,10 +60,14 @@ func TestSignals(t *testing.T) {
 		name       string
 		sig        syscall.Signal
 		controller bool
+		script     string // status script body; "exit 0" when empty
+		mcastOnly  bool   // no CLC_IP: the agent listens for joins
 	}{
-		{"SIGTERM while registered", syscall.SIGTERM, true},
-		{"SIGINT while registered", syscall.SIGINT, true},
-		{"SIGTERM while backing off", syscall.SIGTERM, false},
+		{name: "SIGTERM while registered", sig: syscall.SIGTERM, controller: true},
+		{name: "SIGINT while registered", sig: syscall.SIGINT, controller: true},
+		{name: "SIGTERM while backing off", sig: syscall.SIGTERM},
+		{name: "SIGTERM while the status script hangs", sig: syscall.SIGTERM, controller: true, script: "sleep 300 &\necho $! > \"$(dirname \"$0\")/child.pid\"\nwait"},
+		{name: "SIGTERM while discovering", sig: syscall.SIGTERM, mcastOnly: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,10 +79,23 @@ func TestSignals(t *testing.T) {
 				addr = s.LocalAddr().String()
 			}
 			in := newInstance(t, addr, "", "")
+			if tt.mcastOnly {
+				in.writeConf(t, "", "228.0.0.1:1369", 42)
+			}
+			if tt.script != "" {
+				os.WriteFile(in.scripts+"/status", []byte("#!/bin/sh\n"+tt.script+"\n"), 0o755)
+			}
 			p := startProc(t, nil, osmBin(t), in.args()...)
-			if tt.controller {
+			switch {
+			case tt.script != "":
+				waitEvent(t, ch, clcsim.Registered)
+				time.Sleep(300 * time.Millisecond) // let the script start; exit must not wait for it
+			case tt.controller:
 				waitEvent(t, ch, clcsim.ReportEvent)
-			} else {
+			case tt.mcastOnly:
+				p.waitLine(t, `starting`)
+				time.Sleep(300 * time.Millisecond) // into the discovery window (or its back-off)
+			default:
 				p.waitLine(t, `controller not reached; retrying`)
 			}
 			code, took := p.stop(t, tt.sig)
@@ -89,6 +107,21 @@ func TestSignals(t *testing.T) {
 			}
 			if tt.controller {
 				waitEvent(t, ch, clcsim.Disconnected)
+			}
+			if tt.script != "" {
+				b, err := os.ReadFile(in.scripts + "/child.pid")
+				if err != nil {
+					t.Fatalf("status script did not start: %v", err)
+				}
+				pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+				deadline := time.Now().Add(5 * time.Second)
+				for alive(pid) {
+					if time.Now().After(deadline) {
+						syscall.Kill(pid, syscall.SIGKILL)
+						t.Fatalf("the status script's child %d outlived osm", pid)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
 			}
 			st, err := osmstate.Read(in.state)
 			if err != nil || st.Phase != osmstate.Stopped {
@@ -152,4 +185,14 @@ func TestSimulatorLines(t *testing.T) {
 	if err := sim.err; err != nil && !errors.Is(err, context.Canceled) {
 		t.Logf("simulator wait: %v", err)
 	}
+}
+
+// alive reports whether pid runs (a zombie waiting for its reaper does not).
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
 }

@@ -225,6 +225,13 @@ func TestUnknownAndEmptyPackets(t *testing.T) {
 		if _, err := clcproto.AcceptRegister(c, clcproto.RegisterOK); err != nil {
 			return
 		}
+		// The first report (2000) comes first, so that the query below is
+		// answered with "serving".
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if p, err := clcproto.ReadPacket(c); err != nil || p.Type != clcproto.Report {
+			t.Errorf("first packet after registration = %v, %v; want a report", p.Type, err)
+			return
+		}
 		for _, p := range []clcproto.Packet{
 			{Type: 12345, Data: []byte("from the future")},
 			{Type: 40099, Data: nil},

@@ -148,6 +148,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.rmu.Lock()
 		if a.pending != nil {
 			a.cur, a.pending = *a.pending, nil
+			a.lastJoin = ""
 			bo.Reset()
 		}
 		t := a.cur
@@ -172,11 +173,14 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		d := bo.Next()
 		a.backingOff(err)
-		lvl := a.log.Warn
+		lvl, msg := a.log.Warn, "controller not reached; retrying"
+		if ok {
+			msg = "controller connection lost; reconnecting"
+		}
 		if errors.Is(err, clcproto.ErrImpostor) {
 			lvl = a.log.Error
 		}
-		lvl("controller not reached; retrying", zap.Error(err), zap.Duration("retry_in", d.Round(time.Millisecond)), zap.Int("attempt", bo.Attempts()))
+		lvl(msg, zap.Error(err), zap.Duration("retry_in", d.Round(time.Millisecond)), zap.Int("attempt", bo.Attempts()))
 		_ = a.cfg.Sleep(actx, d)
 		acancel()
 	}

@@ -2,8 +2,9 @@ package osm
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func TestNormalRun(t *testing.T) {
 		t.Errorf("first report %v after registration, want within 1s", d)
 	}
 	q := s.ev.wait(t, clcsim.QueryEvent, nil)
-	if want := " 42 5 127.0.0.1"; !strings.HasSuffix(q.Reply, want) || !strings.HasPrefix(q.Reply, fmtInt(int64(q.Job))+" ") {
+	if want := " 42 5 127.0.0.1"; !strings.HasSuffix(q.Reply, want) || !strings.HasPrefix(q.Reply, strconv.FormatInt(int64(q.Job), 10)+" ") {
 		t.Errorf("query reply %q, want \"<job>%s\"", q.Reply, want)
 	}
 	if ev := s.ev.wait(t, clcsim.EchoEvent, nil); !ev.OK {
@@ -48,7 +49,7 @@ func TestNormalRun(t *testing.T) {
 		t.Errorf("report after exit 3 = %d, want 2003", rep.Status)
 	}
 	// One interval, plus the script's own run time and scheduling slack.
-	if d := time.Since(changed); d > e.cfg.StatusInterval+500*time.Millisecond {
+	if d := time.Since(changed); d > e.cfg.StatusInterval+time.Second {
 		t.Errorf("change reported after %v, want within one interval (%v)", d, e.cfg.StatusInterval)
 	}
 	q = s.ev.wait(t, clcsim.QueryEvent, nil)
@@ -73,7 +74,7 @@ func TestNormalRun(t *testing.T) {
 		t.Errorf("state file contains the KEY:\n%s", data)
 	}
 	for _, l := range e.logs.All() {
-		if strings.Contains(l.Message, testKey) || strings.Contains(fmtFields(l.ContextMap()), testKey) {
+		if strings.Contains(l.Message, testKey) || strings.Contains(fmt.Sprint(l.ContextMap()), testKey) {
 			t.Errorf("log line contains the KEY: %s %v", l.Message, l.ContextMap())
 		}
 	}
@@ -121,6 +122,9 @@ func TestControllerKilledMidSession(t *testing.T) {
 	s.ev.wait(t, clcsim.ReportEvent, nil)
 	s.stop()
 	e.sl.waitCount(t, 1)
+	if n := countLogs(e.logs, "controller connection lost; reconnecting"); n != 1 {
+		t.Errorf("%d 'connection lost' lines, want 1", n)
+	}
 	s2 := startSim(t, addr, clcsim.Config{})
 	s2.ev.wait(t, clcsim.Registered, nil)
 	if r := s2.ev.wait(t, clcsim.ReportEvent, nil); r.Status != 2000 {
@@ -265,8 +269,5 @@ func TestNewValidates(t *testing.T) {
 	}
 	if _, err := New(Config{}, zaptest.NewLogger(t)); err == nil {
 		t.Error("New accepted an empty config")
-	}
-	if !errors.Is(ErrRefused, ErrRefused) {
-		t.Error("sentinel")
 	}
 }
