@@ -47,10 +47,18 @@ func HaveMtools(t testing.TB) {
 // deletes the name with mdel, to fragment the free space).
 func MkfsImage(t testing.TB, files ...File) string {
 	t.Helper()
+	return MkfsImageWith(t, []string{"1440"}, files...)
+}
+
+// MkfsImageWith is MkfsImage with other mkfs.fat arguments, e.g.
+// {"-F", "16", "20480"} for a 20 MiB FAT16 volume; the last is the size
+// in KiB.
+func MkfsImageWith(t testing.TB, mkfsArgs []string, files ...File) string {
+	t.Helper()
 	HaveMtools(t)
 	dir := t.TempDir()
 	img := filepath.Join(dir, "floppy.img")
-	run(t, "mkfs.fat", "-C", img, "1440")
+	run(t, "mkfs.fat", append([]string{"-C", img}, mkfsArgs...)...)
 	for i, f := range files {
 		if f.Data == nil {
 			run(t, "mdel", "-i", img, "::"+f.Name)

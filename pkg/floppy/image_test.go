@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/luoyun/osmanager/internal/floppytest"
@@ -52,6 +53,23 @@ func TestReadComputeNode(t *testing.T) {
 				t.Errorf("Info = %+v, want FAT12, %s, luoyun.ini, size %d", info, tc.method, tc.size)
 			}
 		})
+	}
+}
+
+// TestReadMkfsFAT16 reads a fragmented file from a FAT16 volume.
+func TestReadMkfsFAT16(t *testing.T) {
+	big := floppytest.Ini(20000)
+	filler := bytes.Repeat([]byte("f"), 3000)
+	img := floppytest.MkfsImageWith(t, []string{"-F", "16", "-s", "1", "20480"},
+		floppytest.File{Name: "a.txt", Data: filler}, floppytest.File{Name: "b.txt", Data: filler},
+		floppytest.File{Name: "c.txt", Data: filler}, floppytest.File{Name: "b.txt"},
+		floppytest.File{Name: "LUOYUN.INI", Data: big})
+	got, info, err := ReadSource(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, big) || info.FATBits != 16 || info.Method != Chain {
+		t.Errorf("read %d bytes, %+v; want %d bytes from FAT16 through the chain", len(got), info, len(big))
 	}
 }
 
@@ -196,8 +214,34 @@ func TestReadSourceDirectory(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("ReadSource(empty dir) error = %v, want ErrNotFound", err)
 	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadSource(fifo); err == nil || !strings.Contains(err.Error(), "not a block device") {
+		t.Errorf("ReadSource(fifo) error = %v, want a refusal (not a hang)", err)
+	}
 	_, _, err = ReadSource(filepath.Join(t.TempDir(), "missing"))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadSource(missing) error = %v, want not-exist", err)
+	}
+}
+
+// BenchmarkReadImage reads luoyun.ini (through the FAT chain, then
+// contiguously) from compute-node images in memory.
+func BenchmarkReadImage(b *testing.B) {
+	for _, n := range []int{2500, 20000} {
+		img, err := Make(floppytest.Ini(n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				if _, _, err := readBytes(img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -23,6 +23,10 @@ func ReadSource(path string) ([]byte, *Info, error) {
 	if st.IsDir() {
 		return readDir(path)
 	}
+	if !st.Mode().IsRegular() && st.Mode()&os.ModeDevice == 0 {
+		// A FIFO or socket would block the open or the read forever.
+		return nil, nil, fmt.Errorf("%s: not a block device, image file or directory", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err

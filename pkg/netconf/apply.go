@@ -40,3 +40,20 @@ func Apply(sys System, acts []Action) error {
 	}
 	return nil
 }
+
+// Unavailable is a System that cannot be reached: every call returns Err.
+// A caller that could not open netlink uses it so that only the network
+// steps fail.
+type Unavailable struct{ Err error }
+
+// Snapshot returns u.Err.
+func (u Unavailable) Snapshot() (Snapshot, error) { return Snapshot{}, u.Err }
+
+// AddAddr returns u.Err.
+func (u Unavailable) AddAddr(Link, netip.Prefix) error { return u.Err }
+
+// SetUp returns u.Err.
+func (u Unavailable) SetUp(Link) error { return u.Err }
+
+// SetDefault returns u.Err.
+func (u Unavailable) SetDefault(Link, netip.Addr) error { return u.Err }

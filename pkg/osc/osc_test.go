@@ -289,6 +289,13 @@ func TestNetworkSteps(t *testing.T) {
 	if w := []string{"addr ens3 10.0.2.15/24", "up ens3", "default ens3 10.0.2.2"}; !cmp.Equal(net.calls, w) {
 		t.Errorf("calls %q, want %q", net.calls, w)
 	}
+	// No netlink: the network step fails, the others still apply.
+	root, _ := newRoot(t)
+	steps = New(Config{Root: root, Net: netconf.Unavailable{Err: fmt.Errorf("netlink: permission denied")}}, zaptest.NewLogger(t)).
+		Run(context.Background(), &lyconf.Instance{Nameservers: ptr("8.8.8.8"), Network: inst.Network})
+	if got := statuses(steps); got["nameservers"] != Changed || got["network"] != Failed || !strings.Contains(steps[3].Detail, "permission denied") {
+		t.Errorf("without netlink: %v", steps)
+	}
 	// No network at all: say so, touch nothing.
 	steps = New(Config{Root: t.TempDir()}, zaptest.NewLogger(t)).Run(context.Background(), &lyconf.Instance{})
 	if s := steps[len(steps)-1]; s.Name != "network" || s.Status != Skipped || !strings.Contains(s.Detail, "no network") {
