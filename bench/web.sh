@@ -3,8 +3,12 @@
 # `web`, by nginx (Debian nginx-light) and by Python's http.server, side by
 # side on loopback ports, each driven by wrk for a bounded time.
 #
-# Usage: bench/web.sh [-d SECONDS] [-c CONNECTIONS] [-t THREADS]
-#   (defaults 10, 50, 2; environment WEB_BIN=path/to/web to skip the build)
+# Usage: bench/web.sh [-d SECONDS] [-c CONNECTIONS] [-t THREADS] [-r ROUNDS]
+#   (defaults 5, 50, 2, 3; environment WEB_BIN=path/to/web to skip the
+#   build, KEEP=1 to keep the temporary directory with wrk's output)
+#
+# Each round drives web, nginx and python in turn; the figures printed are
+# the medians over the rounds, which tames the noise of a shared machine.
 #
 # All three serve the same bytes: the withcookie page as rendered by web
 # (custom/www/withcookie/index.html), written out for nginx and Python.
@@ -13,13 +17,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 
-dur=10 conns=50 threads=2
-while getopts "d:c:t:h" o; do
+dur=5 conns=50 threads=2 rounds=3
+while getopts "d:c:t:r:h" o; do
   case $o in
     d) dur=$OPTARG ;;
     c) conns=$OPTARG ;;
     t) threads=$OPTARG ;;
-    *) sed -n '2,11p' "$0"; exit 2 ;;
+    r) rounds=$OPTARG ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 for tool in wrk nginx python3 curl; do
@@ -113,28 +118,38 @@ to_ms() {
     printf "%.2f", n }'
 }
 
-# drive NAME URL: run wrk, print "rate p99ms errors".
+# drive NAME URL ROUND: run wrk, print "rate p99ms".
 drive() {
-  local out rate p99 errs
+  local out
   out=$(wrk -t"$threads" -c"$conns" -d"${dur}s" --latency "$2")
-  echo "$out" > "$tmp/wrk-$1.txt"
-  rate=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
-  errs=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-  echo "$rate $p99 ${errs:-none}"
+  echo "$out" > "$tmp/wrk-$1-$3.txt"
+  if grep -q 'Non-2xx' <<<"$out"; then echo "bench/web.sh: $1 answered errors:" >&2; echo "$out" >&2; exit 1; fi
+  echo "$(awk '/^Requests\/sec:/ {print $2}' <<<"$out") $(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
 }
 
-echo "page: $(wc -c < "$tmp/static/index.html") bytes; wrk -t$threads -c$conns -d${dur}s --latency; $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
-read -r web_rate web_p99 web_err < <(drive web "$web_url")
-web_rss=$(awk '/VmRSS/ {print $2}' "/proc/$web_pid/status")
-read -r ngx_rate ngx_p99 ngx_err < <(drive nginx "$nginx_url")
-read -r py_rate py_p99 py_err < <(drive python "$py_url")
+# median: the middle of the numbers on stdin.
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-printf '%-8s %12s %10s  %s\n' server "requests/s" "p99 ms" errors
-printf '%-8s %12.0f %10s  %s\n' web "$web_rate" "$web_p99" "$web_err"
-printf '%-8s %12.0f %10s  %s\n' nginx "$ngx_rate" "$ngx_p99" "$ngx_err"
-printf '%-8s %12.0f %10s  %s\n' python "$py_rate" "$py_p99" "$py_err"
+echo "page: $(wc -c < "$tmp/static/index.html") bytes; wrk -t$threads -c$conns -d${dur}s --latency, $rounds rounds, medians; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC')"
+for name in web nginx python; do : > "$tmp/$name.rates"; : > "$tmp/$name.p99"; done
+for r in $(seq "$rounds"); do
+  for name in web nginx python; do
+    case $name in web) u=$web_url ;; nginx) u=$nginx_url ;; python) u=$py_url ;; esac
+    read -r rate p99 < <(drive "$name" "$u" "$r")
+    echo "$rate" >> "$tmp/$name.rates"; echo "$p99" >> "$tmp/$name.p99"
+    printf '  round %d %-7s %10.0f req/s  p99 %8s ms\n' "$r" "$name" "$rate" "$p99"
+  done
+done
+web_rss=$(awk '/VmRSS/ {print $2}' "/proc/$web_pid/status")
+web_rate=$(median < "$tmp/web.rates"); web_p99=$(median < "$tmp/web.p99")
+ngx_rate=$(median < "$tmp/nginx.rates"); ngx_p99=$(median < "$tmp/nginx.p99")
+py_rate=$(median < "$tmp/python.rates"); py_p99=$(median < "$tmp/python.p99")
+
+printf '%-8s %12s %10s\n' server "requests/s" "p99 ms"
+printf '%-8s %12.0f %10s\n' web "$web_rate" "$web_p99"
+printf '%-8s %12.0f %10s\n' nginx "$ngx_rate" "$ngx_p99"
+printf '%-8s %12.0f %10s\n' python "$py_rate" "$py_p99"
 awk -v w="$web_rate" -v n="$ngx_rate" -v p="$py_rate" 'BEGIN {
   printf "web/nginx  %.2f  (target >= 0.50)\n", w / n
   printf "web/python %.1f  (target >= 10)\n", w / p }'
-echo "web RSS: idle ${web_idle_rss} KiB (${web_idle_anon} KiB anonymous), after the run ${web_rss} KiB"
+echo "web RSS: idle ${web_idle_rss} KiB (${web_idle_anon} KiB anonymous), after the runs ${web_rss} KiB"

@@ -22,7 +22,15 @@ $hostname $application $version1 $version2 $curtime $appurl $websshport
 $websshurl $osmstatus $osmsince are substituted, other $words kept.
 PORT, as a bare argument, is the same as --port PORT.`
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// options is the parsed command line.
+type options struct {
+	page webpage.Config
+	log  logging.Options
+}
+
+// parse reads the command line and the settings; done means --help or
+// --version has been answered.
+func parse(args []string, stdout io.Writer) (o options, done bool, err error) {
 	cmd := cli.New("web", "[options] [PORT]", about)
 	d := webpage.Defaults()
 	fl := cmd.Flags
@@ -35,11 +43,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	listen := fl.String("listen-addr", "", "address to listen on (default all addresses)")
 	debug := fl.Bool("debug", false, "log to stdout at debug level instead of the log file")
 	if done, err := cmd.Parse(args, stdout); done || err != nil {
-		return err
+		return o, done, err
 	}
 	set, err := cmd.Settings()
 	if err != nil {
-		return err
+		return o, false, err
 	}
 
 	p := set.Web.Port
@@ -52,17 +60,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case 1:
 		n, err := strconv.Atoi(rest[0])
 		if err != nil || n < 1 || n > 65535 {
-			return cli.Usagef("PORT must be a number 1..65535, got %q", rest[0])
+			return o, false, cli.Usagef("PORT must be a number 1..65535, got %q", rest[0])
 		}
 		if portGiven && n != p {
-			return cli.Usagef("port given twice: --port %d and %d", p, n)
+			return o, false, cli.Usagef("port given twice: --port %d and %d", p, n)
 		}
 		p = n
 	default:
-		return cli.Usagef("too many arguments: %q", rest)
+		return o, false, cli.Usagef("too many arguments: %q", rest)
 	}
 	if p < 0 || p > 65535 || (p == 0 && *listen == "") {
-		return cli.Usagef("port must be 1..65535, got %d", p)
+		return o, false, cli.Usagef("port must be 1..65535, got %d", p)
 	}
 
 	cfg := d
@@ -75,26 +83,39 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.Addr = net.JoinHostPort(*listen, strconv.Itoa(p))
 	cfg.WebSSHPort = set.WebSSH.Port
+	if err := cfg.Validate(); err != nil {
+		return o, false, cli.Usagef("%v", err)
+	}
+	return options{
+		page: cfg,
+		log: logging.Options{
+			File:       *logPath,
+			MaxSizeMB:  set.Log.MaxSizeMB,
+			MaxBackups: set.Log.MaxBackups,
+			Debug:      *debug,
+			Stdout:     stdout,
+			FlushEvery: time.Second, // access lines: one write a second, not one per request
+		},
+	}, false, nil
+}
 
-	log, closeLog, err := logging.New(logging.Options{
-		File:       *logPath,
-		MaxSizeMB:  set.Log.MaxSizeMB,
-		MaxBackups: set.Log.MaxBackups,
-		Debug:      *debug,
-		Stdout:     stdout,
-		FlushEvery: time.Second, // access lines: one write a second, not one per request
-	})
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, done, err := parse(args, stdout)
+	if done || err != nil {
+		return err
+	}
+	log, closeLog, err := logging.New(o.log)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
 
-	srv, err := webpage.New(cfg, log)
+	srv, err := webpage.New(o.page, log)
 	if err != nil {
 		return err
 	}
 	if err := srv.Listen(); err != nil {
-		log.Error("cannot listen", zap.String("addr", cfg.Addr), zap.Error(err))
+		log.Error("cannot listen", zap.String("addr", o.page.Addr), zap.Error(err))
 		return err
 	}
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())

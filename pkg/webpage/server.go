@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -90,6 +92,11 @@ func (s *Server) Serve(ctx context.Context) error {
 		zap.String("hostname", v.values[VarHostname]),
 		zap.String("application", v.values[VarApplication]),
 		zap.Bool("cookie", v.hasCookie))
+	for _, set := range []string{NoCookie, WithCookie} {
+		if st, err := os.Stat(filepath.Join(s.cfg.Root, set)); err != nil || !st.IsDir() {
+			s.log.Warn("page set missing: its requests get 404", zap.String("dir", filepath.Join(s.cfg.Root, set)))
+		}
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(ln) }()
 	select {

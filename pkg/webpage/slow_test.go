@@ -75,10 +75,11 @@ func TestSlowClients(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		took := time.Since(t1)
+		t.Logf("normal request %d answered in %s with %d slow clients", i, took.Round(time.Microsecond), slow)
 		if resp.StatusCode != 200 || len(body) == 0 {
 			t.Errorf("normal request %d: %d, %d bytes", i, resp.StatusCode, len(body))
 		}
-		if took > headerTimeout/6 {
+		if took > headerTimeout/3 {
 			t.Errorf("normal request %d took %s with %d slow clients, want well under the %s header timeout", i, took, slow, headerTimeout)
 		}
 	}
