@@ -194,6 +194,7 @@ func (b *bridge) readPage(idle *time.Timer) {
 				b.log.Debug("write to shell", zap.Error(err))
 			}
 		case termproto.TypeResize:
+			b.log.Debug("resize", zap.Uint16("cols", m.Cols), zap.Uint16("rows", m.Rows))
 			if err := b.sh.Resize(m.Cols, m.Rows); err != nil {
 				b.log.Debug("resize", zap.Error(err))
 			}

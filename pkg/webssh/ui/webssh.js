@@ -26,8 +26,11 @@
   var unacked = 0;   // rendered bytes not yet acknowledged
   var pending = 0;   // writes handed to xterm and not yet rendered
 
+  var queued = []; // input typed while the websocket is connecting
   function send(m) {
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(m);
+    if (!ws) return;
+    if (ws.readyState === WebSocket.OPEN) ws.send(m);
+    else if (ws.readyState === WebSocket.CONNECTING && m[0] === 0x69 && queued.length < 256) queued.push(m);
   }
   function sendInput(u8) {
     for (var i = 0; i < u8.length; i += 16384) {
@@ -71,6 +74,7 @@
     processed = 0;
     unacked = 0;
     pending = 0;
+    queued = [];
     term.reset();
     setStatus('connecting\u2026');
     var base = location.pathname.replace(/[^/]*$/, '');
@@ -82,6 +86,9 @@
       setStatus('');
       fit.fit();
       sendResize();
+      var q = queued;
+      queued = [];
+      q.forEach(send);
     };
     sock.onmessage = function (ev) {
       if (sock !== ws) return;
@@ -156,6 +163,6 @@
   window.addEventListener('resize', refit);
   if (window.ResizeObserver) new ResizeObserver(refit).observe(el);
 
-  window.webssh = { term: term, connect: connect };
+  window.webssh = { term: term, fit: fit, connect: connect };
   connect();
 })();
