@@ -369,3 +369,29 @@ func waitAnswers(t *testing.T, port int) {
 		t.Fatalf("nothing answers on port %d", port)
 	}
 }
+
+// TestEndToEndWebSSHDisabled: when the cloud disables the web terminal
+// (JSON webssh.status "disable"), the chain starts the other two, the
+// terminal says so in osmanager.log and exits, and nothing listens on its
+// port.
+func TestEndToEndWebSSHDisabled(t *testing.T) {
+	s := newSandbox(t, 300*time.Millisecond, func(s *sandbox) { s.websshStatus = "disable" })
+	if r := s.osmanager(t, "start"); r.code != 0 {
+		t.Fatalf("osmanager.sh start = exit %d:\n%s", r.code, r.out)
+	}
+	if _, _, ok := s.clc.wait(0, 10*time.Second, fmt.Sprintf("report tag=%d status=2000", e2eTag)); !ok {
+		t.Fatalf("no report 2000")
+	}
+	if !waitFor(10*time.Second, func() bool {
+		return strings.Contains(readFile(t, filepath.Join(s.tree, "log/osmanager.log")), "web ssh disabled")
+	}) {
+		t.Errorf("osmanager.log lacks %q:\n%s", "web ssh disabled", readFile(t, filepath.Join(s.tree, "log/osmanager.log")))
+	}
+	// It exits right after saying so.
+	waitFor(5*time.Second, func() bool { return strings.Contains(s.osmanager(t, "status", "webssh").out, "not running") })
+	checkStatusOf(t, s, 3, "web: running", "osm: running", "webssh: not running")
+	if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", s.websshPort)); err == nil {
+		resp.Body.Close()
+		t.Errorf("something answers on the disabled terminal's port: %s", resp.Status)
+	}
+}
