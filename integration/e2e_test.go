@@ -299,7 +299,7 @@ var _ = strconv.Itoa
 
 // TestEndToEndFloppyFailures boots the real chain without a readable
 // floppy: with a luoyun.conf from an earlier boot it goes on with it and
-// registers; with none, the page and the web terminal still serve and osm
+// registers; with none (and a floppy without luoyun.ini), the page and the web terminal still serve and osm
 // is skipped, and the start reports the failure.
 func TestEndToEndFloppyFailures(t *testing.T) {
 	t.Run("garbage floppy, existing conf", func(t *testing.T) {
@@ -318,9 +318,12 @@ func TestEndToEndFloppyFailures(t *testing.T) {
 			t.Errorf("luoyun.conf changed by a failed floppy read: %q", got)
 		}
 	})
-	t.Run("no floppy, no conf", func(t *testing.T) {
+	t.Run("empty floppy, no conf", func(t *testing.T) {
 		s := newSandbox(t, 300*time.Millisecond)
+		// An empty "mounted floppy" directory: no luoyun.ini. (A missing
+		// path would make floppyconf run modprobe floppy on this machine.)
 		os.Remove(s.floppy)
+		mustMkdir(t, s.floppy)
 		r := s.osmanager(t, "start")
 		if r.code != 1 {
 			t.Errorf("osmanager.sh start = exit %d, want 1:\n%s", r.code, r.out)
