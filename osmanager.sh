@@ -69,6 +69,8 @@ SELF=$(self_path) || {
 }
 SELF_DIR=$(dirname -- "$SELF")
 DIR=${LUOYUN_DIR:-$SELF_DIR}
+# Absolute, so that it holds after a cd (the config script runs in it).
+case $DIR in /*) ;; *) DIR=$(cd -P -- "$DIR" 2>/dev/null && pwd -P) || DIR=$PWD/$DIR ;; esac
 BIN=$DIR/bin
 CONF=$DIR/conf/luoyun.conf
 LOGDIR=$DIR/log
