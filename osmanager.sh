@@ -220,6 +220,7 @@ pid_of() {
 	# The pid may have been reused: the process must be our binary (run
 	# directly or by an interpreter), or osmanager.sh about to exec it.
 	if [ -r "/proc/$pid/cmdline" ]; then
+		# shellcheck disable=SC2046 # one word per argument, blanks replaced
 		set -- $(tr '\000' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 4 | tr ' \t' '__')
 		case "$1|$2|$3|$4|" in
 		*/bin/"$po_name"\|* | "$po_name"\|* | *\|*/bin/"$po_name"\|*) ;;
@@ -370,6 +371,7 @@ restart | force-reload)
 	;;
 status)
 	check_names "$@"
+	# shellcheck disable=SC2086 # a list of names
 	[ $# -gt 0 ] || set -- $COMPONENTS
 	rc=0
 	for n in "$@"; do status_component "$n" || rc=3; done
