@@ -21,6 +21,12 @@ type File struct {
 	Data []byte
 }
 
+// Link is one symbolic link placed in the initramfs.
+type Link struct {
+	Path   string // absolute path in the guest
+	Target string
+}
+
 // Tree copies a host directory into the guest.
 type Tree struct {
 	Src string // host directory
@@ -37,8 +43,9 @@ type Initramfs struct {
 	Modules *ModuleSet
 	// Init is the script run as /init (pid 1).
 	Init string
-	// Files and Trees are added after the base layout, in order.
+	// Files, Links and Trees are added after the base layout, in order.
 	Files []File
+	Links []Link
 	Trees []Tree
 }
 
@@ -123,6 +130,14 @@ func (ir *Initramfs) Write(w io.Writer) error {
 			return err
 		}
 		made[strings.Trim(path.Clean(f.Path), "/")] = true
+	}
+	for _, l := range ir.Links {
+		if err := mkdirs(path.Dir(l.Path), 0o755); err != nil {
+			return err
+		}
+		if err := c.Symlink(l.Path, l.Target); err != nil {
+			return err
+		}
 	}
 	for _, t := range ir.Trees {
 		if err := addTree(c, mkdirs, t); err != nil {

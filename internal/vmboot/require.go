@@ -40,18 +40,18 @@ func FindHost() (Host, error) {
 // linked, as Debian's busybox-static installs it): the initramfs has no libc.
 func staticBusybox() (string, error) {
 	for _, p := range []string{"/bin/busybox", "/usr/bin/busybox"} {
-		if isStatic(p) {
+		if IsStatic(p) {
 			return p, nil
 		}
 	}
-	if p, err := exec.LookPath("busybox"); err == nil && isStatic(p) {
+	if p, err := exec.LookPath("busybox"); err == nil && IsStatic(p) {
 		return p, nil
 	}
 	return "", fmt.Errorf("no statically linked busybox (apt-get install busybox-static)")
 }
 
-// isStatic reports whether p is an ELF executable without PT_INTERP.
-func isStatic(p string) bool {
+// IsStatic reports whether p is an ELF executable without PT_INTERP.
+func IsStatic(p string) bool {
 	f, err := elf.Open(p)
 	if err != nil {
 		return false

@@ -1,0 +1,305 @@
+package vmtest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/luoyun/osmanager/internal/browsertest"
+	"github.com/luoyun/osmanager/internal/vmboot"
+)
+
+// bootTimeout bounds one boot, from qemu's start to the last assertion.
+const bootTimeout = 4 * time.Minute
+
+const guestMAC = "52:54:00:12:34:56"
+
+// requireHost skips the test unless qemu, a kernel, a static busybox and
+// e2fsprogs are installed (.ci/run installs them), and the tree has every
+// component.
+func requireHost(t *testing.T, repo string) vmboot.Host {
+	t.Helper()
+	if os.Getenv("LUOYUN_VMTEST") == "0" {
+		t.Skip("skipping VM test: LUOYUN_VMTEST=0")
+	}
+	if testing.Short() {
+		t.Skip("skipping VM test in -short mode")
+	}
+	host, err := vmboot.FindHost()
+	if err != nil {
+		t.Skipf("skipping VM test: %v", err)
+	}
+	for _, tool := range []string{"mkfs.ext2", "debugfs"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("skipping VM test: no %s (apt-get install e2fsprogs)", tool)
+		}
+	}
+	for _, c := range Components {
+		if _, err := os.Stat(filepath.Join(repo, "cmd", c, "main.go")); err != nil {
+			t.Skipf("skipping VM test: component %s is not in this tree", c)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(repo, "osmanager.sh")); err != nil {
+		t.Skip("skipping VM test: osmanager.sh is not in this tree")
+	}
+	return host
+}
+
+// artifacts returns where serial logs and screenshots go:
+// $LUOYUN_VMTEST_ARTIFACTS when set, else a temporary directory.
+func artifacts(t *testing.T) string {
+	if d := os.Getenv("LUOYUN_VMTEST_ARTIFACTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+// TestAppliance boots the appliance twice. Boot 1: a fresh disk and the
+// floppy of instance 1001. Boot 2: the same disk and a new floppy (new TAG
+// and KEY): luoyun.conf is updated and the instance registers anew.
+func TestAppliance(t *testing.T) {
+	repo, err := RepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := requireHost(t, repo)
+	start := time.Now()
+	tmp := t.TempDir()
+	out := artifacts(t)
+
+	bins, err := Binaries(repo, tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range Components {
+		if !vmboot.IsStatic(filepath.Join(bins, c)) {
+			t.Fatalf("%s/%s is dynamically linked; the guest has no libc (build with CGO_ENABLED=0)", bins, c)
+		}
+	}
+	content := filepath.Join(tmp, "disk-content")
+	if err := StageTree(repo, bins, content); err != nil {
+		t.Fatal(err)
+	}
+	disk := filepath.Join(tmp, "disk.img")
+	if err := MakeDisk(disk, content, 160); err != nil {
+		t.Fatal(err)
+	}
+	ir, err := NewInitramfs(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	initrd := filepath.Join(tmp, "initrd.cpio")
+	if err := ir.WriteFile(initrd); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("prepared in %v (kernel %s, kvm=%v)", time.Since(start).Round(time.Millisecond), host.Kernel.Version, host.KVM)
+
+	boots := []struct {
+		name    string
+		inst    Instance
+		confWas string // TAG line of luoyun.conf before the boot
+		browser bool
+	}{
+		{"boot1", instance(1001, "0b9a3f0e-6a4b-4c1e-9d51-2f0c7d1e4a01", "vm-1001.luoyun.test",
+			`$6$vmtestsalt$WfMV95F1QNrV1r1K5oyg1Rt/MG4NwsOsL.CC5i5ppoxsuo.OuhP/JCS/oOBMQuiwEJwo4djCDPU.BrEm8tozq0`), "none", true},
+		{"boot2", instance(1002, "7c2d51aa-93e8-4f07-b0c4-55d1e8a6f302", "vm-1002.luoyun.test",
+			`$6$vmtestsalt2$lQY43j8fpXuGbVa1Cxonmyaleb3Qn4mDtRFSJhmEwh1NcqgWYrnNhE6JTaaT58N4WdiELUHOdJQ713vevZeX.0`), "TAG=1001", false},
+	}
+	for _, b := range boots {
+		ok := t.Run(b.name, func(t *testing.T) {
+			bootOnce(t, host, bins, initrd, disk, out, b.name, b.inst, b.confWas, b.browser)
+		})
+		if !ok {
+			t.Fatalf("%s failed; not booting again", b.name)
+		}
+		conf, err := DiskFile(disk, "/LuoYun/conf/luoyun.conf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(conf, fmt.Sprintf("\nTAG=%d\n", b.inst.Tag)) || !strings.Contains(conf, "\nKEY="+b.inst.Key+"\n") {
+			t.Errorf("after %s, luoyun.conf on the disk lacks TAG=%d and its KEY", b.name, b.inst.Tag)
+		}
+		if mode, err := DiskMode(disk, "/LuoYun/conf/luoyun.conf"); err != nil || mode != 0o600 {
+			t.Errorf("after %s, luoyun.conf on the disk has mode %o (%v), want 600", b.name, mode, err)
+		}
+	}
+	t.Logf("two boots in %v", time.Since(start).Round(time.Millisecond))
+}
+
+func instance(tag int, key, domain, hash string) Instance {
+	return Instance{
+		CLCIP: "10.0.2.2", Tag: tag, Key: key,
+		Cookie: fmt.Sprintf("cookie-%d", tag), Domain: domain,
+		IP: "10.0.2.15", MAC: guestMAC, Gateway: "10.0.2.2",
+		// Nothing in the guest resolves names; a loopback resolver keeps
+		// any stray lookup inside the guest.
+		Nameserver: "127.0.0.1",
+		PasswdHash: hash,
+		PublicKey:  fmt.Sprintf("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZtdGVzdHZtdGVzdHZtdGVzdHZtdGVzdHZtdGVz vmtest-%d", tag),
+		WebSSHPort: 8001,
+	}
+}
+
+func bootOnce(t *testing.T, host vmboot.Host, bins, initrd, disk, out, name string, inst Instance, confWas string, browser bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
+	defer cancel()
+	sim, err := StartSimulator(ctx, bins, inst.Tag, inst.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Stop()
+	inst.CLCPort = sim.Port
+	floppy := filepath.Join(t.TempDir(), "floppy.img")
+	if err := MakeFloppy(bins, floppy, inst); err != nil {
+		t.Fatal(err)
+	}
+	serial := filepath.Join(out, name+"-serial.log")
+	_ = os.Remove(serial)
+	start := time.Now()
+	vm, err := vmboot.Start(ctx, vmboot.Config{
+		QEMU: host.QEMU, Kernel: host.Kernel.Image, Initrd: initrd, KVM: host.KVM,
+		Memory: 512, CPUs: 1,
+		Floppy: floppy, Disk: disk, MAC: guestMAC,
+		Forward: []vmboot.Forward{{Guest: 8080}, {Guest: inst.WebSSHPort}},
+		Serial:  serial, Timeout: bootTimeout,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		vm.Stop()
+		if t.Failed() {
+			data, _ := os.ReadFile(serial)
+			t.Logf("serial console (%s):\n%s\nqemu: %s\nsimulator:\n%s", serial, data, vm.Output(), strings.Join(sim.Lines(), "\n"))
+		}
+	}()
+
+	m, err := vmboot.WaitSerial(ctx, vm, serial, regexp.MustCompile(`VMTEST: booted uptime=(\S+)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: init done after %v (guest uptime %ss)", name, time.Since(start).Round(time.Millisecond), m[1])
+	log, _ := os.ReadFile(serial)
+	checkSerial(t, string(log), inst, confWas)
+
+	tag := fmt.Sprint(inst.Tag)
+	for _, re := range []string{
+		`^auth ok tag=` + tag + ` `,
+		`^registered tag=` + tag + ` ip=10\.0\.2\.15 `,
+		`^report tag=` + tag + ` status=2000$`,
+	} {
+		line, err := sim.Wait(ctx, regexp.MustCompile(re))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		t.Logf("%s: simulator: %s (%v after qemu started)", name, line, time.Since(start).Round(time.Millisecond))
+	}
+
+	page := fmt.Sprintf("http://127.0.0.1:%d/", vm.Ports[8080])
+	body, err := pollPage(ctx, page, inst.Domain)
+	if err != nil {
+		t.Errorf("page on forwarded 8080: %v", err)
+	} else {
+		t.Logf("%s: %s shows %q", name, page, inst.Domain)
+	}
+	_ = body
+
+	if browser {
+		t.Run("webshell", func(t *testing.T) {
+			checkWebShell(t, fmt.Sprintf("http://127.0.0.1:%d/", vm.Ports[inst.WebSSHPort]), out, name)
+		})
+	}
+	t.Logf("%s: done after %v", name, time.Since(start).Round(time.Millisecond))
+}
+
+// checkSerial asserts what the console shows: the floppy read through the
+// kernel's floppy driver, luoyun.conf replaced, osc's changes, the NIC.
+func checkSerial(t *testing.T, log string, inst Instance, confWas string) {
+	t.Helper()
+	wants := []struct{ what, re string }{
+		{"luoyun.conf before the boot", `VMTEST: luoyun.conf before boot: ` + regexp.QuoteMeta(confWas) + `\r?\n`},
+		{"floppyconf updated luoyun.conf", `\[INFO\] floppy: updated\r?\n`},
+		{"osc changed lines", `\[INFO\] osc: \S+: changed`},
+		{"luoyun.conf after the boot", fmt.Sprintf(`VMTEST: luoyun.conf after boot: TAG=%d mode=600\r?\n`, inst.Tag)},
+		{"floppy driver loaded, fd0 read", `VMTEST: floppy driver: 1 fd0 stat: +[1-9]\d* `},
+		{"eth0 configured by osc", `VMTEST: eth0: 10\.0\.2\.15/24 ` + guestMAC + ` route: default via 10\.0\.2\.2 `},
+		{"osmanager.sh succeeded", `VMTEST: rc2: /etc/rc2.d/S99luoyun-osmanager exit=0\r?\n`},
+	}
+	for _, w := range wants {
+		if !regexp.MustCompile(w.re).MatchString(log) {
+			t.Errorf("serial console: no %s (/%s/)", w.what, w.re)
+		}
+	}
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, "osc: ") || strings.Contains(l, "floppy: ") {
+			t.Logf("console: %s", strings.TrimSpace(l))
+		}
+	}
+}
+
+// pollPage fetches url until its body contains want or ctx ends.
+func pollPage(ctx context.Context, url, want string) (string, error) {
+	var last string
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			last = fmt.Sprintf("HTTP %d: %.200q", resp.StatusCode, b)
+			if resp.StatusCode == http.StatusOK && strings.Contains(string(b), want) {
+				return string(b), nil
+			}
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("GET %s: no %q (last: %s)", url, want, last)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// checkWebShell opens the web terminal in headless Chromium and waits for
+// busybox login's prompt in the terminal's rows.
+func checkWebShell(t *testing.T, url, out, name string) {
+	ctx := browsertest.New(t, 2*time.Minute)
+	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	var text string
+	for time.Now().Before(deadline) {
+		err := chromedp.Run(ctx, chromedp.Evaluate(
+			`(document.querySelector(".xterm-rows")||{}).textContent||""`, &text))
+		if err != nil {
+			t.Fatalf("read terminal: %v", err)
+		}
+		if strings.Contains(text, "login:") {
+			break
+		}
+		if err := chromedp.Run(ctx, chromedp.Sleep(250*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	browsertest.Screenshot(t, ctx, out, name+"-webshell.png")
+	if !strings.Contains(text, "login:") {
+		t.Fatalf("web shell at %s shows %q, want a login prompt", url, text)
+	}
+	t.Logf("web shell: %q", strings.TrimSpace(text))
+}
