@@ -7,9 +7,9 @@ import (
 )
 
 // GuestModules are loaded by init before the OS manager starts: the NIC,
-// the virtio disk and ext2 (through ext4). The floppy driver is in the
+// the virtio disk and ext2 (through ext4, which wants crc32c). The floppy driver is in the
 // image too, but floppyconf loads it, as on an appliance.
-var GuestModules = []string{"e1000", "virtio_pci", "virtio_blk", "ext4"}
+var GuestModules = []string{"e1000", "virtio_pci", "virtio_blk", "crc32c_generic", "ext4"}
 
 // initScript is the guest's /init: it mounts the kernel file systems,
 // loads the drivers, mounts the appliance disk (which holds /LuoYun) and
