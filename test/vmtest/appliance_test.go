@@ -148,7 +148,7 @@ func instance(tag int, key, domain, hash string) Instance {
 		// any stray lookup inside the guest.
 		Nameserver: "127.0.0.1",
 		PasswdHash: hash,
-		PublicKey:  fmt.Sprintf("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHZtdGVzdHZtdGVzdHZtdGVzdHZtdGVzdHZtdGVz vmtest-%d", tag),
+		PublicKey:  fmt.Sprintf("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f vmtest-%d", tag),
 		WebSSHPort: 8001,
 	}
 }
@@ -184,6 +184,7 @@ func bootOnce(t *testing.T, host vmboot.Host, bins, initrd, disk, out, name stri
 		if t.Failed() {
 			data, _ := os.ReadFile(serial)
 			t.Logf("serial console (%s):\n%s\nqemu: %s\nsimulator:\n%s", serial, data, vm.Output(), strings.Join(sim.Lines(), "\n"))
+			logGuestLogs(t, disk)
 		}
 	}()
 
@@ -224,6 +225,26 @@ func bootOnce(t *testing.T, host vmboot.Host, bins, initrd, disk, out, name stri
 		})
 	}
 	t.Logf("%s: done after %v", name, time.Since(start).Round(time.Millisecond))
+}
+
+// logGuestLogs prints the OS manager's log files from the appliance disk.
+func logGuestLogs(t *testing.T, disk string) {
+	names, err := DiskList(disk, "/LuoYun/log")
+	if err != nil {
+		t.Logf("guest logs: %v", err)
+		return
+	}
+	for _, n := range names {
+		data, err := DiskFile(disk, "/LuoYun/log/"+n)
+		if err != nil {
+			t.Logf("guest log %s: %v", n, err)
+			continue
+		}
+		if len(data) > 8000 {
+			data = "...\n" + data[len(data)-8000:]
+		}
+		t.Logf("guest /LuoYun/log/%s:\n%s", n, data)
+	}
 }
 
 // checkSerial asserts what the console shows: the floppy read through the

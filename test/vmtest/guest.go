@@ -7,9 +7,15 @@ import (
 )
 
 // GuestModules are loaded by init before the OS manager starts: the NIC,
-// the virtio disk and ext2 (through ext4, which wants crc32c). The floppy driver is in the
-// image too, but floppyconf loads it, as on an appliance.
-var GuestModules = []string{"e1000", "virtio_pci", "virtio_blk", "crc32c_generic", "ext4"}
+// the virtio disk and ext2 (through ext4, which wants crc32c). The floppy
+// driver is in the image too, but floppyconf loads it, as on an appliance.
+//
+// xfrm_user and nfnetlink are a workaround for osc: its netlink handle
+// (vishvananda/netlink NewHandle with no families) also opens NETLINK_XFRM
+// and NETLINK_NETFILTER sockets, which fail with "protocol not supported"
+// on a kernel where those modules are not loaded; a full distribution
+// autoloads them, this initramfs does not. See docs/vmtest.md.
+var GuestModules = []string{"e1000", "virtio_pci", "virtio_blk", "crc32c_generic", "ext4", "xfrm_user", "nfnetlink"}
 
 // initScript is the guest's /init: it mounts the kernel file systems,
 // loads the drivers, mounts the appliance disk (which holds /LuoYun) and
@@ -42,7 +48,8 @@ done
 sync
 say "luoyun.conf after boot: $(conftag) mode=$(stat -c %a /LuoYun/conf/luoyun.conf 2>/dev/null)"
 say "floppy driver: $(grep -c '^floppy ' /proc/modules) fd0 stat: $(cat /sys/block/fd0/stat 2>/dev/null)"
-say "eth0: $(ip -4 -o addr show dev eth0 | awk '{print $4}') $(cat /sys/class/net/eth0/address) route: $(ip route show default)"
+say "eth0: $(ip -4 -o addr show dev eth0 | awk '{print $4}') $(cat /sys/class/net/eth0/address) route: $(ip route | grep '^default')"
+say "processes: $(ps -o comm | sort | grep -E '^(web|webssh|osm)$' | tr '\n' ' ')"
 say "booted uptime=$(cut -d' ' -f1 /proc/uptime)"
 while true; do sleep 2; sync; done
 `

@@ -166,3 +166,21 @@ func DiskMode(image, path string) (fs.FileMode, error) {
 	}
 	return 0, fmt.Errorf("debugfs stat %s: no mode in %q", path, out)
 }
+
+// DiskList returns the names of the regular files in a directory of an
+// ext2 image.
+func DiskList(image, dir string) ([]string, error) {
+	out, err := exec.Command("debugfs", "-R", "ls -p "+dir, image).Output()
+	if err != nil {
+		return nil, fmt.Errorf("debugfs ls %s: %w", dir, err)
+	}
+	var names []string
+	// Lines look like /12/100644/0/0/luoyun.log/1234/
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Split(strings.TrimSpace(line), "/")
+		if len(f) >= 6 && strings.HasPrefix(f[2], "10") {
+			names = append(names, f[5])
+		}
+	}
+	return names, nil
+}
