@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/luoyun/osmanager/pkg/clcproto"
+	"github.com/luoyun/osmanager/pkg/clcsim"
+	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/logging"
+	"github.com/luoyun/osmanager/pkg/lyconf"
+)
+
+const clcAbout = `Plays the Cloud Controller for instances that share one KEY: sends
+multicast joins (--mcast), authenticates, registers (--reply), sends
+queries and echoes, and prints one line per event on stdout:
+
+  listening addr=127.0.0.1:41234
+  auth ok tag=42 from=127.0.0.1:5555
+  auth failed tag=42 from=127.0.0.1:5555 reason=wrong-key
+  registered tag=42 ip=10.0.2.15 from=127.0.0.1:5555
+  register refused tag=42 ip=10.0.2.15 from=127.0.0.1:5555
+  report tag=42 status=2000
+  query tag=42 job=7 reply="7 42 5 10.0.2.15"
+  echo tag=42 ok
+  disconnected tag=42 from=127.0.0.1:5555
+
+Diagnostics go to stderr.`
+
+// runCLC is `osm clc`, the controller simulator.
+func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := cli.New("osm clc", "[options] (-c luoyun.conf | --key KEY)", clcAbout)
+	listen := c.Flags.String("listen", "0.0.0.0:1369", "TCP address to accept instances on")
+	confPath := c.Flags.StringP("config", "c", "", "take KEY (and TAG) from this luoyun.conf")
+	key := c.Flags.String("key", "", "the shared KEY (instead of -c)")
+	tag := c.Flags.Int("tag", 0, "accept only this TAG; 0 accepts any (default: TAG of -c, else 0)")
+	mcast := c.Flags.String("mcast", "", "send JOIN_REQUEST datagrams to GROUP:PORT")
+	advertise := c.Flags.String("advertise", "", "IP:PORT put in the join datagrams (default: the listen address)")
+	joinEvery := c.Flags.Duration("join-every", 0, "period of join datagrams (default 10s)")
+	queryEvery := c.Flags.Duration("query-every", 0, "send a query to each instance this often (0: never)")
+	echoEvery := c.Flags.Duration("echo-every", 0, "send an echo request to each instance this often (0: never)")
+	reply := c.Flags.Int32("reply", clcproto.RegisterOK, "registration result: 1021 (success) or 1022 (failure)")
+	debug := c.Flags.Bool("debug", false, "diagnostics at debug level")
+	if done, err := c.Parse(args, stdout); done || err != nil {
+		return err
+	}
+	if c.Flags.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q", c.Flags.Arg(0))
+	}
+	cfg := clcsim.Config{MCast: *mcast, Advertise: *advertise, JoinEvery: *joinEvery,
+		QueryEvery: *queryEvery, EchoEvery: *echoEvery, Reply: *reply}
+	switch {
+	case *confPath != "" && *key != "":
+		return cli.Usagef("give -c/--config or --key, not both")
+	case *confPath != "":
+		conf, err := lyconf.Load(*confPath)
+		if err != nil {
+			return err
+		}
+		cfg.Key = []byte(conf.Key.Reveal())
+		if conf.HasTag && !c.Flags.Changed("tag") {
+			*tag = conf.Tag
+		}
+	case *key != "":
+		cfg.Key = []byte(*key)
+	default:
+		return cli.Usagef("the KEY is needed: -c luoyun.conf or --key KEY")
+	}
+	if *tag < 0 || *tag > math.MaxInt32 {
+		return cli.Usagef("--tag %d out of range", *tag)
+	}
+	cfg.Tag = int32(*tag)
+	if *reply != clcproto.RegisterOK && *reply != clcproto.RegisterFailed {
+		return cli.Usagef("--reply must be 1021 or 1022")
+	}
+	level := zapcore.InfoLevel
+	if *debug {
+		level = zapcore.DebugLevel
+	}
+	log := zap.New(zapcore.NewCore(logging.NewEncoder(), zapcore.AddSync(stderr), level))
+	defer func() { _ = log.Sync() }()
+	cfg.Events = func(e clcsim.Event) { fmt.Fprintln(stdout, e.String()) }
+	srv, err := clcsim.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	if err := srv.Listen(*listen); err != nil {
+		return err
+	}
+	return srv.Serve(ctx)
+}

@@ -1,0 +1,26 @@
+// Command osm is the LuoYun registrar: it keeps the instance registered
+// with the Cloud Controller and reports the application status.
+//
+//	osm [-c/--config FILE] [-l/--log FILE] [-s/--script DIR] [--state FILE]
+//	    [--settings FILE] [--debug] [--version] [-h]
+//
+// SIGTERM/SIGINT stop it (exit 0); SIGHUP re-reads luoyun.conf.
+//
+// `osm clc ...` is the controller simulator; see clc.go and docs/osm.md.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/luoyun/osmanager/pkg/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(cli.ExitCode("osm", err, os.Stderr))
+}

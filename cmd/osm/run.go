@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/logging"
+	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/osm"
+)
+
+const about = `Keeps this instance registered with the LuoYun Cloud Controller: finds it
+(CLC_IP/CLC_PORT, else multicast joins on CLC_MCAST_IP:CLC_MCAST_PORT),
+authenticates both ways with KEY, registers, and reports the exit code of
+<script dir>/status every status_interval. SIGHUP re-reads the config.
+
+"osm clc --help" describes the controller simulator.`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "clc" {
+		return runCLC(ctx, args[1:], stdout, stderr)
+	}
+	c := cli.New("osm", "[options] | clc [options]", about)
+	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
+	logPath := c.Flags.StringP("log", "l", "/LuoYun/log/luoyun.log", "log file")
+	scriptDir := c.Flags.StringP("script", "s", "/LuoYun/custom/scripts", "directory of the status script")
+	statePath := c.Flags.String("state", "", "state file (default: settings osm.state_file, /LuoYun/run/osm.json)")
+	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
+	if done, err := c.Parse(args, stdout); done || err != nil {
+		return err
+	}
+	if c.Flags.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q", c.Flags.Arg(0))
+	}
+	set, err := c.Settings()
+	if err != nil {
+		return err
+	}
+	if !c.Flags.Changed("state") {
+		*statePath = set.OSM.StateFile
+	}
+	log, closeLog, err := logging.New(logging.Options{
+		File: *logPath, MaxSizeMB: set.Log.MaxSizeMB, MaxBackups: set.Log.MaxBackups,
+		Debug: *debug, Stdout: stdout,
+	})
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	agent, err := osm.New(osm.Config{
+		ConfPath:       *confPath,
+		ScriptDir:      *scriptDir,
+		StateFile:      *statePath,
+		StatusInterval: set.OSM.StatusInterval.D(),
+		StatusTimeout:  set.OSM.StatusTimeout.D(),
+		ReconnectMin:   set.OSM.ReconnectMin.D(),
+		ReconnectMax:   set.OSM.ReconnectMax.D(),
+	}, log)
+	if err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				log.Info("SIGHUP: reloading configuration")
+				agent.Reload()
+			}
+		}
+	}()
+	log.Info("starting", zap.String("config", *confPath), zap.String("scripts", *scriptDir), zap.Int("pid", os.Getpid()))
+	return agent.Run(ctx)
+}

@@ -1,0 +1,254 @@
+// Package osm is the registrar: it finds the LuoYun Cloud Controller
+// (CLC_IP/CLC_PORT from luoyun.conf, else multicast join datagrams),
+// authenticates both ways with the shared KEY, registers the instance,
+// reports the application status from custom/scripts/status, answers
+// queries and echoes, and reconnects with jittered exponential back-off.
+// Its state goes to a file for operators (never the KEY).
+package osm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/backoff"
+	"github.com/luoyun/osmanager/pkg/clcproto"
+	"github.com/luoyun/osmanager/pkg/osmstate"
+)
+
+// Config is the registrar's configuration.
+type Config struct {
+	// ConfPath is luoyun.conf.
+	ConfPath string
+	// ScriptDir holds the status script ("status").
+	ScriptDir string
+	// StateFile is written on every change of state; "" writes none.
+	StateFile string
+	// StatusInterval is how often the status script runs.
+	StatusInterval time.Duration
+	// StatusTimeout kills a status script that runs longer.
+	StatusTimeout time.Duration
+	// ReconnectMin and ReconnectMax bound the back-off between attempts.
+	ReconnectMin, ReconnectMax time.Duration
+	// DialTimeout bounds one TCP connect (5 s when zero).
+	DialTimeout time.Duration
+	// HandshakeTimeout bounds authentication and registration (10 s).
+	HandshakeTimeout time.Duration
+	// DiscoveryWindow is how long one attempt listens for a multicast
+	// join (15 s: the controller sends one about every 10 s).
+	DiscoveryWindow time.Duration
+	// WriteTimeout bounds each write to the controller (10 s).
+	WriteTimeout time.Duration
+
+	// Sleep waits between attempts; backoff.Sleep when nil.
+	Sleep backoff.Sleeper
+	// Rand is the back-off's jitter source; math/rand when nil.
+	Rand func(n int64) int64
+	// Challenge makes the OSM's challenge; a random UUID when nil.
+	Challenge func() (clcproto.Block, error)
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.StatusInterval, 5*time.Second)
+	def(&c.StatusTimeout, 30*time.Second)
+	def(&c.ReconnectMin, time.Second)
+	def(&c.ReconnectMax, time.Minute)
+	def(&c.DialTimeout, 5*time.Second)
+	def(&c.HandshakeTimeout, 10*time.Second)
+	def(&c.DiscoveryWindow, 15*time.Second)
+	def(&c.WriteTimeout, 10*time.Second)
+	if c.Sleep == nil {
+		c.Sleep = backoff.Sleep
+	}
+	if c.Challenge == nil {
+		c.Challenge = func() (clcproto.Block, error) { return clcproto.NewChallenge(nil) }
+	}
+}
+
+// Agent is the registrar.
+type Agent struct {
+	cfg    Config
+	log    *zap.Logger
+	reload chan struct{}
+
+	lastJoin string // controller address from the last join datagram
+
+	mu       sync.Mutex
+	status   int32         // latest status script result; 0 before the first
+	statusCh chan struct{} // closed when status changes
+	last     int32         // last status reported to a controller
+	state    osmstate.State
+	stateErr string
+
+	rmu       sync.Mutex
+	cur       target
+	pending   *target
+	cancelCur context.CancelFunc
+}
+
+// New checks cfg and returns an agent.
+func New(cfg Config, log *zap.Logger) (*Agent, error) {
+	cfg.defaults()
+	if cfg.ConfPath == "" || cfg.ScriptDir == "" {
+		return nil, errors.New("osm: config path and script directory are required")
+	}
+	if cfg.ReconnectMax < cfg.ReconnectMin {
+		return nil, fmt.Errorf("osm: reconnect_max %s below reconnect_min %s", cfg.ReconnectMax, cfg.ReconnectMin)
+	}
+	return &Agent{
+		cfg:      cfg,
+		log:      log.With(zap.String("component", "osm")),
+		reload:   make(chan struct{}, 1),
+		statusCh: make(chan struct{}),
+		state:    osmstate.State{PID: os.Getpid()},
+	}, nil
+}
+
+// Reload asks the agent to re-read luoyun.conf (SIGHUP); it reconnects
+// when the controller address, multicast group, TAG or KEY changed.
+func (a *Agent) Reload() {
+	select {
+	case a.reload <- struct{}{}:
+	default:
+	}
+}
+
+// Run registers and reports until ctx is done; it returns ctx.Err() then,
+// or an error at once when luoyun.conf is unusable at start.
+func (a *Agent) Run(ctx context.Context) error {
+	t, err := loadTarget(a.cfg.ConfPath)
+	if err != nil {
+		a.log.Error("cannot start", zap.Error(err))
+		return fmt.Errorf("osm: %w", err)
+	}
+	a.cur = t
+	a.mu.Lock()
+	a.state.Tag = int(t.tag)
+	a.mu.Unlock()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(2)
+	go func() { defer wg.Done(); a.statusLoop(ctx) }()
+	go func() { defer wg.Done(); a.watchReload(ctx) }()
+
+	bo := &backoff.Backoff{Min: a.cfg.ReconnectMin, Max: a.cfg.ReconnectMax, Rand: a.cfg.Rand}
+	for {
+		a.rmu.Lock()
+		if a.pending != nil {
+			a.cur, a.pending = *a.pending, nil
+			a.lastJoin = ""
+			bo.Reset()
+		}
+		t := a.cur
+		actx, acancel := context.WithCancel(ctx)
+		a.cancelCur = acancel
+		a.rmu.Unlock()
+
+		ok, err := a.attempt(actx, t)
+		if ctx.Err() != nil {
+			acancel()
+			a.setPhase(osmstate.Stopped, "")
+			a.log.Info("stopped")
+			return ctx.Err()
+		}
+		if actx.Err() != nil { // configuration changed
+			acancel()
+			a.log.Info("configuration changed; reconnecting")
+			continue
+		}
+		if ok {
+			bo.Reset()
+		}
+		d := bo.Next()
+		a.backingOff(err)
+		lvl, msg := a.log.Warn, "controller not reached; retrying"
+		if ok {
+			msg = "controller connection lost; reconnecting"
+		}
+		if errors.Is(err, clcproto.ErrImpostor) {
+			lvl = a.log.Error
+		}
+		lvl(msg, zap.Error(err), zap.Duration("retry_in", d.Round(time.Millisecond)), zap.Int("attempt", bo.Attempts()))
+		_ = a.cfg.Sleep(actx, d)
+		acancel()
+	}
+}
+
+// attempt connects, authenticates, registers and serves one connection.
+func (a *Agent) attempt(ctx context.Context, t target) (bool, error) {
+	c, err := a.connect(ctx, t)
+	if err != nil {
+		return false, err
+	}
+	return a.session(ctx, c, t)
+}
+
+// watchReload re-reads luoyun.conf on each Reload.
+func (a *Agent) watchReload(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.reload:
+		}
+		t, err := loadTarget(a.cfg.ConfPath)
+		if err != nil {
+			a.log.Error("reload failed; keeping the current configuration", zap.Error(err))
+			continue
+		}
+		a.rmu.Lock()
+		base := a.cur
+		if a.pending != nil {
+			base = *a.pending
+		}
+		if t.same(base) {
+			a.log.Info("configuration reloaded; controller settings unchanged")
+		} else {
+			a.pending = &t
+			a.mu.Lock()
+			a.state.Tag = int(t.tag)
+			a.mu.Unlock()
+			if a.cancelCur != nil {
+				a.cancelCur()
+			}
+		}
+		a.rmu.Unlock()
+	}
+}
+
+// setStatus publishes a status script result.
+func (a *Agent) setStatus(s int32) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s != a.status {
+		a.status = s
+		close(a.statusCh)
+		a.statusCh = make(chan struct{})
+	}
+}
+
+// currentStatus returns the latest status and a channel closed when it
+// changes.
+func (a *Agent) currentStatus() (int32, <-chan struct{}) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.status, a.statusCh
+}
+
+func (a *Agent) lastReport() int32 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.last
+}

@@ -1,0 +1,273 @@
+package osm
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/luoyun/osmanager/pkg/clcproto"
+	"github.com/luoyun/osmanager/pkg/clcsim"
+	"github.com/luoyun/osmanager/pkg/osmstate"
+)
+
+func TestNormalRun(t *testing.T) {
+	s := startSim(t, "127.0.0.1:0", clcsim.Config{Tag: testTag, QueryEvery: 50 * time.Millisecond, EchoEvery: 50 * time.Millisecond})
+	e := newEnv(t, s.addr())
+	e.start(t)
+
+	reg := s.ev.wait(t, clcsim.Registered, nil)
+	regAt := time.Now()
+	if reg.Tag != testTag || reg.IP != "127.0.0.1" {
+		t.Errorf("registered %+v, want tag 42 ip 127.0.0.1", reg)
+	}
+	rep := s.ev.wait(t, clcsim.ReportEvent, nil)
+	if rep.Status != 2000 {
+		t.Errorf("first report = %d, want 2000", rep.Status)
+	}
+	if d := time.Since(regAt); d > time.Second {
+		t.Errorf("first report %v after registration, want within 1s", d)
+	}
+	q := s.ev.wait(t, clcsim.QueryEvent, nil)
+	if want := " 42 5 127.0.0.1"; !strings.HasSuffix(q.Reply, want) || !strings.HasPrefix(q.Reply, strconv.FormatInt(int64(q.Job), 10)+" ") {
+		t.Errorf("query reply %q, want \"<job>%s\"", q.Reply, want)
+	}
+	if ev := s.ev.wait(t, clcsim.EchoEvent, nil); !ev.OK {
+		t.Error("echo reply did not carry the request's data")
+	}
+
+	// The status script starts failing with 3: reported within one interval.
+	writeScript(t, e.scripts, "exit 3")
+	changed := time.Now()
+	rep = s.ev.wait(t, clcsim.ReportEvent, func(ev clcsim.Event) bool { return ev.Status != 2000 })
+	if rep.Status != 2003 {
+		t.Errorf("report after exit 3 = %d, want 2003", rep.Status)
+	}
+	// One interval, plus the script's own run time and scheduling slack.
+	if d := time.Since(changed); d > e.cfg.StatusInterval+time.Second {
+		t.Errorf("change reported after %v, want within one interval (%v)", d, e.cfg.StatusInterval)
+	}
+	q = s.ev.wait(t, clcsim.QueryEvent, nil)
+	q = s.ev.wait(t, clcsim.QueryEvent, nil) // a query sent after the 2003 report
+	if !strings.Contains(q.Reply, " 42 4 ") {
+		t.Errorf("query reply after 2003 = %q, want status 4 (running)", q.Reply)
+	}
+
+	st, err := osmstate.Read(e.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Phase != osmstate.Registered || st.Controller != s.addr() || st.Tag != testTag || st.LastReport != 2003 || st.LocalIP != "127.0.0.1" {
+		t.Errorf("state file = %+v", st)
+	}
+	e.stop(t)
+	if st, _ := osmstate.Read(e.state); st.Phase != osmstate.Stopped {
+		t.Errorf("state after stop = %q, want stopped", st.Phase)
+	}
+	data, _ := os.ReadFile(e.state)
+	if strings.Contains(string(data), testKey) || strings.Contains(string(data), testKey[:8]) {
+		t.Errorf("state file contains the KEY:\n%s", data)
+	}
+	for _, l := range e.logs.All() {
+		if strings.Contains(l.Message, testKey) || strings.Contains(fmt.Sprint(l.ContextMap()), testKey) {
+			t.Errorf("log line contains the KEY: %s %v", l.Message, l.ContextMap())
+		}
+	}
+}
+
+func TestRegisterRefusedBacksOff(t *testing.T) {
+	s := startSim(t, "127.0.0.1:0", clcsim.Config{Reply: clcproto.RegisterFailed})
+	e := newEnv(t, s.addr())
+	e.cfg.Rand = func(n int64) int64 { return n - 1 } // top of each jitter range
+	e.start(t)
+	for i := 0; i < 3; i++ {
+		s.ev.wait(t, clcsim.RegisterRefused, nil)
+	}
+	e.sl.waitCount(t, 3)
+	d := e.sl.list()
+	if !(d[0] < d[1] && d[1] < d[2]) {
+		t.Errorf("back-offs %v do not grow after refusals", d[:3])
+	}
+	if !e.running() {
+		t.Fatal("agent stopped after a refusal")
+	}
+	if st, _ := osmstate.Read(e.state); !strings.Contains(st.LastError, "refused") {
+		t.Errorf("state last_error = %q, want the refusal", st.LastError)
+	}
+}
+
+func TestControllerDownThenUp(t *testing.T) {
+	addr := freeAddr(t)
+	e := newEnv(t, addr)
+	e.start(t)
+	e.sl.waitCount(t, 2)
+	if n := countLogs(e.logs, "controller not reached; retrying"); n < 2 {
+		t.Errorf("%d failure lines for %d attempts", n, len(e.sl.list()))
+	}
+	s := startSim(t, addr, clcsim.Config{})
+	s.ev.wait(t, clcsim.Registered, nil)
+	s.ev.wait(t, clcsim.ReportEvent, nil)
+}
+
+func TestControllerKilledMidSession(t *testing.T) {
+	s := startSim(t, "127.0.0.1:0", clcsim.Config{})
+	addr := s.addr()
+	e := newEnv(t, addr)
+	e.start(t)
+	s.ev.wait(t, clcsim.ReportEvent, nil)
+	s.stop()
+	e.sl.waitCount(t, 1)
+	if n := countLogs(e.logs, "controller connection lost; reconnecting"); n != 1 {
+		t.Errorf("%d 'connection lost' lines, want 1", n)
+	}
+	s2 := startSim(t, addr, clcsim.Config{})
+	s2.ev.wait(t, clcsim.Registered, nil)
+	if r := s2.ev.wait(t, clcsim.ReportEvent, nil); r.Status != 2000 {
+		t.Errorf("report after re-registration = %d, want 2000", r.Status)
+	}
+}
+
+func TestStatusScripts(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string // "" removes the script
+		want    int32
+		timeout time.Duration
+	}{
+		{"missing", "", 2128, 0},
+		{"hangs", "sleep 300 &\nwait", 2128, 300 * time.Millisecond},
+		{"floods and fails", "head -c 2000000 /dev/zero\nexit 1", 2001, 0},
+		{"exit 5", "exit 5", 2005, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startSim(t, "127.0.0.1:0", clcsim.Config{})
+			e := newEnv(t, s.addr())
+			if tt.body == "" {
+				os.Remove(e.scripts + "/status")
+			} else {
+				writeScript(t, e.scripts, tt.body)
+			}
+			if tt.timeout > 0 {
+				e.cfg.StatusTimeout = tt.timeout
+			}
+			e.start(t)
+			if r := s.ev.wait(t, clcsim.ReportEvent, nil); r.Status != tt.want {
+				t.Errorf("report = %d, want %d", r.Status, tt.want)
+			}
+			switch tt.name {
+			case "missing":
+				// Several intervals later, still one line about it.
+				waitFor(t, "three intervals", func() bool { return time.Since(e.logs.All()[0].Time) > 4*e.cfg.StatusInterval })
+				if n := countLogs(e.logs, "status script missing or not executable; reporting unknown"); n != 1 {
+					t.Errorf("missing script logged %d times, want once", n)
+				}
+			case "floods and fails":
+				l := e.logs.FilterMessage("status script failed").All()
+				if len(l) == 0 {
+					t.Fatal("failing script not logged")
+				}
+				out, _ := l[0].ContextMap()["output"].(string)
+				if len(out) > 64<<10 || len(out) < 1000 {
+					t.Errorf("logged %d bytes of output, want a bounded excerpt (<= 64 KiB)", len(out))
+				}
+			}
+		})
+	}
+}
+
+func TestReload(t *testing.T) {
+	a := startSim(t, "127.0.0.1:0", clcsim.Config{})
+	b := startSim(t, "127.0.0.1:0", clcsim.Config{Key: []byte(wrongKey)})
+	e := newEnv(t, a.addr())
+	e.start(t)
+	a.ev.wait(t, clcsim.Registered, nil)
+
+	// Unchanged controller settings: no reconnection.
+	e.agent.Reload()
+	waitFor(t, "reload logged", func() bool {
+		return countLogs(e.logs, "configuration reloaded; controller settings unchanged") == 1
+	})
+	select {
+	case ev := <-a.ev.ch:
+		if ev.Kind == clcsim.Disconnected {
+			t.Fatal("unchanged reload reconnected")
+		}
+	default:
+	}
+
+	// Another controller, with another KEY.
+	writeConf(t, e.conf, b.addr(), "", 43, wrongKey)
+	e.agent.Reload()
+	a.ev.wait(t, clcsim.Disconnected, nil)
+	if r := b.ev.wait(t, clcsim.Registered, nil); r.Tag != 43 {
+		t.Errorf("registered tag %d after reload, want 43", r.Tag)
+	}
+	if n := len(e.sl.list()); n != 0 {
+		t.Errorf("%d back-offs around a reload, want 0", n)
+	}
+
+	// A broken file: logged, the session goes on.
+	os.WriteFile(e.conf, []byte("TAG=43\nKEY=abc\nCLC_IP=127.0.0.1\n"), 0o600)
+	e.agent.Reload()
+	waitFor(t, "reload failure logged", func() bool {
+		return countLogs(e.logs, "reload failed; keeping the current configuration") == 1
+	})
+	select {
+	case ev := <-b.ev.ch:
+		if ev.Kind == clcsim.Disconnected {
+			t.Fatal("failed reload dropped the session")
+		}
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"empty key", "CLC_IP=127.0.0.1\nCLC_PORT=1\nTAG=1\nKEY=\n", "KEY must be 5 to 256 bytes"},
+		{"short key", "CLC_IP=127.0.0.1\nCLC_PORT=1\nTAG=1\nKEY=abcd\n", "KEY must be 5 to 256 bytes"},
+		{"no tag", "CLC_IP=127.0.0.1\nCLC_PORT=1\nKEY=abcdefgh\n", "TAG is missing"},
+		{"no controller", "TAG=1\nKEY=abcdefgh\n", "no controller"},
+		{"bad group", "TAG=1\nKEY=abcdefgh\nCLC_MCAST_IP=10.0.0.1\nCLC_MCAST_PORT=1369\n", "not an IPv4 multicast group"},
+		{"missing file", "", "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			if tt.text == "" {
+				os.Remove(e.conf)
+			} else {
+				os.WriteFile(e.conf, []byte(tt.text), 0o600)
+			}
+			a, err := New(e.cfg, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err = a.Run(ctx)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Run = %v, want error containing %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "abcdefgh") || strings.Contains(err.Error(), "abcd\n") {
+				t.Errorf("error shows the KEY: %v", err)
+			}
+		})
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	if _, err := New(Config{ConfPath: "x", ScriptDir: "y", ReconnectMin: time.Minute, ReconnectMax: time.Second}, zaptest.NewLogger(t)); err == nil {
+		t.Error("New accepted reconnect_max < reconnect_min")
+	}
+	if _, err := New(Config{}, zaptest.NewLogger(t)); err == nil {
+		t.Error("New accepted an empty config")
+	}
+}

@@ -1,0 +1,74 @@
+package osm
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/osmstate"
+)
+
+// State returns a copy of the agent's current state.
+func (a *Agent) State() osmstate.State {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.state
+}
+
+// setPhase records a phase change; controller "" keeps the known one.
+func (a *Agent) setPhase(phase, controller string) {
+	a.update(func(s *osmstate.State) {
+		if s.Phase != phase {
+			s.Phase, s.Since = phase, time.Now()
+		}
+		if controller != "" {
+			s.Controller = controller
+		}
+	})
+}
+
+func (a *Agent) registered(controller, ip string) {
+	a.update(func(s *osmstate.State) {
+		s.Phase, s.Since, s.Controller, s.LocalIP, s.LastError = osmstate.Registered, time.Now(), controller, ip, ""
+	})
+}
+
+func (a *Agent) backingOff(err error) {
+	a.update(func(s *osmstate.State) {
+		s.Phase, s.Since = osmstate.BackingOff, time.Now()
+		if err != nil {
+			s.LastError = err.Error()
+		}
+	})
+}
+
+func (a *Agent) reported(status int32) {
+	a.update(func(s *osmstate.State) {
+		s.LastReport, s.LastReportAt = int(status), time.Now()
+	})
+	a.mu.Lock()
+	a.last = status
+	a.mu.Unlock()
+}
+
+// update changes the state and writes the state file, logging a write
+// failure once until it succeeds again.
+func (a *Agent) update(f func(*osmstate.State)) {
+	a.mu.Lock()
+	f(&a.state)
+	s := a.state
+	a.mu.Unlock()
+	if a.cfg.StateFile == "" {
+		return
+	}
+	err := osmstate.Write(a.cfg.StateFile, s)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case err != nil && err.Error() != a.stateErr:
+		a.log.Warn("cannot write the state file", zap.Error(err))
+		a.stateErr = err.Error()
+	case err == nil:
+		a.stateErr = ""
+	}
+}
