@@ -1,0 +1,105 @@
+// Command floppyconf copies luoyun.ini from the configuration floppy to
+// luoyun.conf, or makes a floppy image from a luoyun.ini.
+//
+//	floppyconf [-d/--device PATH] [-c/--config DEST] [--wait DUR] [--settings FILE]
+//	floppyconf --make IMAGE -i/--ini luoyun.ini
+//
+// PATH is a block device (default /dev/fd0), an image file or a directory
+// where a floppy is mounted; DEST defaults to /LuoYun/conf/luoyun.conf.
+// It prints "updated" or "unchanged". With --make it writes a 1 MiB image
+// in the layout the cloud's compute nodes write.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/atomicfile"
+	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/floppy"
+	"github.com/luoyun/osmanager/pkg/floppyconf"
+	"github.com/luoyun/osmanager/pkg/lyconf"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(cli.ExitCode("floppyconf", err, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	c := cli.New("floppyconf", "[-d PATH] [-c DEST] [--wait DUR] | --make IMAGE -i luoyun.ini",
+		`Copy luoyun.ini from the configuration floppy (a block device, an image
+file or a mounted directory; nothing is mounted) to luoyun.conf, atomically
+and mode 0600, when it differs. Prints "updated" or "unchanged".
+With --make, write a 1 MiB floppy image holding the given luoyun.ini, laid
+out as the cloud's compute nodes write it.`)
+	device := c.Flags.StringP("device", "d", "", "floppy device, image or directory (default from settings, /dev/fd0)")
+	dest := c.Flags.StringP("config", "c", lyconf.DefaultPath, "luoyun.conf to write")
+	wait := c.Flags.Duration("wait", 0, "how long to wait for a missing device node (default from settings, 5s)")
+	mk := c.Flags.String("make", "", "write a floppy image to this path instead of reading one")
+	ini := c.Flags.StringP("ini", "i", "", "the luoyun.ini to put in the image (with --make)")
+	if done, err := c.Parse(args, stdout); done || err != nil {
+		return err
+	}
+	if c.Flags.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q", c.Flags.Arg(0))
+	}
+	if *mk != "" || *ini != "" {
+		if *mk == "" || *ini == "" {
+			return cli.Usagef("--make IMAGE and -i/--ini FILE go together")
+		}
+		return makeImage(*mk, *ini, stdout)
+	}
+	s, err := c.Settings()
+	if err != nil {
+		return err
+	}
+	cfg := floppyconf.Config{Device: s.Floppy.Device, Dest: *dest, Wait: s.Floppy.Wait.D()}
+	if c.Flags.Changed("device") {
+		cfg.Device = *device
+	}
+	if c.Flags.Changed("wait") {
+		cfg.Wait = *wait
+	}
+	if err := cfg.Validate(); err != nil {
+		return cli.Usagef("%v", err)
+	}
+	res, err := floppyconf.Update(ctx, cfg, zap.NewNop())
+	if err != nil {
+		return err
+	}
+	if res == atomicfile.Changed {
+		fmt.Fprintln(stdout, "updated")
+	} else {
+		fmt.Fprintln(stdout, "unchanged")
+	}
+	return nil
+}
+
+func makeImage(image, iniPath string, stdout io.Writer) error {
+	data, err := os.ReadFile(iniPath)
+	if err != nil {
+		return err
+	}
+	if err := floppyconf.Check(data); err != nil {
+		return fmt.Errorf("%s: %w", iniPath, err)
+	}
+	img, err := floppy.Make(data)
+	if err != nil {
+		return err
+	}
+	// The image holds KEY: 0600 like luoyun.conf.
+	if _, err := atomicfile.Write(image, img, atomicfile.Options{Mode: 0o600, ForceMode: true}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d bytes of %s)\n", image, len(data), floppy.FileName)
+	return nil
+}

@@ -1,0 +1,90 @@
+// Command osc is the system configurator: it applies the instance's JSON
+// settings from luoyun.conf to the system.
+//
+//	osc [-c/--config FILE] [--root DIR] [--no-network] [--dry-run] [--settings FILE]
+//
+// passwd_hash becomes root's hash in etc/shadow, public_key root's
+// authorized_keys, nameservers etc/resolv.conf, network the interfaces
+// (through netlink). File edits happen under DIR (default /). One line per
+// step on stdout: "<step>: changed|unchanged|skipped: <reason>|error:
+// <reason>"; the exit code is 1 when any step failed.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/netconf"
+	"github.com/luoyun/osmanager/pkg/osc"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(cli.ExitCode("osc", err, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	c := cli.New("osc", "[-c FILE] [--root DIR] [--no-network] [--dry-run]",
+		`Apply the instance's settings from luoyun.conf: passwd_hash to root's
+entry in etc/shadow, public_key to root/.ssh/authorized_keys, nameservers
+to etc/resolv.conf, network to the interfaces (matched by MAC). Invalid
+settings are reported and skipped; identical content is not rewritten.
+Prints one line per step; exits 1 when any step failed.`)
+	conf := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
+	root := c.Flags.String("root", "/", "apply file edits under this directory")
+	noNet := c.Flags.Bool("no-network", false, "leave the network interfaces alone")
+	dry := c.Flags.Bool("dry-run", false, "print what would change and change nothing")
+	if done, err := c.Parse(args, stdout); done || err != nil {
+		return err
+	}
+	if c.Flags.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q", c.Flags.Arg(0))
+	}
+	if _, err := c.Settings(); err != nil {
+		return err
+	}
+	st, err := os.Stat(*root)
+	if err != nil {
+		return fmt.Errorf("root: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("root %s is not a directory", *root)
+	}
+	lc, err := lyconf.Load(*conf)
+	if err != nil {
+		return err
+	}
+	cfg := osc.Config{Root: *root, DryRun: *dry, NoNetwork: *noNet}
+	if !*noNet && len(lc.Instance.Network) > 0 {
+		// Without netlink only the network steps fail; the others apply.
+		if nl, err := netconf.NewNetlink(); err != nil {
+			cfg.Net = netconf.Unavailable{Err: err}
+		} else {
+			defer nl.Close()
+			cfg.Net = nl
+		}
+	}
+	steps := osc.New(cfg, zap.NewNop()).Run(ctx, &lc.Instance)
+	var failed []string
+	for _, s := range steps {
+		fmt.Fprintln(stdout, s)
+		if s.Status == osc.Failed {
+			failed = append(failed, s.Name)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d step(s) failed: %s", len(failed), strings.Join(failed, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+)
+
+const hash = "$6$saltsalt$Cz4wU2Wq0bXZbG7bJjI8hV3oYkq3Q6P4rK8TdY4vS0S8k0WcUu2x5mZ1hC3qF9Jk6uVQy0cM3e2n1B7oPp2r1."
+
+func pubKey(t *testing.T) string {
+	t.Helper()
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)
+	sp, _ := ssh.NewPublicKey(pub)
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp))) + " root@builder"
+}
+
+// binary returns the osc binary: $LUOYUN_BIN/osc, or one built for the test.
+func binary(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("LUOYUN_BIN"); dir != "" {
+		return filepath.Join(dir, "osc")
+	}
+	out := filepath.Join(t.TempDir(), "osc")
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	return out
+}
+
+// setup makes a root with etc/shadow and etc/resolv.conf and a luoyun.conf
+// carrying js.
+func setup(t *testing.T, js map[string]any) (root, conf string) {
+	t.Helper()
+	root = t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	if err := os.WriteFile(filepath.Join(root, "etc/shadow"), []byte("root:*:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(root, "etc/resolv.conf"), []byte("nameserver 1.1.1.1\n"), 0o644)
+	b, err := json.Marshal(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf = filepath.Join(t.TempDir(), "luoyun.conf")
+	text := "CLC_IP=10.0.2.2\nCLC_PORT=1369\nTAG=42\nKEY=2a8f5b0e-6a57-4f3e-9a0c-0d6f77b1e2c4\nJSON=" + string(b) + "\n"
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return root, conf
+}
+
+func runBin(t *testing.T, bin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	cmd.Run()
+	return o.String(), e.String(), cmd.ProcessState.ExitCode()
+}
+
+func TestBinary(t *testing.T) {
+	bin := binary(t)
+	settings := filepath.Join(t.TempDir(), "none.toml")
+	os.WriteFile(settings, nil, 0o644)
+	key := pubKey(t)
+	for _, tc := range []struct {
+		name  string
+		js    map[string]any
+		extra []string
+		want  string
+		code  int
+	}{
+		{"apply", map[string]any{"passwd_hash": hash, "public_key": key, "nameservers": "8.8.8.8"}, nil,
+			"passwd_hash: changed\npublic_key: changed\nnameservers: changed\nnetwork: skipped: --no-network\n", 0},
+		{"injection", map[string]any{"passwd_hash": "$6$x\nevil::0:0:99999:7:::", "public_key": key, "nameservers": "8.8.8.8\noptions ndots:15"}, nil,
+			"passwd_hash: error: rejected, not a crypt(3) hash: control character '\\n' at byte 4\npublic_key: changed\nnameservers: error: rejected: entry 2 \"options\" is not an IP address\nnetwork: skipped: --no-network\n", 1},
+		{"dry run", map[string]any{"nameservers": "8.8.8.8"}, []string{"--dry-run"},
+			"passwd_hash: skipped: not set\npublic_key: skipped: not set\nnameservers: changed (dry run: would write ROOT/etc/resolv.conf (1 name servers))\nnetwork: skipped: --no-network\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root, conf := setup(t, tc.js)
+			args := append([]string{"-c", conf, "--root", root, "--no-network", "--settings", settings}, tc.extra...)
+			out, errOut, code := runBin(t, bin, args...)
+			want := strings.ReplaceAll(tc.want, "ROOT", root)
+			if out != want || code != tc.code {
+				t.Errorf("osc: exit %d, stdout\n%s\nwant exit %d, stdout\n%s\nstderr: %s", code, out, tc.code, want, errOut)
+			}
+			if tc.code != 0 && (strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "osc: ")) {
+				t.Errorf("stderr = %q, want one line", errOut)
+			}
+			if tc.code == 0 && tc.extra == nil {
+				out2, _, code2 := runBin(t, bin, args...)
+				if code2 != 0 || strings.Contains(out2, ": changed") {
+					t.Errorf("second run: exit %d\n%s", code2, out2)
+				}
+			}
+		})
+	}
+	// A luoyun.conf that does not parse: exit 1, one line.
+	conf := filepath.Join(t.TempDir(), "bad.conf")
+	os.WriteFile(conf, []byte("JSON={not json\n"), 0o600)
+	out, errOut, code := runBin(t, bin, "-c", conf, "--root", t.TempDir(), "--settings", settings)
+	if code != 1 || out != "" || !strings.Contains(errOut, "JSON") {
+		t.Errorf("bad conf: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestNetns runs the built osc inside a fresh network namespace with
+// `ip netns exec`: links named ens3/ens4 carry the JSON's MACs, eth0 is
+// a decoy with another default route.
+func TestNetns(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("network namespace test needs root")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skipf("ip (iproute2) not installed: %v", err)
+	}
+	bin := binary(t)
+	ns := fmt.Sprintf("floppy-%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Skipf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	ipn := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("ip", append([]string{"-n", ns}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ip -n %s %s: %v: %s", ns, strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	addLink := func(name, mac string) {
+		if _, err := exec.Command("ip", "-n", ns, "link", "add", name, "address", mac, "type", "dummy").CombinedOutput(); err == nil {
+			return
+		}
+		ipn("link", "add", name, "address", mac, "type", "veth", "peer", "name", "p"+name)
+		ipn("link", "set", "p"+name, "up")
+	}
+	addLink("eth0", "02:00:00:00:00:99")
+	addLink("ens3", "52:54:00:12:34:56")
+	addLink("ens4", "52:54:00:12:34:57")
+	ipn("addr", "add", "10.9.0.5/24", "dev", "eth0")
+	ipn("link", "set", "eth0", "up")
+	ipn("route", "add", "default", "via", "10.9.0.1")
+
+	root, conf := setup(t, map[string]any{"network": []map[string]string{
+		{"ip": "10.0.2.15", "mac": "52:54:00:12:34:56", "type": "default", "netmask": "255.255.255.0", "gateway": "10.0.2.2", "nameservers": "10.0.2.3"},
+		{"ip": "192.168.7.5", "mac": "52:54:00:12:34:57", "type": "default", "netmask": "255.255.255.0", "gateway": "192.168.7.1"},
+	}})
+	settings := filepath.Join(t.TempDir(), "none.toml")
+	os.WriteFile(settings, nil, 0o644)
+	args := []string{"netns", "exec", ns, bin, "-c", conf, "--root", root, "--settings", settings}
+	out, errOut, code := runBin(t, "ip", args...)
+	if code != 0 || !strings.Contains(out, "nic0: changed") || !strings.Contains(out, "ens3 by mac") || !strings.Contains(out, "ens4 by mac") {
+		t.Fatalf("osc in netns: exit %d\n%s%s", code, out, errOut)
+	}
+	type addrInfo struct {
+		IfName   string `json:"ifname"`
+		Flags    []string
+		AddrInfo []struct {
+			Local     string `json:"local"`
+			Prefixlen int    `json:"prefixlen"`
+		} `json:"addr_info"`
+	}
+	var addrs []addrInfo
+	if err := json.Unmarshal([]byte(ipn("-j", "addr", "show")), &addrs); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"ens3": "10.0.2.15/24", "ens4": "192.168.7.5/24"}
+	for _, a := range addrs {
+		w, ok := want[a.IfName]
+		if !ok {
+			continue
+		}
+		found := false
+		for _, ai := range a.AddrInfo {
+			if fmt.Sprintf("%s/%d", ai.Local, ai.Prefixlen) == w {
+				found = true
+			}
+		}
+		up := strings.Contains(strings.Join(a.Flags, ","), "UP")
+		if !found || !up {
+			t.Errorf("%s: %+v, want up with %s", a.IfName, a, w)
+		}
+		delete(want, a.IfName)
+	}
+	if len(want) != 0 {
+		t.Errorf("links missing: %v", want)
+	}
+	routes := strings.TrimSpace(ipn("route", "show", "default"))
+	if !strings.HasPrefix(routes, "default via 10.0.2.2 dev ens3") || strings.Contains(routes, "\n") {
+		t.Errorf("default routes:\n%s\nwant only via 10.0.2.2 dev ens3", routes)
+	}
+	out, _, code = runBin(t, "ip", args...)
+	if code != 0 || strings.Contains(out, ": changed") {
+		t.Errorf("second run in netns: exit %d\n%s", code, out)
+	}
+}

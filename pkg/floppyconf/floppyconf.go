@@ -1,0 +1,163 @@
+// Package floppyconf copies luoyun.ini from the configuration floppy to
+// luoyun.conf: it waits for the floppy device (loading the floppy driver
+// if the node is missing), reads the file without mounting anything,
+// checks that it parses, and replaces luoyun.conf atomically, mode 0600,
+// only when the content differs. On any failure the existing luoyun.conf
+// is left as it was.
+package floppyconf
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/atomicfile"
+	"github.com/luoyun/osmanager/pkg/floppy"
+	"github.com/luoyun/osmanager/pkg/lyconf"
+)
+
+// Runner runs an external command; modprobe goes through it so tests can
+// stand in for the kernel.
+type Runner interface {
+	Run(ctx context.Context, name string, args ...string) error
+}
+
+// ExecRunner runs commands with os/exec.
+type ExecRunner struct{}
+
+// Run runs name with args and returns its error with its output.
+func (ExecRunner) Run(ctx context.Context, name string, args ...string) error {
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	if err != nil {
+		msg := strings.TrimSpace(string(out))
+		if msg != "" {
+			return fmt.Errorf("%s: %w: %s", name, err, msg)
+		}
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// Config says where to read and write.
+type Config struct {
+	// Device is the floppy block device, an image file, or a directory
+	// where a floppy is mounted.
+	Device string
+	// Dest is luoyun.conf.
+	Dest string
+	// Wait is how long to wait for a missing device node to appear.
+	Wait time.Duration
+	// Poll is how often to look for the device node; 50ms when zero.
+	Poll time.Duration
+	// Runner loads the floppy driver; ExecRunner when nil.
+	Runner Runner
+}
+
+// Validate checks the config.
+func (c *Config) Validate() error {
+	if c.Device == "" {
+		return errors.New("no floppy device given")
+	}
+	if c.Dest == "" {
+		return errors.New("no destination given")
+	}
+	if c.Wait < 0 {
+		return fmt.Errorf("wait must not be negative, got %s", c.Wait)
+	}
+	return nil
+}
+
+// Update reads luoyun.ini from cfg.Device and writes it to cfg.Dest when
+// it differs, reporting whether it did.
+func Update(ctx context.Context, cfg Config, log *zap.Logger) (atomicfile.Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return atomicfile.Unchanged, err
+	}
+	if err := waitDevice(ctx, cfg, log); err != nil {
+		return atomicfile.Unchanged, err
+	}
+	data, info, err := floppy.ReadSource(cfg.Device)
+	if err != nil {
+		return atomicfile.Unchanged, fmt.Errorf("read floppy: %w", err)
+	}
+	log.Debug("read floppy", zap.String("device", cfg.Device), zap.String("name", info.Name),
+		zap.Int64("size", info.Size), zap.String("method", string(info.Method)), zap.Int("fat", info.FATBits))
+	if err := Check(data); err != nil {
+		return atomicfile.Unchanged, fmt.Errorf("%s on %s: %w", floppy.FileName, cfg.Device, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(cfg.Dest), 0o700); err != nil {
+		return atomicfile.Unchanged, fmt.Errorf("write %s: %w", cfg.Dest, err)
+	}
+	// ForceMode: the file holds KEY, so even a luoyun.conf left
+	// world-readable by an older OS manager becomes 0600.
+	res, err := atomicfile.Write(cfg.Dest, data, atomicfile.Options{Mode: 0o600, ForceMode: true})
+	if err != nil {
+		return atomicfile.Unchanged, fmt.Errorf("write %s: %w", cfg.Dest, err)
+	}
+	log.Debug("luoyun.conf", zap.String("dest", cfg.Dest), zap.Stringer("result", res))
+	return res, nil
+}
+
+// Check reports why data is not a usable luoyun.ini, or nil.
+func Check(data []byte) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("file is empty")
+	}
+	if _, err := lyconf.Parse(bytes.NewReader(data)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// waitDevice makes sure cfg.Device exists: when it does not, it loads the
+// floppy driver and polls for the node until cfg.Wait has passed.
+func waitDevice(ctx context.Context, cfg Config, log *zap.Logger) error {
+	if _, err := os.Stat(cfg.Device); !errors.Is(err, fs.ErrNotExist) {
+		return nil // present, or an error ReadSource will report
+	}
+	run := cfg.Runner
+	if run == nil {
+		run = ExecRunner{}
+	}
+	modErr := run.Run(ctx, "modprobe", "floppy")
+	if modErr != nil {
+		log.Debug("modprobe floppy failed", zap.Error(modErr))
+	}
+	poll := cfg.Poll
+	if poll <= 0 {
+		poll = 50 * time.Millisecond
+	}
+	deadline := time.NewTimer(cfg.Wait)
+	defer deadline.Stop()
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	for {
+		if _, err := os.Stat(cfg.Device); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline.C:
+			msg := fmt.Sprintf("no floppy: %s did not appear within %s", cfg.Device, cfg.Wait)
+			if modErr != nil {
+				msg += fmt.Sprintf(" (modprobe floppy: %v)", oneLine(modErr))
+			}
+			return errors.New(msg)
+		case <-tick.C:
+		}
+	}
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}

@@ -1,0 +1,151 @@
+package netconf
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Netlink is the System of a network namespace, through a netlink handle.
+type Netlink struct {
+	H *netlink.Handle
+}
+
+// NewNetlink returns the System of the current network namespace.
+func NewNetlink() (*Netlink, error) {
+	h, err := netlink.NewHandle()
+	if err != nil {
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	return &Netlink{H: h}, nil
+}
+
+// Close releases the handle.
+func (n *Netlink) Close() { n.H.Close() }
+
+// Snapshot lists links, their addresses and the default routes.
+func (n *Netlink) Snapshot() (Snapshot, error) {
+	var s Snapshot
+	links, err := n.H.LinkList()
+	if err != nil {
+		return s, fmt.Errorf("list links: %w", err)
+	}
+	for _, l := range links {
+		a := l.Attrs()
+		lk := Link{
+			Index:    a.Index,
+			Name:     a.Name,
+			MAC:      a.HardwareAddr,
+			Loopback: a.Flags&net.FlagLoopback != 0,
+			Up:       a.Flags&net.FlagUp != 0,
+		}
+		addrs, err := n.H.AddrList(l, netlink.FAMILY_ALL)
+		if err != nil {
+			return s, fmt.Errorf("list addresses of %s: %w", a.Name, err)
+		}
+		for _, ad := range addrs {
+			if ad.IPNet == nil {
+				continue
+			}
+			ip, ok := netip.AddrFromSlice(ad.IP)
+			if !ok {
+				continue
+			}
+			ones, _ := ad.Mask.Size()
+			lk.Addrs = append(lk.Addrs, netip.PrefixFrom(ip.Unmap(), ones))
+		}
+		s.Links = append(s.Links, lk)
+	}
+	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		routes, err := n.defaults(fam)
+		if err != nil {
+			return s, err
+		}
+		for _, r := range routes {
+			gw, _ := netip.AddrFromSlice(r.Gw)
+			s.Defaults = append(s.Defaults, Route{LinkIndex: r.LinkIndex, Gateway: gw.Unmap()})
+		}
+	}
+	return s, nil
+}
+
+func (n *Netlink) defaults(family int) ([]netlink.Route, error) {
+	routes, err := n.H.RouteListFiltered(family, &netlink.Route{Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_TABLE)
+	if err != nil {
+		return nil, fmt.Errorf("list routes: %w", err)
+	}
+	var out []netlink.Route
+	for _, r := range routes {
+		if r.Dst == nil || r.Dst.IP.IsUnspecified() && isZero(r.Dst.Mask) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func isZero(m net.IPMask) bool {
+	ones, _ := m.Size()
+	return ones == 0
+}
+
+func (n *Netlink) link(l Link) (netlink.Link, error) {
+	lk, err := n.H.LinkByIndex(l.Index)
+	if err != nil {
+		return nil, fmt.Errorf("link %s: %w", l.Name, err)
+	}
+	return lk, nil
+}
+
+// AddAddr adds addr to the link.
+func (n *Netlink) AddAddr(l Link, addr netip.Prefix) error {
+	lk, err := n.link(l)
+	if err != nil {
+		return err
+	}
+	ip := net.IP(addr.Addr().AsSlice())
+	mask := net.CIDRMask(addr.Bits(), addr.Addr().BitLen())
+	return n.H.AddrReplace(lk, &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: mask}})
+}
+
+// SetUp brings the link up.
+func (n *Netlink) SetUp(l Link) error {
+	lk, err := n.link(l)
+	if err != nil {
+		return err
+	}
+	return n.H.LinkSetUp(lk)
+}
+
+// SetDefault replaces the default routes of gw's family by one via gw.
+func (n *Netlink) SetDefault(l Link, gw netip.Addr) error {
+	fam := netlink.FAMILY_V4
+	if !gw.Is4() {
+		fam = netlink.FAMILY_V6
+	}
+	old, err := n.defaults(fam)
+	if err != nil {
+		return err
+	}
+	gwIP := net.IP(gw.AsSlice())
+	var errs []error
+	for _, r := range old {
+		if r.LinkIndex == l.Index && r.Gw.Equal(gwIP) {
+			continue
+		}
+		if err := n.H.RouteDel(&r); err != nil {
+			errs = append(errs, fmt.Errorf("delete old default route: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	r := &netlink.Route{LinkIndex: l.Index, Gw: gwIP, Table: unix.RT_TABLE_MAIN, Scope: netlink.SCOPE_UNIVERSE}
+	if err := n.H.RouteReplace(r); err != nil {
+		return fmt.Errorf("add default route: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,231 @@
+// Package osc is the system configurator: it applies an instance's JSON
+// settings to the system under a root prefix — root's password hash in
+// etc/shadow, root's authorized_keys, etc/resolv.conf and the network
+// interfaces — and reports one result per step. Each setting is checked
+// before it is used; an invalid one is reported and skipped while the
+// others are still applied. Nothing identical is rewritten, and a dry run
+// changes nothing.
+package osc
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/atomicfile"
+	"github.com/luoyun/osmanager/pkg/authkeys"
+	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/netconf"
+	"github.com/luoyun/osmanager/pkg/resolvconf"
+	"github.com/luoyun/osmanager/pkg/shadow"
+)
+
+// Config says where and how to apply the settings.
+type Config struct {
+	// Root is the prefix of every file edited ("/" or "" in production,
+	// an image or chroot directory for builders, a temp dir in tests).
+	Root string
+	// DryRun reports what would change and changes nothing.
+	DryRun bool
+	// NoNetwork leaves the network interfaces alone.
+	NoNetwork bool
+	// Net is the kernel's network; needed unless NoNetwork is set.
+	Net netconf.System
+}
+
+// Status is the outcome of one step.
+type Status string
+
+// Step outcomes.
+const (
+	Changed   Status = "changed"
+	Unchanged Status = "unchanged"
+	Skipped   Status = "skipped"
+	Failed    Status = "error"
+)
+
+// Step is the result of one step.
+type Step struct {
+	Name   string // the setting: passwd_hash, public_key, nameservers, network, nic0, ...
+	Status Status
+	Detail string // reason for skipped/error; what changed otherwise (may be empty)
+}
+
+// String formats the step as osc prints it:
+// "<step>: changed|unchanged|skipped: <reason>|error: <reason>", with
+// details of a change in parentheses.
+func (s Step) String() string {
+	d := strings.Join(strings.Fields(s.Detail), " ")
+	switch {
+	case s.Status == Skipped || s.Status == Failed:
+		return fmt.Sprintf("%s: %s: %s", s.Name, s.Status, d)
+	case d != "":
+		return fmt.Sprintf("%s: %s (%s)", s.Name, s.Status, d)
+	default:
+		return fmt.Sprintf("%s: %s", s.Name, s.Status)
+	}
+}
+
+// AnyFailed reports whether any step failed.
+func AnyFailed(steps []Step) bool {
+	for _, s := range steps {
+		if s.Status == Failed {
+			return true
+		}
+	}
+	return false
+}
+
+// Configurator applies settings.
+type Configurator struct {
+	cfg Config
+	log *zap.Logger
+}
+
+// New returns a configurator.
+func New(cfg Config, log *zap.Logger) *Configurator {
+	if cfg.Root == "" {
+		cfg.Root = "/"
+	}
+	return &Configurator{cfg: cfg, log: log.With(zap.String("component", "osc"))}
+}
+
+// Run applies inst and returns one result per step, in order.
+func (c *Configurator) Run(ctx context.Context, inst *lyconf.Instance) []Step {
+	steps := []Step{
+		c.passwd(inst.PasswdHash),
+		c.publicKey(inst.PublicKey),
+		c.nameservers(inst),
+	}
+	if ctx.Err() == nil {
+		steps = append(steps, c.network(inst.Network)...)
+	}
+	for _, s := range steps {
+		c.log.Info("step", zap.String("step", s.Name), zap.String("status", string(s.Status)), zap.String("detail", s.Detail))
+	}
+	return steps
+}
+
+func (c *Configurator) path(rel string) string { return filepath.Join(c.cfg.Root, rel) }
+
+func result(name string, r atomicfile.Result, err error, dry, what string) Step {
+	switch {
+	case err != nil:
+		return Step{Name: name, Status: Failed, Detail: err.Error()}
+	case r == atomicfile.Unchanged:
+		return Step{Name: name, Status: Unchanged}
+	case dry != "":
+		return Step{Name: name, Status: Changed, Detail: "dry run: would " + dry}
+	default:
+		return Step{Name: name, Status: Changed, Detail: what}
+	}
+}
+
+func (c *Configurator) dry(s string) string {
+	if c.cfg.DryRun {
+		return s
+	}
+	return ""
+}
+
+func (c *Configurator) passwd(h *string) Step {
+	const name = "passwd_hash"
+	switch {
+	case h == nil:
+		return Step{Name: name, Status: Skipped, Detail: "not set"}
+	case *h == "":
+		return Step{Name: name, Status: Skipped, Detail: "empty"}
+	}
+	if err := shadow.ValidateHash(*h); err != nil {
+		return Step{Name: name, Status: Failed, Detail: "rejected, not a crypt(3) hash: " + err.Error()}
+	}
+	r, err := shadow.Update(c.cfg.Root, *h, c.cfg.DryRun)
+	return result(name, r, err, c.dry("replace root's hash in "+c.path(shadow.Path)), "")
+}
+
+func (c *Configurator) publicKey(k *string) Step {
+	const name = "public_key"
+	switch {
+	case k == nil:
+		return Step{Name: name, Status: Skipped, Detail: "not set"}
+	case strings.TrimSpace(*k) == "":
+		return Step{Name: name, Status: Skipped, Detail: "empty"}
+	}
+	content, err := authkeys.Render(*k)
+	if err != nil {
+		return Step{Name: name, Status: Failed, Detail: "rejected: " + err.Error()}
+	}
+	r, err := authkeys.Update(c.cfg.Root, content, c.cfg.DryRun)
+	n := strings.Count(string(content), "\n")
+	return result(name, r, err, c.dry(fmt.Sprintf("write %s (%d keys)", c.path(authkeys.Path), n)), "")
+}
+
+func (c *Configurator) nameservers(inst *lyconf.Instance) Step {
+	const name = "nameservers"
+	if inst.Nameservers == nil {
+		return Step{Name: name, Status: Skipped, Detail: "not set"}
+	}
+	list := inst.NameserverList()
+	if len(list) == 0 {
+		return Step{Name: name, Status: Skipped, Detail: "empty"}
+	}
+	content, err := resolvconf.Render(list)
+	if err != nil {
+		return Step{Name: name, Status: Failed, Detail: "rejected: " + err.Error()}
+	}
+	path := c.path(resolvconf.Path)
+	if c.cfg.DryRun {
+		r, err := wouldChange(path, content)
+		return result(name, r, err, c.dry(fmt.Sprintf("write %s (%d name servers)", path, len(list))), "")
+	}
+	r, err := atomicfile.Write(path, content, atomicfile.Options{Mode: 0o644})
+	return result(name, r, err, "", "")
+}
+
+func (c *Configurator) network(nics []lyconf.NIC) []Step {
+	switch {
+	case c.cfg.NoNetwork:
+		return []Step{{Name: "network", Status: Skipped, Detail: "--no-network"}}
+	case len(nics) == 0:
+		return []Step{{Name: "network", Status: Skipped, Detail: "no network settings; interfaces left to the distribution"}}
+	case c.cfg.Net == nil:
+		return []Step{{Name: "network", Status: Failed, Detail: "no access to the network interfaces"}}
+	}
+	snap, err := c.cfg.Net.Snapshot()
+	if err != nil {
+		return []Step{{Name: "network", Status: Failed, Detail: err.Error()}}
+	}
+	var steps []Step
+	for _, p := range netconf.Plan(nics, snap) {
+		steps = append(steps, c.nic(p))
+	}
+	return steps
+}
+
+func (c *Configurator) nic(p netconf.NICPlan) Step {
+	name := fmt.Sprintf("nic%d", p.Index)
+	switch {
+	case p.Skip != "":
+		return Step{Name: name, Status: Skipped, Detail: p.Skip}
+	case p.Err != nil:
+		return Step{Name: name, Status: Failed, Detail: "network: " + p.Err.Error()}
+	}
+	matched := fmt.Sprintf("%s by %s", p.Link.Name, p.MatchBy)
+	if len(p.Actions) == 0 {
+		return Step{Name: name, Status: Unchanged, Detail: matched}
+	}
+	var what []string
+	for _, a := range p.Actions {
+		what = append(what, a.String())
+	}
+	if c.cfg.DryRun {
+		return Step{Name: name, Status: Changed, Detail: "dry run: would " + strings.Join(what, ", ") + "; " + matched}
+	}
+	if err := netconf.Apply(c.cfg.Net, p.Actions); err != nil {
+		return Step{Name: name, Status: Failed, Detail: "network: " + matched + ": " + err.Error()}
+	}
+	return Step{Name: name, Status: Changed, Detail: strings.Join(what, ", ") + "; " + matched}
+}
