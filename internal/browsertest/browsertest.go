@@ -67,7 +67,8 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 func Screenshot(t testing.TB, ctx context.Context, dir, name string) string {
 	t.Helper()
 	var buf []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 90)); err != nil {
+	// Quality 100 makes chromedp ask for a PNG; below 100 it is a JPEG.
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&buf, 100)); err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
 	p := filepath.Join(dir, name)

@@ -27,6 +27,10 @@ type Options struct {
 	Debug bool
 	// Stdout is where Debug logs go; os.Stdout when nil.
 	Stdout io.Writer
+	// FlushEvery, when positive, buffers the file's lines (up to 64 KiB)
+	// and writes them at least this often, instead of one write per line:
+	// for a busy access log. The close function flushes what is left.
+	FlushEvery time.Duration
 }
 
 // New returns a logger and a function that flushes and closes it.
@@ -62,6 +66,11 @@ func New(o Options) (*zap.Logger, func(), error) {
 		}
 		ws = zapcore.AddSync(lj)
 		closeFn = func() { _ = lj.Close() }
+		if o.FlushEvery > 0 {
+			bws := &zapcore.BufferedWriteSyncer{WS: ws, Size: 64 << 10, FlushInterval: o.FlushEvery}
+			ws = bws
+			closeFn = func() { _ = bws.Stop(); _ = lj.Close() }
+		}
 	}
 	core := zapcore.NewCore(NewEncoder(), ws, level)
 	log := zap.New(core)

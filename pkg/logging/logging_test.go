@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -101,5 +102,22 @@ func TestBadPath(t *testing.T) {
 	}
 	if _, _, err := New(Options{}); err == nil {
 		t.Error("New with no file succeeded")
+	}
+}
+
+func TestFlushEvery(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "web.log")
+	log, done, err := New(Options{File: p, MaxSizeMB: 1, MaxBackups: 1, FlushEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("request", zap.Int("status", 200))
+	if data, _ := os.ReadFile(p); len(data) != 0 {
+		t.Errorf("buffered line written at once: %q", data)
+	}
+	done()
+	data, err := os.ReadFile(p)
+	if err != nil || !strings.Contains(string(data), "[INFO] request") {
+		t.Errorf("after close: %q, %v; want the buffered line", data, err)
 	}
 }

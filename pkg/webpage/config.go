@@ -1,0 +1,128 @@
+// Package webpage is the appliance page server (port 8080): it serves
+// www/withcookie/ to a request whose ?cookie= matches the instance's cookie
+// and www/nocookie/ to anything else, substitutes $hostname, $application,
+// $version1, $version2, $curtime and a few more in HTML pages, serves other
+// files byte-exact, and keeps every request inside the www root.
+//
+// Pages are cached in memory and re-checked on disk at most every
+// Config.CheckEvery; a rendered page is kept until one of its variables
+// changes ($curtime changes once a minute), so a request costs no file
+// system access and no rendering.
+package webpage
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/luoyun/osmanager/pkg/hostname"
+)
+
+// Config is what the page server needs; Defaults gives production values.
+type Config struct {
+	// Root is the www directory holding withcookie/ and nocookie/.
+	Root string
+	// ConfigFile is luoyun.conf; its JSON gives the cookie, domain.name
+	// and webssh.port. A missing file means no cookie (nocookie/ only).
+	ConfigFile string
+	// BuildDir holds the appliance's VERSION file.
+	BuildDir string
+	// StateFile is the registrar's state file for $osmstatus and
+	// $osmsince; "" or a missing file gives "unknown".
+	StateFile string
+	// Addr is the listen address, "host:port"; an empty host listens on
+	// all addresses.
+	Addr string
+	// WebSSHPort is the web shell's port when the JSON gives none.
+	WebSSHPort int
+
+	// ReadHeaderTimeout bounds the time to read a request's headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds the time to read a whole request.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the time to write a response.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection idle this long.
+	IdleTimeout time.Duration
+	// ShutdownTimeout bounds the wait for requests in flight on shutdown.
+	ShutdownTimeout time.Duration
+	// MaxHeaderBytes bounds a request's headers.
+	MaxHeaderBytes int
+
+	// CheckEvery is how long a cached file, the config, VERSION and the
+	// state file are trusted before they are looked at again on disk.
+	// 0 looks at them on every request (tests).
+	CheckEvery time.Duration
+	// MaxCachedFile is the largest file kept in memory; larger files are
+	// streamed from disk, and larger HTML is served without substitution.
+	MaxCachedFile int64
+	// MaxCacheBytes bounds the memory of all cached files together.
+	MaxCacheBytes int64
+
+	// Now returns the current time; time.Now when nil. $curtime is its
+	// HH:MM in its own location.
+	Now func() time.Time
+	// Addrs lists the system's addresses for the hostname fallback;
+	// net.InterfaceAddrs when nil.
+	Addrs hostname.Addrs
+}
+
+// Defaults returns the production configuration of the original's paths.
+func Defaults() Config {
+	return Config{
+		Root:              "/LuoYun/custom/www",
+		ConfigFile:        "/LuoYun/conf/luoyun.conf",
+		BuildDir:          "/LuoYun/build",
+		StateFile:         "/LuoYun/run/osm.json",
+		Addr:              ":8080",
+		WebSSHPort:        8001,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ShutdownTimeout:   5 * time.Second,
+		MaxHeaderBytes:    8 << 10,
+		CheckEvery:        time.Second,
+		MaxCachedFile:     1 << 20,
+		MaxCacheBytes:     32 << 20,
+	}
+}
+
+// Validate checks the configuration for sense.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Root == "" {
+		errs = append(errs, errors.New("www root is empty"))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("listen address %q: %w", c.Addr, err))
+	}
+	if c.WebSSHPort < 1 || c.WebSSHPort > 65535 {
+		errs = append(errs, fmt.Errorf("web shell port must be 1..65535, got %d", c.WebSSHPort))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"read-header timeout", c.ReadHeaderTimeout},
+		{"read timeout", c.ReadTimeout},
+		{"write timeout", c.WriteTimeout},
+		{"idle timeout", c.IdleTimeout},
+		{"shutdown timeout", c.ShutdownTimeout},
+	} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %s", d.name, d.v))
+		}
+	}
+	if c.MaxHeaderBytes < 1024 {
+		errs = append(errs, fmt.Errorf("header limit must be at least 1024 bytes, got %d", c.MaxHeaderBytes))
+	}
+	if c.CheckEvery < 0 {
+		errs = append(errs, fmt.Errorf("check interval must not be negative, got %s", c.CheckEvery))
+	}
+	if c.MaxCachedFile < 0 || c.MaxCacheBytes < 0 {
+		errs = append(errs, errors.New("cache limits must not be negative"))
+	}
+	return errors.Join(errs...)
+}

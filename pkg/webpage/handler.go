@@ -1,0 +1,223 @@
+package webpage
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// The two page sets.
+const (
+	WithCookie = "withcookie"
+	NoCookie   = "nocookie"
+)
+
+// Header values shared by every response (never modified in place).
+var (
+	hdrNoStore   = []string{"no-store"}
+	hdrNoSniff   = []string{"nosniff"}
+	hdrNoRef     = []string{"no-referrer"}
+	hdrPlainText = []string{"text/plain; charset=utf-8"}
+	hdrAllow     = []string{"GET, HEAD"}
+)
+
+// ServeHTTP serves one request and writes its access log line.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	status, n, variant := s.serve(w, r, start)
+	if ce := s.access.Check(zap.InfoLevel, "request"); ce != nil {
+		p := r.URL.Path
+		if len(p) > 256 {
+			p = p[:256] + "..."
+		}
+		ce.Write(
+			zap.String("remote", r.RemoteAddr),
+			zap.String("method", r.Method),
+			zap.String("path", p), // never the query: it holds the cookie
+			zap.String("pages", variant),
+			zap.Int("status", status),
+			zap.Int64("bytes", n),
+			zap.Duration("took", s.now().Sub(start)),
+		)
+	}
+}
+
+// serve answers the request; it returns the status, the body bytes
+// written and the page set used.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, now time.Time) (int, int64, string) {
+	h := w.Header()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h["Allow"] = hdrAllow
+		return plain(w, http.StatusMethodNotAllowed), 0, ""
+	}
+	vars := s.vars.get(now)
+	variant := NoCookie
+	if r.URL.RawQuery != "" && vars.unlocks(queryCookie(r.URL.RawQuery)) {
+		variant = WithCookie
+	}
+	rel, dirSlash, ok := cleanPath(r)
+	if !ok {
+		return plain(w, http.StatusBadRequest), 0, variant
+	}
+	f, err := s.files.get(variant, rel, now)
+	if err != nil {
+		if errors.Is(err, errNotFound) {
+			return plain(w, http.StatusNotFound), 0, variant
+		}
+		s.log.Error("cannot read page file", zap.String("pages", variant), zap.String("path", rel), zap.Error(err))
+		return plain(w, http.StatusInternalServerError), 0, variant
+	}
+	if f.isDir && !dirSlash {
+		if f.stream != nil {
+			f.stream.Close()
+		}
+		// A directory's relative links need the slash.
+		target := (&url.URL{Path: "/" + rel + "/"}).EscapedPath()
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		h["Location"] = []string{target}
+		return plain(w, http.StatusMovedPermanently), 0, variant
+	}
+	h["X-Content-Type-Options"] = hdrNoSniff
+	h["Content-Type"] = f.ctype
+	switch {
+	case f.stream != nil:
+		defer f.stream.Close()
+		sw := &countingWriter{ResponseWriter: w, status: http.StatusOK}
+		http.ServeContent(sw, r, f.name, f.modTime, f.stream)
+		return sw.status, sw.n, variant
+	case f.tmpl != nil:
+		page := s.render(f, vars)
+		h["Cache-Control"] = hdrNoStore
+		h["Referrer-Policy"] = hdrNoRef // the URL may hold the cookie
+		h["Content-Length"] = page.length
+		w.WriteHeader(http.StatusOK)
+		if r.Method == http.MethodHead {
+			return http.StatusOK, 0, variant
+		}
+		n, _ := w.Write(page.body)
+		return http.StatusOK, int64(n), variant
+	default:
+		sw := &countingWriter{ResponseWriter: w, status: http.StatusOK}
+		http.ServeContent(sw, r, f.name, f.modTime, bytes.NewReader(f.data))
+		return sw.status, sw.n, variant
+	}
+}
+
+// render returns f's page for the snapshot, rendering it once per
+// snapshot generation.
+func (s *Server) render(f *file, vars *snapshot) *rendering {
+	if p := f.rendered.Load(); p != nil && p.gen == vars.gen {
+		return p
+	}
+	body := f.tmpl.Render(vars.lookup)
+	p := &rendering{gen: vars.gen, body: body, length: []string{strconv.Itoa(len(body))}}
+	f.rendered.Store(p)
+	return p
+}
+
+// queryCookie returns the first cookie= value of a raw query, "" if none.
+func queryCookie(raw string) string {
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "cookie" {
+			if uk, err := url.QueryUnescape(k); err != nil || uk != "cookie" {
+				continue
+			}
+		}
+		if uv, err := url.QueryUnescape(v); err == nil {
+			return uv
+		}
+		return ""
+	}
+	return ""
+}
+
+// cleanPath checks the request's path and returns it relative to a page
+// set ("." for the top) and whether it ended with a slash. It refuses
+// (ok false) anything that is not a plain path below the root: "." or
+// ".." segments and other names starting with a dot, backslashes, NUL and
+// other control characters, encoded slashes or backslashes.
+func cleanPath(r *http.Request) (rel string, dirSlash, ok bool) {
+	p := r.URL.Path
+	if p == "" || p[0] != '/' {
+		return "", false, false
+	}
+	if raw := r.URL.RawPath; raw != "" && containsFold(raw, "%2f", "%5c", "%00") {
+		return "", false, false
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "", false, false
+		}
+	}
+	if p == "/" {
+		return ".", true, true
+	}
+	dirSlash = strings.HasSuffix(p, "/")
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	out := segs[:0]
+	for _, seg := range segs {
+		switch {
+		case seg == "":
+			continue // "//" is "/"
+		case seg[0] == '.':
+			return "", false, false
+		}
+		out = append(out, seg)
+	}
+	if len(out) == 0 {
+		return ".", true, true
+	}
+	return strings.Join(out, "/"), dirSlash, true
+}
+
+// containsFold reports whether s contains any of the (lower-case) needles,
+// ignoring ASCII case.
+func containsFold(s string, needles ...string) bool {
+	ls := strings.ToLower(s)
+	for _, n := range needles {
+		if strings.Contains(ls, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// plain writes a one-line plain-text error page and returns its status.
+func plain(w http.ResponseWriter, status int) int {
+	h := w.Header()
+	h["Content-Type"] = hdrPlainText
+	h["X-Content-Type-Options"] = hdrNoSniff
+	h["Cache-Control"] = hdrNoStore
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(strconv.Itoa(status) + " " + strings.ToLower(http.StatusText(status)) + "\n"))
+	return status
+}
+
+// countingWriter records the status and body size of a response.
+type countingWriter struct {
+	http.ResponseWriter
+	status int
+	n      int64
+}
+
+func (c *countingWriter) WriteHeader(code int) {
+	c.status = code
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,127 @@
+package webpage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Server is the page server.
+type Server struct {
+	cfg    Config
+	log    *zap.Logger
+	access *zap.Logger
+	vars   *varSource
+	files  *fileCache
+	srv    *http.Server
+
+	mu sync.Mutex
+	ln net.Listener
+}
+
+// New returns a server for cfg; it does not listen yet.
+func New(cfg Config, log *zap.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log = log.With(zap.String("component", "web"))
+	s := &Server{cfg: cfg, log: log, access: log.Named("access")}
+	s.vars = newVarSource(&s.cfg, log)
+	s.files = &fileCache{cfg: &s.cfg}
+	s.srv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+	return s, nil
+}
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
+
+// Listen binds the configured address.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("web: listen: %w", err)
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.mu.Unlock()
+	return nil
+}
+
+// Addr returns the bound address, nil before Listen.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Serve answers requests until ctx is cancelled, then lets requests in
+// flight finish (up to ShutdownTimeout) and returns nil. Listen must have
+// been called.
+func (s *Server) Serve(ctx context.Context) error {
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+	if ln == nil {
+		return errors.New("web: Serve before Listen")
+	}
+	v := s.vars.get(s.now())
+	s.log.Info("serving",
+		zap.String("addr", ln.Addr().String()),
+		zap.String("root", s.cfg.Root),
+		zap.String("hostname", v.values[VarHostname]),
+		zap.String("application", v.values[VarApplication]),
+		zap.Bool("cookie", v.hasCookie))
+	for _, set := range []string{NoCookie, WithCookie} {
+		if st, err := os.Stat(filepath.Join(s.cfg.Root, set)); err != nil || !st.IsDir() {
+			s.log.Warn("page set missing: its requests get 404", zap.String("dir", filepath.Join(s.cfg.Root, set)))
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("web: serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := s.srv.Shutdown(sctx)
+	if err != nil {
+		s.log.Warn("requests still in flight at shutdown; closing", zap.Error(err))
+		_ = s.srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("web: serve: %w", err)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// Run listens and serves until ctx is cancelled.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}

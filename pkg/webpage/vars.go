@@ -1,0 +1,200 @@
+package webpage
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"html"
+	"io/fs"
+	"maps"
+	"net"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/buildver"
+	"github.com/luoyun/osmanager/pkg/hostname"
+	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/osmstate"
+)
+
+// Variable names a page may use, besides the original's five.
+const (
+	VarHostname    = "hostname"    // JSON domain.name, else the first IPv4 address
+	VarApplication = "application" // from build/VERSION line 2
+	VarVersion1    = "version1"    // from build/VERSION line 1
+	VarVersion2    = "version2"    // from build/VERSION line 2
+	VarCurtime     = "curtime"     // local time, HH:MM
+	VarAppURL      = "appurl"      // http://<hostname>/
+	VarWebSSHPort  = "websshport"  // JSON webssh.port, else the configured port
+	VarWebSSHURL   = "websshurl"   // http://<hostname>:<websshport>/
+	VarOSMStatus   = "osmstatus"   // the registrar's state, "unknown" without one
+	VarOSMSince    = "osmsince"    // when it entered that state, local YYYY-MM-DD HH:MM
+)
+
+// snapshot is one consistent set of page variables and the cookie.
+type snapshot struct {
+	gen     uint64    // changes whenever values or the cookie change
+	minute  int64     // Unix minute of $curtime
+	checked time.Time // when the files were last read
+	values  map[string]string
+	// cookieSum is the SHA-256 of the cookie; compared in constant time
+	// whatever the lengths.
+	cookieSum [sha256.Size]byte
+	hasCookie bool
+}
+
+// lookup returns a variable's (HTML-escaped) value.
+func (s *snapshot) lookup(name string) (string, bool) {
+	v, ok := s.values[name]
+	return v, ok
+}
+
+// unlocks reports whether a request's cookie matches the instance's.
+// An empty cookie on either side never does.
+func (s *snapshot) unlocks(cookie string) bool {
+	if !s.hasCookie || cookie == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(cookie))
+	return subtle.ConstantTimeCompare(sum[:], s.cookieSum[:]) == 1
+}
+
+// varSource builds snapshots from the config, VERSION, the state file,
+// the system's addresses and the clock.
+type varSource struct {
+	cfg *Config
+	log *zap.Logger
+	mu  sync.Mutex // held while a snapshot is built
+	cur atomic.Pointer[snapshot]
+	// lastErr remembers each source's last error, logged once.
+	lastErr map[string]string
+}
+
+func newVarSource(cfg *Config, log *zap.Logger) *varSource {
+	return &varSource{cfg: cfg, log: log, lastErr: map[string]string{}}
+}
+
+// fresh reports whether s may still be used at now.
+func (v *varSource) fresh(s *snapshot, now time.Time) bool {
+	return s != nil && unixMinute(now) == s.minute && now.Sub(s.checked) < v.cfg.CheckEvery && !now.Before(s.checked)
+}
+
+// get returns the current snapshot, rebuilding it when it is stale. While
+// one request rebuilds, others go on with the previous snapshot.
+func (v *varSource) get(now time.Time) *snapshot {
+	s := v.cur.Load()
+	if v.fresh(s, now) {
+		return s
+	}
+	if !v.mu.TryLock() {
+		if s != nil {
+			return s
+		}
+		v.mu.Lock()
+	}
+	defer v.mu.Unlock()
+	if s = v.cur.Load(); v.fresh(s, now) {
+		return s
+	}
+	ns := v.build(now)
+	switch {
+	case s == nil:
+		ns.gen = 1
+	case maps.Equal(ns.values, s.values) && ns.hasCookie == s.hasCookie && ns.cookieSum == s.cookieSum:
+		ns.gen = s.gen
+	default:
+		ns.gen = s.gen + 1
+	}
+	v.cur.Store(ns)
+	return ns
+}
+
+func (v *varSource) build(now time.Time) *snapshot {
+	s := &snapshot{minute: unixMinute(now), checked: now}
+	var in *lyconf.Instance
+	if v.cfg.ConfigFile != "" {
+		c, err := lyconf.Load(v.cfg.ConfigFile)
+		v.report("config", err)
+		if err == nil {
+			in = &c.Instance
+		}
+	}
+	sshPort := v.cfg.WebSSHPort
+	if in != nil {
+		if in.Cookie != "" {
+			s.hasCookie = true
+			s.cookieSum = sha256.Sum256([]byte(in.Cookie))
+		}
+		if in.WebSSH != nil && in.WebSSH.Port > 0 && in.WebSSH.Port <= 65535 {
+			sshPort = int(in.WebSSH.Port)
+		}
+	}
+	host := hostname.Name(in, v.cfg.Addrs)
+	build, err := buildver.Load(filepath.Join(v.cfg.BuildDir, "VERSION"))
+	v.report("VERSION", err)
+	status, since := buildver.Unknown, buildver.Unknown
+	if v.cfg.StateFile != "" {
+		st, err := osmstate.Read(v.cfg.StateFile)
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		} else if err == nil {
+			if st.Phase != "" {
+				status = st.Phase
+			}
+			if !st.Since.IsZero() {
+				since = st.Since.In(now.Location()).Format("2006-01-02 15:04")
+			}
+		}
+		v.report("state file", err)
+	}
+	port := strconv.Itoa(sshPort)
+	raw := map[string]string{
+		VarHostname:    host,
+		VarApplication: build.Application,
+		VarVersion1:    build.Version1,
+		VarVersion2:    build.Version2,
+		VarCurtime:     now.Format("15:04"),
+		VarAppURL:      "http://" + urlHost(host) + "/",
+		VarWebSSHPort:  port,
+		VarWebSSHURL:   "http://" + net.JoinHostPort(host, port) + "/",
+		VarOSMStatus:   status,
+		VarOSMSince:    since,
+	}
+	s.values = make(map[string]string, len(raw))
+	for k, val := range raw {
+		s.values[k] = html.EscapeString(val)
+	}
+	return s
+}
+
+// urlHost brackets an IPv6 address for use in a URL.
+func urlHost(h string) string {
+	if ip := net.ParseIP(h); ip != nil && ip.To4() == nil {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+// report logs a source's error once, and its recovery.
+func (v *varSource) report(source string, err error) {
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	if v.lastErr[source] == msg {
+		return
+	}
+	v.lastErr[source] = msg
+	if err != nil {
+		v.log.Warn("cannot read page source", zap.String("source", source), zap.Error(err))
+	} else {
+		v.log.Info("page source readable again", zap.String("source", source))
+	}
+}
+
+func unixMinute(t time.Time) int64 { return t.Unix() / 60 }
