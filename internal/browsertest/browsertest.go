@@ -52,6 +52,9 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	t.Cleanup(func() {
+		// Cancel waits for Chromium to exit, so that it no longer writes
+		// into the profile when the temporary directory is removed.
+		_ = chromedp.Cancel(bctx)
 		cancelBrowser()
 		cancelAlloc()
 		cancelTimeout()
@@ -62,7 +65,7 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	return bctx
 }
 
-// Screenshot saves a full-page PNG of the current tab under dir and
+// Screenshot saves a full-page PNG (quality 100: chromedp writes JPEG below) of the current tab under dir and
 // returns its path.
 func Screenshot(t testing.TB, ctx context.Context, dir, name string) string {
 	t.Helper()

@@ -1,0 +1,268 @@
+// Command termbench measures a browser terminal in headless Chromium the
+// same way for any web terminal page (this repository's webssh or Debian's
+// shellinabox): keystroke echo latency and output throughput, both timed
+// inside the page.
+//
+// Usage:
+//
+//	termbench -url http://127.0.0.1:8001/ [-name webssh] [-keys 200] [-lines 200000]
+//
+// The page must run a shell (prompt "# " or "$ "). Keystrokes go through
+// Chromium's input pipeline (CDP Input.dispatchKeyEvent), as from a
+// keyboard. Echo latency is from the keydown event to the DOM mutation
+// that shows the echoed character (a MutationObserver on the whole body),
+// typed at the shell prompt. Throughput types `seq 1 N; echo END` and
+// times from the Enter keydown until the DOM shows the end marker, i.e.
+// every line has passed through the terminal emulator.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+)
+
+var verbose *bool
+
+func main() {
+	url := flag.String("url", "", "page of the web terminal")
+	name := flag.String("name", "terminal", "name printed with the figures")
+	keys := flag.Int("keys", 200, "keystrokes for the echo latency")
+	lines := flag.Int("lines", 200000, "lines printed by seq for the throughput")
+	verbose = flag.Bool("v", false, "log progress to stderr")
+	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
+	flag.Parse()
+	if *url == "" {
+		fmt.Fprintln(os.Stderr, "termbench: -url is required")
+		os.Exit(2)
+	}
+	if err := bench(*url, *name, *keys, *lines, *timeout); err != nil {
+		fmt.Fprintf(os.Stderr, "termbench: %s: %v\n", *name, err)
+		os.Exit(1)
+	}
+}
+
+func browser() (string, error) {
+	for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(n); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no chromium installed")
+}
+
+func bench(url, name string, keys, lines int, timeout time.Duration) error {
+	bin, err := browser()
+	if err != nil {
+		return err
+	}
+	profile, err := os.MkdirTemp("", "termbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(profile)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
+		chromedp.UserDataDir(filepath.Join(profile, "p")),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1024, 768))
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelA()
+	bctx, cancelB := chromedp.NewContext(actx)
+	defer func() { _ = chromedp.Cancel(bctx); cancelB() }()
+
+	logf := func(f string, a ...any) {
+		if *verbose {
+			fmt.Fprintf(os.Stderr, "%s %s: %s\n", time.Now().Format("15:04:05.000"), name, fmt.Sprintf(f, a...))
+		}
+	}
+	logf("opening %s", url)
+	if err := chromedp.Run(bctx, chromedp.Navigate(url)); err != nil {
+		return fmt.Errorf("open %s: %w", url, err)
+	}
+	if err := waitFor(bctx, `/[#$] *$/m.test(document.body.innerText)`, 20*time.Second); err != nil {
+		return fmt.Errorf("no shell prompt: %w", err)
+	}
+	logf("prompt seen")
+	// Give the page's keyboard focus to the terminal (xterm.js: its
+	// textarea; shellinabox listens on the document).
+	_ = chromedp.Run(bctx, chromedp.Evaluate(`(function(){var t=document.querySelector('.xterm-helper-textarea'); if(t) t.focus(); else window.focus();})()`, nil))
+	if err := chromedp.Run(bctx, chromedp.Evaluate(probe, nil)); err != nil {
+		return err
+	}
+
+	// Echo latency: x keys typed at the shell prompt, echoed by the
+	// terminal's line discipline; an Enter every 40 keys (the shell then
+	// says "xxx…: not found", harmlessly).
+	var lat []float64
+	for i := 0; i < keys; i++ {
+		k := "x"
+		if i%40 == 39 {
+			k = "\r"
+		}
+		var before int
+		if err := chromedp.Run(bctx, chromedp.Evaluate(`__tb.lat.length`, &before)); err != nil {
+			return err
+		}
+		if err := typeText(bctx, k); err != nil {
+			return err
+		}
+		if k == "\r" {
+			continue
+		}
+		if err := waitFor(bctx, fmt.Sprintf(`__tb.lat.length > %d`, before), 5*time.Second); err != nil {
+			return fmt.Errorf("keystroke %d not echoed: %w", i, err)
+		}
+	}
+	if err := chromedp.Run(bctx, chromedp.Evaluate(`__tb.lat`, &lat)); err != nil {
+		return err
+	}
+	logf("%d echoes timed", len(lat))
+	if err := typeText(bctx, "\r"); err != nil {
+		return err
+	}
+	if err := waitFor(bctx, `/[#$] *$/m.test(document.body.innerText)`, 10*time.Second); err != nil {
+		return fmt.Errorf("no prompt after cat: %w", err)
+	}
+	cmd := fmt.Sprintf("clear; seq 1 %d; echo TB''DONE\r", lines)
+	if err := chromedp.Run(bctx, chromedp.Evaluate(`__tb.mo.disconnect(); __tb.t0 = 0; __tb.t1 = 0; __tb.armed = true; __tb.watch('TBDONE');`, nil)); err != nil {
+		return err
+	}
+	if err := typeText(bctx, cmd); err != nil {
+		return err
+	}
+	logf("flood started")
+	// Wait for the in-page observer to see the marker; poll only a
+	// variable, so that the measurement adds no DOM scans to the page.
+	var secs float64
+	deadline := time.Now().Add(timeout - 10*time.Second)
+	for {
+		ectx, ecancel := context.WithTimeout(bctx, 5*time.Second)
+		err := chromedp.Run(ectx, chromedp.Evaluate(`__tb.t1 ? (__tb.t1 - __tb.t0) / 1000 : 0`, &secs))
+		ecancel()
+		if err != nil {
+			logf("evaluate: %v", err)
+			if bctx.Err() != nil {
+				return err
+			}
+		}
+		if secs > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			var tail string
+			_ = chromedp.Run(bctx, chromedp.Evaluate(`document.body.innerText.slice(-400)`, &tail))
+			return fmt.Errorf("seq output never finished; page ends with %q", tail)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	sort.Float64s(lat)
+	if len(lat) == 0 {
+		lat = []float64{0}
+	}
+	fmt.Printf("%-12s echo p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms (n=%d)   seq 1 %d: %6.2f s = %8.0f lines/s\n",
+		name, pct(lat, 50), pct(lat, 99), lat[len(lat)-1], len(lat), lines, secs, float64(lines)/secs)
+	return nil
+}
+
+// probe records, inside the page, the time from each 'x' keydown to the
+// first DOM change that adds an 'x' to the page, and the keydown time of
+// the Enter that starts the flood.
+const probe = `(function () {
+  window.__tb = {lat: [], t0: 0, before: 0, mark: '', armed: false};
+  function xs() { var s = document.body.textContent, n = 0, i = -1; while ((i = s.indexOf('x', i + 1)) >= 0) n++; return n; }
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'x') { __tb.before = xs(); __tb.t0x = performance.now(); }
+    if (e.key === 'Enter' && __tb.armed) { __tb.t0 = performance.now(); __tb.armed = false; }
+  }, true);
+  __tb.mo = new MutationObserver(function () {
+    if (__tb.t0x && xs() > __tb.before) { __tb.lat.push(performance.now() - __tb.t0x); __tb.t0x = 0; }
+  });
+  __tb.mo.observe(document.body, {subtree: true, childList: true, characterData: true});
+  // watch records when a DOM change first adds text containing mark,
+  // looking only at what changed.
+  __tb.watch = function (mark) {
+    var has = function (n) { return n && n.textContent && n.textContent.indexOf(mark) >= 0; };
+    var mo = new MutationObserver(function (recs) {
+      for (var i = 0; i < recs.length && !__tb.t1; i++) {
+        var r = recs[i];
+        if (r.type === 'characterData' ? has(r.target) : Array.prototype.some.call(r.addedNodes, has)) {
+          __tb.t1 = performance.now();
+          mo.disconnect();
+        }
+      }
+    });
+    mo.observe(document.body, {subtree: true, childList: true, characterData: true});
+  };
+})()`
+
+func pct(v []float64, p int) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	i := (len(v)*p + 99) / 100
+	if i > 0 {
+		i--
+	}
+	return v[i]
+}
+
+func waitFor(ctx context.Context, expr string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		var ok bool
+		if err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok)); err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out waiting for %s", expr)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// typeText sends keys as a keyboard does: a keyDown carrying the text and
+// a keyUp per character; "\r" is Enter.
+func typeText(ctx context.Context, s string) error {
+	return chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		for _, r := range s {
+			k, code, vk, text := string(r), "", int64(0), string(r)
+			if r == '\r' {
+				k, code, vk = "Enter", "Enter", 13
+			} else if r >= 'a' && r <= 'z' {
+				code, vk = "Key"+string(r-32), int64(r-32)
+			}
+			down := input.DispatchKeyEvent(input.KeyDown).WithKey(k).WithText(text).WithUnmodifiedText(text)
+			up := input.DispatchKeyEvent(input.KeyUp).WithKey(k)
+			if code != "" {
+				down, up = down.WithCode(code), up.WithCode(code)
+			}
+			if vk != 0 {
+				down = down.WithWindowsVirtualKeyCode(vk).WithNativeVirtualKeyCode(vk)
+				up = up.WithWindowsVirtualKeyCode(vk).WithNativeVirtualKeyCode(vk)
+			}
+			if err := down.Do(ctx); err != nil {
+				return err
+			}
+			if err := up.Do(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"strconv"
+
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/hostname"
+	"github.com/luoyun/osmanager/pkg/logging"
+	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/webssh"
+)
+
+const about = `Serve a browser terminal on the instance: each visitor gets the login
+command (settings webssh.command, default /bin/login) on a pseudo terminal.`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c := cli.New("webssh", "[options]", about)
+	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
+	port := c.Flags.IntP("port", "p", 0, "TCP port (default: JSON webssh.port, else settings webssh.port, 8001)")
+	logFile := c.Flags.StringP("log", "l", "/LuoYun/log/webssh.log", "log file")
+	listenAddr := c.Flags.String("listen-addr", "", "address to listen on (default all addresses)")
+	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
+	if done, err := c.Parse(args, stdout); done || err != nil {
+		return err
+	}
+	if c.Flags.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q", c.Flags.Arg(0))
+	}
+	set, err := c.Settings()
+	if err != nil {
+		return err
+	}
+
+	// A missing default luoyun.conf is no reason to refuse a terminal; a
+	// file named with -c must exist.
+	var inst *lyconf.Instance
+	conf, err := lyconf.Load(*confPath)
+	switch {
+	case err == nil:
+		inst = &conf.Instance
+	case errors.Is(err, fs.ErrNotExist) && !c.Flags.Changed("config"):
+	default:
+		return err
+	}
+	if inst != nil && inst.WebSSH.Disabled() {
+		fmt.Fprintln(stdout, "web ssh disabled")
+		return nil
+	}
+
+	p := set.WebSSH.Port
+	if inst != nil && inst.WebSSH != nil && inst.WebSSH.Port != 0 {
+		p = int(inst.WebSSH.Port)
+	}
+	if c.Flags.Changed("port") {
+		p = *port
+	}
+	if p < 1 || p > 65535 {
+		return cli.Usagef("port must be 1..65535, got %d", p)
+	}
+
+	log, closeLog, err := logging.New(logging.Options{File: *logFile, MaxSizeMB: set.Log.MaxSizeMB,
+		MaxBackups: set.Log.MaxBackups, Debug: *debug, Stdout: stdout})
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	srv, err := webssh.New(webssh.Config{
+		Addr:           net.JoinHostPort(*listenAddr, strconv.Itoa(p)),
+		Command:        set.WebSSH.Command,
+		MaxSessions:    set.WebSSH.MaxSessions,
+		IdleTimeout:    set.WebSSH.IdleTimeout.D(),
+		AllowedOrigins: set.WebSSH.AllowedOrigins,
+		TLSCert:        set.WebSSH.TLSCert,
+		TLSKey:         set.WebSSH.TLSKey,
+		Title:          hostname.Name(inst, nil),
+	}, log)
+	if err != nil {
+		return err
+	}
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	log.Info("webssh starting", zap.String("addr", srv.Addr().String()))
+	err = srv.Serve(ctx)
+	log.Info("webssh stopped")
+	return err
+}

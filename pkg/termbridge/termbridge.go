@@ -1,0 +1,313 @@
+// Package termbridge connects one browser websocket to one shell: input
+// and resize messages go to the shell, its output goes back as binary
+// frames, with flow control so that a slow browser makes the bridge stop
+// reading the shell instead of buffering without bound.
+package termbridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/termproto"
+)
+
+// Shell is the terminal side of a session (ptyshell.Shell in production).
+type Shell interface {
+	io.ReadWriter
+	// Resize sets the terminal size.
+	Resize(cols, rows uint16) error
+	// Close ends the command and its session and reaps it.
+	Close() error
+	// Done is closed when the command has exited.
+	Done() <-chan struct{}
+	// ExitCode is the command's status once Done is closed.
+	ExitCode() int
+}
+
+// Config tunes a session.
+type Config struct {
+	// Window is how many output bytes may be sent and not yet
+	// acknowledged by the page; 0 means DefaultWindow.
+	Window int
+	// ReadSize is the buffer for one read of the shell's output; 0
+	// means 32 KiB.
+	ReadSize int
+	// IdleTimeout ends a session with no input for this long; 0 means
+	// never.
+	IdleTimeout time.Duration
+	// WriteTimeout bounds one websocket write; 0 means 30s.
+	WriteTimeout time.Duration
+	// Stats, when set, receives counters (shared by all sessions of a
+	// server).
+	Stats *Stats
+}
+
+// DefaultWindow is the default flow-control window.
+const DefaultWindow = 256 << 10
+
+// Stats counts what the bridges did; safe for concurrent use.
+type Stats struct {
+	// OutputBytes is what was read from shells and sent.
+	OutputBytes atomic.Int64
+	// InFlight is sent and not yet acknowledged output, over all sessions.
+	InFlight atomic.Int64
+	// MaxInFlight is the largest InFlight seen by one session.
+	MaxInFlight atomic.Int64
+	// Stalls counts the times a session stopped reading its shell for
+	// want of acknowledgements.
+	Stalls atomic.Int64
+}
+
+func (s *Stats) observe(unacked int64) {
+	for {
+		m := s.MaxInFlight.Load()
+		if unacked <= m || s.MaxInFlight.CompareAndSwap(m, unacked) {
+			return
+		}
+	}
+}
+
+// ErrProtocol is a malformed or impossible message from the page.
+var ErrProtocol = errors.New("termbridge: protocol error")
+
+type frame struct {
+	kind int // websocket.BinaryMessage, websocket.TextMessage or websocket.CloseMessage
+	data []byte
+}
+
+type bridge struct {
+	ws    *websocket.Conn
+	sh    Shell
+	cfg   Config
+	log   *zap.Logger
+	stats *Stats
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	out chan frame
+
+	// Flow control: byte counts modulo 2^32.
+	sent   atomic.Uint32
+	acked  atomic.Uint32
+	ackSig chan struct{}
+
+	endOnce sync.Once
+	final   *termproto.Notice // set once before cancel, read by the writer after ctx is done
+	err     error
+}
+
+// Run bridges ws and sh until the command exits, the page goes away, the
+// idle timeout passes or ctx is cancelled. It always closes sh (killing
+// and reaping the command) and ws before returning. The error is nil for
+// the normal endings.
+func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap.Logger) error {
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultWindow
+	}
+	if cfg.ReadSize <= 0 {
+		cfg.ReadSize = 32 << 10
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 30 * time.Second
+	}
+	b := &bridge{ws: ws, sh: sh, cfg: cfg, log: log, stats: cfg.Stats,
+		out: make(chan frame, 2), ackSig: make(chan struct{}, 1)}
+	if b.stats == nil {
+		b.stats = &Stats{}
+	}
+	// The session's own context: cancelled only through end, so that
+	// the final notice is always recorded before the writer looks at it.
+	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	defer b.cancel()
+	stop := context.AfterFunc(ctx, func() {
+		b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "server shutting down"}, nil)
+	})
+	defer stop()
+	ws.SetReadLimit(termproto.MaxMessage)
+
+	var idle *time.Timer
+	if cfg.IdleTimeout > 0 {
+		idle = time.AfterFunc(cfg.IdleTimeout, func() {
+			b.end(&termproto.Notice{Kind: termproto.NoticeIdle,
+				Text: fmt.Sprintf("no input for %s: session closed", cfg.IdleTimeout)}, nil)
+		})
+		defer idle.Stop()
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() { defer wg.Done(); b.readPage(idle) }()
+	go func() { defer wg.Done(); b.readShell() }()
+	writerDone := make(chan struct{})
+	go func() { defer wg.Done(); defer close(writerDone); b.write() }()
+
+	<-b.ctx.Done()
+	sh.Close()
+	<-writerDone
+	ws.Close()
+	wg.Wait()
+	b.stats.InFlight.Add(-int64(b.sent.Load() - b.acked.Load()))
+	return b.err
+}
+
+// end records why the session ends (first caller wins) and stops it.
+func (b *bridge) end(n *termproto.Notice, err error) {
+	b.endOnce.Do(func() {
+		b.final = n
+		b.err = err
+		b.cancel()
+	})
+}
+
+// readPage handles the page's messages.
+func (b *bridge) readPage(idle *time.Timer) {
+	for {
+		kind, data, err := b.ws.ReadMessage()
+		if err != nil {
+			b.end(nil, nil) // the page went away or the session is ending
+			return
+		}
+		if kind != websocket.BinaryMessage {
+			b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "protocol error"}, fmt.Errorf("%w: text frame", ErrProtocol))
+			return
+		}
+		m, err := termproto.Parse(data)
+		if err != nil {
+			b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "protocol error"}, fmt.Errorf("%w: %v", ErrProtocol, err))
+			return
+		}
+		switch m.Type {
+		case termproto.TypeInput:
+			if idle != nil {
+				idle.Reset(b.cfg.IdleTimeout)
+			}
+			if _, err := b.sh.Write(m.Data); err != nil {
+				b.log.Debug("write to shell", zap.Error(err))
+			}
+		case termproto.TypeResize:
+			b.log.Debug("resize", zap.Uint16("cols", m.Cols), zap.Uint16("rows", m.Rows))
+			if err := b.sh.Resize(m.Cols, m.Rows); err != nil {
+				b.log.Debug("resize", zap.Error(err))
+			}
+		case termproto.TypeAck:
+			acked := b.acked.Load()
+			if m.Acked-acked > b.sent.Load()-acked {
+				b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "protocol error"},
+					fmt.Errorf("%w: acknowledged %d bytes, sent %d", ErrProtocol, m.Acked, b.sent.Load()))
+				return
+			}
+			b.acked.Store(m.Acked)
+			b.stats.InFlight.Add(-int64(m.Acked - acked))
+			select {
+			case b.ackSig <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// readShell copies the shell's output to the writer, waiting for
+// acknowledgements whenever a full window is in flight.
+func (b *bridge) readShell() {
+	window := uint32(b.cfg.Window)
+	buf := make([]byte, b.cfg.ReadSize)
+	for {
+		for b.sent.Load()-b.acked.Load() >= window {
+			b.stats.Stalls.Add(1)
+			select {
+			case <-b.ackSig:
+			case <-b.ctx.Done():
+				return
+			}
+		}
+		n, err := b.sh.Read(buf)
+		if n > 0 {
+			data := make([]byte, n)
+			copy(data, buf[:n])
+			unacked := int64(b.sent.Add(uint32(n)) - b.acked.Load())
+			b.stats.observe(unacked)
+			b.stats.InFlight.Add(int64(n))
+			b.stats.OutputBytes.Add(int64(n))
+			if !b.send(frame{websocket.BinaryMessage, data}) {
+				return
+			}
+		}
+		if err != nil {
+			// EIO: the command and everything holding the terminal have
+			// gone (or Close ran). Report how it ended.
+			select {
+			case <-b.sh.Done():
+			case <-b.ctx.Done():
+				return
+			case <-time.After(2 * time.Second):
+			}
+			n := termproto.Notice{Kind: termproto.NoticeExit, Text: exitText(b.sh)}
+			if b.send(frame{websocket.TextMessage, n.Marshal()}) {
+				b.send(frame{kind: websocket.CloseMessage})
+			}
+			return
+		}
+	}
+}
+
+func exitText(sh Shell) string {
+	select {
+	case <-sh.Done():
+		if c := sh.ExitCode(); c >= 0 {
+			return fmt.Sprintf("session ended (exit status %d)", c)
+		}
+		return "session ended (killed by a signal)"
+	default:
+		return "session ended"
+	}
+}
+
+func (b *bridge) send(f frame) bool {
+	select {
+	case b.out <- f:
+		return true
+	case <-b.ctx.Done():
+		return false
+	}
+}
+
+// write is the only goroutine writing to the websocket.
+func (b *bridge) write() {
+	for {
+		select {
+		case f := <-b.out:
+			if f.kind == websocket.CloseMessage {
+				b.writeClose()
+				b.end(nil, nil)
+				return
+			}
+			_ = b.ws.SetWriteDeadline(time.Now().Add(b.cfg.WriteTimeout))
+			if err := b.ws.WriteMessage(f.kind, f.data); err != nil {
+				b.log.Debug("write to page", zap.Error(err))
+				b.end(nil, nil)
+				return
+			}
+		case <-b.ctx.Done():
+			if b.final != nil {
+				_ = b.ws.SetWriteDeadline(time.Now().Add(time.Second))
+				_ = b.ws.WriteMessage(websocket.TextMessage, b.final.Marshal())
+			}
+			b.writeClose()
+			return
+		}
+	}
+}
+
+func (b *bridge) writeClose() {
+	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "session ended")
+	_ = b.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+}

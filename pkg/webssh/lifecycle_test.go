@@ -1,0 +1,253 @@
+package webssh
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/luoyun/osmanager/pkg/termbridge"
+	"github.com/luoyun/osmanager/pkg/termproto"
+)
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t testing.TB) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// children lists the pids of this process's child processes (zombies
+// included: an unreaped child is a leak too).
+func children(t testing.TB) []int {
+	t.Helper()
+	self := os.Getpid()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(self) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// pollUntil polls cond every 10ms until it holds or d passes.
+func pollUntil(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+func TestOpenCloseCyclesLeakNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping 100 cycles in -short mode")
+	}
+	// A background job that ignores SIGHUP must not survive either.
+	s := startServer(t, Config{Command: []string{"/bin/sh"}, Grace: 200 * time.Millisecond})
+	cycle := func(i int) {
+		c := mustDial(t, s)
+		c.input("trap '' HUP; sleep 600 & echo ready$((1+" + strconv.Itoa(i) + "))\n")
+		c.waitFor("ready"+strconv.Itoa(i+1), 5*time.Second)
+		switch i % 3 {
+		case 0: // the page goes away
+			c.c.Close()
+		case 1: // the page says goodbye
+			_ = c.c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+			c.c.Close()
+		case 2: // the command exits
+			c.input("exit\n")
+			c.waitClosed(5 * time.Second)
+			c.c.Close() // the client's own socket, counted in this process too
+		}
+	}
+	cycle(0) // warm up: the poller, the http server's goroutines
+	if !pollUntil(10*time.Second, func() bool { return s.Sessions() == 0 && len(children(t)) == 0 }) {
+		t.Fatalf("after the warm-up: %d sessions, children %v", s.Sessions(), children(t))
+	}
+	fds := openFDs(t)
+	for i := 1; i <= 100; i++ {
+		cycle(i)
+	}
+	if !pollUntil(20*time.Second, func() bool { return s.Sessions() == 0 }) {
+		t.Fatalf("%d sessions still open", s.Sessions())
+	}
+	if !pollUntil(10*time.Second, func() bool { return len(children(t)) == 0 }) {
+		t.Fatalf("child processes left: %v", children(t))
+	}
+	if !pollUntil(10*time.Second, func() bool { return openFDs(t) <= fds }) {
+		t.Fatalf("open fds grew from %d to %d after 100 sessions", fds, openFDs(t))
+	}
+	// The background sleeps were in the sessions and must be gone too.
+	if n := countProcs(t, "sleep 600"); n != 0 {
+		t.Fatalf("%d 'sleep 600' processes survived their sessions", n)
+	}
+}
+
+// countProcs counts processes whose command line is cmdline.
+func countProcs(t testing.TB, cmdline string) int {
+	t.Helper()
+	ents, _ := os.ReadDir("/proc")
+	n := 0
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err != nil {
+			continue
+		}
+		if strings.TrimRight(strings.ReplaceAll(string(b), "\x00", " "), " ") == cmdline {
+			n++
+		}
+	}
+	return n
+}
+
+const flood = "head -c 209715200 /dev/zero | tr '\\0' x; echo; echo FLOOD-DONE; sleep 60"
+
+func TestFlowControlStopsReadingWithoutAcks(t *testing.T) {
+	const window = 64 << 10
+	s := startServer(t, Config{Command: []string{"/bin/sh", "-c", flood}, Window: window})
+	c := mustDial(t, s)
+	c.noAck.Store(true)
+	// Read what the server sends; it must stop at one window (plus at most
+	// one read of the PTY) and stay stopped.
+	limit := int64(window + 32<<10)
+	if !pollUntil(10*time.Second, func() bool {
+		c.next(time.Now().Add(50 * time.Millisecond))
+		return c.read >= window
+	}) {
+		t.Fatalf("received only %d bytes", c.read)
+	}
+	quiet := time.Now().Add(500 * time.Millisecond)
+	for time.Now().Before(quiet) {
+		c.next(time.Now().Add(50 * time.Millisecond))
+	}
+	if c.read > limit {
+		t.Fatalf("received %d bytes without acknowledging, want at most %d", c.read, limit)
+	}
+	if got := s.Stats().MaxInFlight.Load(); got > limit {
+		t.Fatalf("MaxInFlight = %d, want <= %d", got, limit)
+	}
+	if s.Stats().Stalls.Load() == 0 {
+		t.Fatal("the bridge never stalled")
+	}
+	// Acknowledging releases the next window.
+	before := c.read
+	c.send(termproto.Ack(uint32(c.read)))
+	if !pollUntil(5*time.Second, func() bool {
+		c.next(time.Now().Add(50 * time.Millisecond))
+		return c.read > before
+	}) {
+		t.Fatal("no output after the acknowledgement")
+	}
+}
+
+func TestFlowControlSlowReaderBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping 200 MB in -short mode")
+	}
+	s := startServer(t, Config{Command: []string{"/bin/sh", "-c", flood}})
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+s.Addr().String()+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				runtime.ReadMemStats(&m)
+				if m.HeapInuse > peak.Load() {
+					peak.Store(m.HeapInuse)
+				}
+			}
+		}
+	}()
+
+	// A slow reader: it takes each frame as it comes but pauses 2ms every
+	// 4 MiB, so the shell produces faster than the page consumes.
+	var total int64
+	var tailBuf []byte
+	deadline := time.Now().Add(120 * time.Second)
+	nextPause := int64(4 << 20)
+	for !bytes.Contains(tailBuf, []byte("FLOOD-DONE")) {
+		_ = ws.SetReadDeadline(deadline)
+		kind, r, err := ws.NextReader()
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", total, err)
+		}
+		if kind != websocket.BinaryMessage {
+			continue
+		}
+		var b bytes.Buffer
+		n, _ := io.Copy(&b, r)
+		total += n
+		tailBuf = append(tailBuf, b.Bytes()...)
+		if len(tailBuf) > 64 {
+			tailBuf = tailBuf[len(tailBuf)-64:]
+		}
+		if err := ws.WriteMessage(websocket.BinaryMessage, termproto.Ack(uint32(total)).AppendMarshal(nil)); err != nil {
+			t.Fatal(err)
+		}
+		if total >= nextPause {
+			nextPause += 4 << 20
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	close(stop)
+	<-sampled
+	if total < 200<<20 {
+		t.Fatalf("received %d bytes, want at least 200 MiB", total)
+	}
+	growth := int64(peak.Load()) - int64(base.HeapInuse)
+	t.Logf("200 MiB through one session: heap in use %d -> peak %d bytes (growth %d), max in flight %d, stalls %d",
+		base.HeapInuse, peak.Load(), growth, s.Stats().MaxInFlight.Load(), s.Stats().Stalls.Load())
+	if growth > 24<<20 {
+		t.Fatalf("heap grew by %d bytes while streaming 200 MiB, want < 24 MiB", growth)
+	}
+	if limit := int64(termbridge.DefaultWindow + 32<<10); s.Stats().MaxInFlight.Load() > limit {
+		t.Fatalf("MaxInFlight = %d, want <= %d", s.Stats().MaxInFlight.Load(), limit)
+	}
+}

@@ -1,0 +1,236 @@
+// Package webssh is the web terminal server: it serves a page with
+// xterm.js and, on its websocket, bridges each browser to a command (by
+// default /bin/login) on a fresh pseudo terminal.
+package webssh
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/ptyshell"
+	"github.com/luoyun/osmanager/pkg/termbridge"
+	"github.com/luoyun/osmanager/pkg/termproto"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	// Addr is the listen address, e.g. ":8001" or "127.0.0.1:0".
+	Addr string
+	// Command is what each session runs; the default /bin/login asks for
+	// a user name and password.
+	Command []string
+	// Env is the command's environment; nil means ptyshell's minimal one.
+	Env []string
+	// MaxSessions caps concurrent sessions; the next page is told so.
+	MaxSessions int
+	// IdleTimeout ends a session with no input for this long; 0: never.
+	IdleTimeout time.Duration
+	// AllowedOrigins lists Origin hosts ("host" or "host:port") or full
+	// origins ("https://host:port") allowed besides the page's own host.
+	AllowedOrigins []string
+	// TLSCert and TLSKey, when both set, make the server speak HTTPS.
+	TLSCert, TLSKey string
+	// Title is the page's title, usually the instance's host name.
+	Title string
+	// Window is the per-session flow-control window; 0: the default.
+	Window int
+	// Grace is how long a closing session's command has after SIGHUP
+	// before SIGKILL; 0: ptyshell's default.
+	Grace time.Duration
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	var errs []error
+	if len(c.Command) == 0 || c.Command[0] == "" {
+		errs = append(errs, errors.New("no command"))
+	}
+	if c.MaxSessions < 1 {
+		errs = append(errs, fmt.Errorf("max sessions must be at least 1, got %d", c.MaxSessions))
+	}
+	if c.IdleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("idle timeout must not be negative, got %s", c.IdleTimeout))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("TLS certificate and key go together"))
+	}
+	return errors.Join(errs...)
+}
+
+// Server is the web terminal server.
+type Server struct {
+	cfg      Config
+	log      *zap.Logger
+	upgrader websocket.Upgrader
+	page     []byte
+	stats    termbridge.Stats
+	tlsConf  *tls.Config
+
+	ln       net.Listener
+	sessions atomic.Int32
+	wg       sync.WaitGroup
+}
+
+// New returns a server for cfg.
+func New(cfg Config, log *zap.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("webssh config: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log.With(zap.String("component", "webssh"))}
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("webssh TLS: %w", err)
+		}
+		s.tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	page, err := renderPage(cfg.Title)
+	if err != nil {
+		return nil, err
+	}
+	s.page = page
+	s.upgrader = websocket.Upgrader{
+		ReadBufferSize:  4096,
+		WriteBufferSize: 32 << 10,
+		CheckOrigin:     func(r *http.Request) bool { return OriginAllowed(r.Header.Get("Origin"), r.Host, cfg.AllowedOrigins) },
+	}
+	return s, nil
+}
+
+// Listen binds the listen address.
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("webssh listen: %w", err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr returns the bound address after Listen.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// URL returns the page's address after Listen, e.g. http://127.0.0.1:8001/.
+func (s *Server) URL() string {
+	scheme := "http"
+	if s.tlsConf != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + s.ln.Addr().String() + "/"
+}
+
+// Stats returns the sessions' counters.
+func (s *Server) Stats() *termbridge.Stats { return &s.stats }
+
+// Sessions returns the number of open sessions.
+func (s *Server) Sessions() int { return int(s.sessions.Load()) }
+
+// Run listens and serves until ctx is cancelled.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	return s.Serve(ctx)
+}
+
+// Serve serves on the bound listener until ctx is cancelled, then ends
+// every session (killing its command) and returns nil.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.ln == nil {
+		return errors.New("webssh: Serve before Listen")
+	}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+	}
+	ln := s.ln
+	if s.tlsConf != nil {
+		ln = tls.NewListener(ln, s.tlsConf)
+	}
+	s.log.Info("serving", zap.String("url", s.URL()), zap.Strings("command", s.cfg.Command))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.wg.Wait()
+		return fmt.Errorf("webssh serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	s.wg.Wait() // sessions end through ctx
+	return nil
+}
+
+// Handler returns the HTTP handler: the page, its assets and /ws.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.servePage)
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /ws", s.serveWS)
+	return mux
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	log := s.log.With(zap.String("remote", r.RemoteAddr))
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// The upgrader has answered (403 for a foreign Origin).
+		log.Info("websocket refused", zap.String("origin", r.Header.Get("Origin")), zap.Error(err))
+		return
+	}
+	if n := s.sessions.Add(1); int(n) > s.cfg.MaxSessions {
+		s.sessions.Add(-1)
+		log.Info("session refused: too many sessions", zap.Int("max", s.cfg.MaxSessions))
+		refuse(ws, websocket.CloseTryAgainLater, termproto.Notice{Kind: termproto.NoticeBusy,
+			Text: fmt.Sprintf("all %d terminal sessions are in use; close one or try again later", s.cfg.MaxSessions)})
+		return
+	}
+	s.wg.Add(1)
+	defer s.wg.Done()
+	defer s.sessions.Add(-1)
+
+	sh, err := ptyshell.Start(ptyshell.Config{Command: s.cfg.Command, Env: s.cfg.Env, Grace: s.cfg.Grace})
+	if err != nil {
+		log.Error("start session", zap.Error(err))
+		refuse(ws, websocket.CloseInternalServerErr, termproto.Notice{Kind: termproto.NoticeError, Text: "cannot start the terminal: " + err.Error()})
+		return
+	}
+	log = log.With(zap.Int("pid", sh.Pid()))
+	log.Info("session started")
+	start := time.Now()
+	err = termbridge.Run(r.Context(), ws, sh, termbridge.Config{
+		Window:      s.cfg.Window,
+		IdleTimeout: s.cfg.IdleTimeout,
+		Stats:       &s.stats,
+	}, log)
+	if err != nil {
+		log.Info("session ended", zap.Duration("duration", time.Since(start)), zap.Error(err))
+		return
+	}
+	log.Info("session ended", zap.Duration("duration", time.Since(start)))
+}
+
+// refuse tells the page why there is no session and closes.
+func refuse(ws *websocket.Conn, code int, n termproto.Notice) {
+	deadline := time.Now().Add(2 * time.Second)
+	_ = ws.SetWriteDeadline(deadline)
+	_ = ws.WriteMessage(websocket.TextMessage, n.Marshal())
+	_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, n.Kind), deadline)
+	ws.Close()
+}
