@@ -16,7 +16,7 @@ DISTDIR   := dist
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test fmt-check vet unit vmtest fuzz bench install dist clean help
+.PHONY: all build test fmt-check vet unit vmtest fuzz bench install dist demo clean help
 
 all: build ## build every cmd/* into ./bin (static, stripped, version stamped)
 
@@ -67,10 +67,13 @@ install: build ## lay the tree out under $(DESTDIR)$(PREFIX), keeping an existin
 
 dist: ## build dist/luoyun-osmanager-VERSION.tar.gz of the installed tree
 	rm -rf $(DISTDIR)/stage
-	$(MAKE) install DESTDIR=$(CURDIR)/$(DISTDIR)/stage
+	$(MAKE) install DESTDIR=$(abspath $(DISTDIR))/stage
 	tar -C $(DISTDIR)/stage --owner=0 --group=0 -czf $(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz .$(PREFIX)
 	rm -rf $(DISTDIR)/stage
 	@echo $(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz
+
+demo: build ## run the whole chain in a sandbox against the controller simulator, loopback only (Ctrl-C stops it)
+	scripts/demo.sh
 
 clean: ## remove build outputs
 	rm -rf bin $(DISTDIR)

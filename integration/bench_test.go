@@ -1,0 +1,99 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkBootToRegistered measures the time from running
+// "osmanager.sh start" (the whole chain: floppy, osc, config, the three
+// daemons) to the simulator's "registered" line, each boot from a
+// sandbox without luoyun.conf, as a first boot.
+//
+//	go test -run '^$' -bench BootToRegistered -benchtime 20x ./integration/
+func BenchmarkBootToRegistered(b *testing.B) {
+	s := newSandbox(b, 5*time.Second)
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		s.osmanager(b, "stop")
+		os.Remove(filepath.Join(s.tree, "conf/luoyun.conf"))
+		m := s.clc.mark()
+		b.StartTimer()
+		start := time.Now()
+		if r := s.osmanager(b, "start"); r.code != 0 {
+			b.Fatalf("osmanager.sh start = exit %d:\n%s", r.code, r.out)
+		}
+		_, ev, ok := s.clc.wait(m, 10*time.Second, fmt.Sprintf("registered tag=%d ", e2eTag))
+		if !ok {
+			b.Fatal("no registration")
+		}
+		total += ev.at.Sub(start)
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-registered")
+}
+
+// BenchmarkIdleRSS boots the chain with the shipped status_interval
+// (5 s), lets it idle for LUOYUN_IDLE (default 15 s) and reports the
+// resident memory of osm, web and webssh together: RSS, PSS, and the
+// anonymous (heap and stacks) part.
+//
+//	go test -run '^$' -bench IdleRSS -benchtime 1x ./integration/
+func BenchmarkIdleRSS(b *testing.B) {
+	idle := 15 * time.Second
+	if v := os.Getenv("LUOYUN_IDLE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		idle = d
+	}
+	s := newSandbox(b, 5*time.Second)
+	for i := 0; i < b.N; i++ {
+		s.osmanager(b, "stop")
+		m := s.clc.mark()
+		if r := s.osmanager(b, "start"); r.code != 0 {
+			b.Fatalf("osmanager.sh start = exit %d:\n%s", r.code, r.out)
+		}
+		if _, _, ok := s.clc.wait(m, 10*time.Second, fmt.Sprintf("report tag=%d status=2000", e2eTag)); !ok {
+			b.Fatal("no report 2000")
+		}
+		time.Sleep(idle) // the measured state is "idle for this long"
+	}
+	var rss, pss, anon int
+	for _, n := range []string{"osm", "web", "webssh"} {
+		m := smapsRollup(b, s.pid(b, n))
+		b.Logf("%s: Rss %d kB, Pss %d kB, Anonymous %d kB", n, m["Rss"], m["Pss"], m["Anonymous"])
+		rss += m["Rss"]
+		pss += m["Pss"]
+		anon += m["Anonymous"]
+	}
+	b.ReportMetric(float64(rss)*1024/1e6, "MB-rss")
+	b.ReportMetric(float64(pss)*1024/1e6, "MB-pss")
+	b.ReportMetric(float64(anon)*1024/1e6, "MB-anon")
+}
+
+// smapsRollup reads /proc/PID/smaps_rollup into kB values by field.
+func smapsRollup(t testing.TB, pid int) map[string]int {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]int{}
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 2 && strings.HasSuffix(f[0], ":") {
+			n, err := strconv.Atoi(f[1])
+			if err == nil {
+				m[strings.TrimSuffix(f[0], ":")] = n
+			}
+		}
+	}
+	return m
+}

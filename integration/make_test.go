@@ -1,0 +1,149 @@
+package integration
+
+import (
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// makeArgs runs make in the repository with the built binaries, so that
+// nothing is rebuilt.
+func makeArgs(t *testing.T, args ...string) []string {
+	t.Helper()
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make not installed")
+	}
+	bin := binDir(t)
+	var bins []string
+	for _, b := range binaries {
+		bins = append(bins, filepath.Join(bin, b))
+	}
+	return append([]string{"make", "-s", "-C", repoRoot(t), "BINS=" + strings.Join(bins, " ")}, args...)
+}
+
+// wantTree is the exact /LuoYun tree make install lays out, with the mode
+// of each entry: fixed parts plus the repository's custom/, build/ and init/.
+func wantTree(t *testing.T) map[string]fs.FileMode {
+	t.Helper()
+	want := map[string]fs.FileMode{
+		"LuoYun": 0o755, "LuoYun/bin": 0o755, "LuoYun/conf": 0o700, "LuoYun/log": 0o755, "LuoYun/run": 0o755,
+		"LuoYun/osmanager.sh": 0o755, "LuoYun/install.sh": 0o755, "LuoYun/uninstall.sh": 0o755,
+	}
+	for _, b := range binaries {
+		want["LuoYun/bin/"+b] = 0o755
+	}
+	repo := repoRoot(t)
+	for _, d := range []string{"custom", "build", "init"} {
+		filepath.WalkDir(filepath.Join(repo, d), func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			info, _ := e.Info()
+			rel, _ := filepath.Rel(repo, p)
+			want["LuoYun/"+rel] = info.Mode().Perm()
+			return nil
+		})
+	}
+	return want
+}
+
+func treeModes(t *testing.T, root string) map[string]fs.FileMode {
+	t.Helper()
+	got := map[string]fs.FileMode{}
+	filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel != "." {
+			info, _ := e.Info()
+			got[rel] = info.Mode().Perm()
+		}
+		return nil
+	})
+	return got
+}
+
+// TestMakeInstall: make install DESTDIR=... lays out exactly the tree;
+// installing again over it keeps the appliance builder's custom/ and
+// build/ and replaces the rest.
+func TestMakeInstall(t *testing.T) {
+	dest := t.TempDir()
+	if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "install", "DESTDIR="+dest)...); r.code != 0 {
+		t.Fatalf("make install = exit %d:\n%s", r.code, r.out)
+	}
+	want := wantTree(t)
+	if d := cmp.Diff(want, treeModes(t, dest)); d != "" {
+		t.Errorf("installed tree (-want +got):\n%s", d)
+	}
+	for _, must := range []string{"LuoYun/custom/scripts/status", "LuoYun/custom/scripts/config.sample", "LuoYun/custom/osmanager.toml",
+		"LuoYun/build/VERSION", "LuoYun/init/luoyun/osm.conf", "LuoYun/init/systemd/luoyun-osm.service"} {
+		if _, ok := want[must]; !ok {
+			t.Errorf("the tree lacks %s", must)
+		}
+	}
+
+	// The builder's edits survive a second install.
+	tree := filepath.Join(dest, "LuoYun")
+	mustWrite(t, filepath.Join(tree, "custom/osmanager.toml"), "[web]\nport = 8081\n", 0o644)
+	mustWrite(t, filepath.Join(tree, "custom/scripts/config"), "#!/bin/sh\n", 0o755)
+	mustWrite(t, filepath.Join(tree, "build/VERSION"), "Mine 9\nApp: 9\n", 0o644)
+	mustWrite(t, filepath.Join(tree, "bin/osm"), "old", 0o755)
+	mustWrite(t, filepath.Join(tree, "osmanager.sh"), "old", 0o755)
+	before := snapshot(t, dest)
+	if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "install", "DESTDIR="+dest)...); r.code != 0 || !strings.Contains(r.out, "keeping existing") {
+		t.Fatalf("second make install = exit %d:\n%s", r.code, r.out)
+	}
+	after := snapshot(t, dest)
+	if d := cmp.Diff([]string{"LuoYun/bin/osm", "LuoYun/osmanager.sh"}, changed(before, after)); d != "" {
+		t.Errorf("second install changed (-want +got):\n%s", d)
+	}
+	if added, removed := diffKeys(before, after); len(added)+len(removed) > 0 {
+		t.Errorf("second install added %v, removed %v", added, removed)
+	}
+}
+
+// TestMakeDist: the tarball holds exactly the installed tree, owned by root.
+func TestMakeDist(t *testing.T) {
+	dist := t.TempDir()
+	if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "dist", "DISTDIR="+dist)...); r.code != 0 {
+		t.Fatalf("make dist = exit %d:\n%s", r.code, r.out)
+	}
+	tars, _ := filepath.Glob(filepath.Join(dist, "luoyun-osmanager-*.tar.gz"))
+	if len(tars) != 1 {
+		t.Fatalf("make dist made %v, want one tarball", tars)
+	}
+	out, err := exec.Command("tar", "-tzvf", tars[0]).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 6 {
+			t.Fatalf("tar line %q", l)
+		}
+		if f[1] != "root/root" {
+			t.Errorf("%s owned by %s, want root/root", f[len(f)-1], f[1])
+		}
+		got = append(got, strings.TrimSuffix(strings.TrimPrefix(f[5], "./"), "/"))
+	}
+	sort.Strings(got)
+	var want []string
+	for k := range wantTree(t) {
+		want = append(want, k)
+	}
+	sort.Strings(want)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("tarball entries (-want +got):\n%s", d)
+	}
+	if _, err := os.Stat(filepath.Join(dist, "stage")); !os.IsNotExist(err) {
+		t.Errorf("make dist left its stage directory: %v", err)
+	}
+}

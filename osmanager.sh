@@ -1,0 +1,398 @@
+#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          luoyun-osmanager
+# Required-Start:    $local_fs $network $remote_fs $syslog
+# Required-Stop:     $local_fs $network $remote_fs $syslog
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: LuoYun OS manager
+# Description:       Reads the instance configuration from the floppy,
+#                    configures the system, runs the appliance's config
+#                    script, then starts the appliance page (web), the web
+#                    terminal (webssh) and the registrar (osm).
+### END INIT INFO
+#
+# osmanager.sh: entry point of the LuoYun OS manager (SysV style).
+#
+# Usage: osmanager.sh [start|stop|restart|status] [web|webssh|osm ...]
+#        osmanager.sh osconfig | customconfig | exec web|webssh|osm
+#
+#   start          the boot chain: floppy -> luoyun.conf, osc, custom/scripts/config,
+#                  then web, webssh and osm in the background (the default)
+#   start NAME...  start only these components (web, webssh, osm)
+#   stop [NAME...] stop the components (all when none is named)
+#   restart [NAME...]  stop, then start (the whole chain when none is named)
+#   status [NAME...]   say which components run; exit 0 when all of them do, 3 otherwise
+#   osconfig       read the floppy and run osc (the upstart/systemd oneshot)
+#   customconfig   run custom/scripts/config if it is executable
+#   exec NAME      run one component in the foreground (upstart/systemd services)
+#
+# Environment (all optional):
+#   LUOYUN_DIR          the tree (default: the directory of this script, symlinks resolved)
+#   LUOYUN_ROOT         root directory osc edits (default /)
+#   LUOYUN_NO_NETWORK   1: osc leaves the network alone (--no-network)
+#   LUOYUN_FLOPPY       floppy device, image or directory (default: settings, /dev/fd0)
+#   LUOYUN_LISTEN_ADDR  address web and webssh listen on (default all addresses)
+#   LUOYUN_WEB_PORT     port of the appliance page (default: settings, 8080)
+#   LUOYUN_WEBSSH_PORT  port of the web terminal (default: JSON, settings, 8001)
+#   LUOYUN_STOP_TIMEOUT seconds stop waits before SIGKILL (default 5)
+#
+# Every step is logged with its outcome on stdout and in log/osmanager.log.
+# Exit status: 0 when every step succeeded, 1 when one failed (the others
+# still ran where that made sense), 2 for a usage mistake, 3 from status
+# when a component is not running.
+
+# Resolve this script's path through symlinks, so that
+# /etc/rc2.d/S99luoyun-osmanager -> /LuoYun/osmanager.sh finds /LuoYun.
+self_path() {
+	p=$0
+	case $p in
+	*/*) ;;
+	*) p=$(command -v -- "$p") || return 1 ;;
+	esac
+	n=0
+	while [ -L "$p" ] && [ "$n" -lt 40 ]; do
+		t=$(readlink -- "$p") || return 1
+		case $t in
+		/*) p=$t ;;
+		*) p=$(dirname -- "$p")/$t ;;
+		esac
+		n=$((n + 1))
+	done
+	d=$(cd -P -- "$(dirname -- "$p")" && pwd -P) || return 1
+	echo "$d/$(basename -- "$p")"
+}
+
+SELF=$(self_path) || {
+	echo "osmanager.sh: cannot find its own directory" >&2
+	exit 1
+}
+SELF_DIR=$(dirname -- "$SELF")
+DIR=${LUOYUN_DIR:-$SELF_DIR}
+BIN=$DIR/bin
+CONF=$DIR/conf/luoyun.conf
+LOGDIR=$DIR/log
+RUNDIR=$DIR/run
+LOG=$LOGDIR/osmanager.log
+SETTINGS=$DIR/custom/osmanager.toml
+SCRIPTS=$DIR/custom/scripts
+ROOT=${LUOYUN_ROOT:-/}
+COMPONENTS="web webssh osm"
+export LUOYUN_DIR="$DIR" LUOYUN_ROOT="$ROOT"
+
+failed=0
+
+# log LEVEL MESSAGE...: one line on stdout and in log/osmanager.log.
+log() {
+	level=$1
+	shift
+	line="$(date '+%Y-%m-%d %H:%M:%S') [$level] $*"
+	echo "$line"
+	[ -d "$LOGDIR" ] && echo "$line" >>"$LOG" 2>/dev/null
+	[ "$level" = ERROR ] && failed=1
+	return 0
+}
+
+# log_lines LEVEL PREFIX TEXT: log every non-empty line of TEXT.
+log_lines() {
+	ll_level=$1 ll_prefix=$2
+	printf '%s\n' "$3" | while IFS= read -r l; do
+		[ -n "$l" ] && log "$ll_level" "$ll_prefix$l"
+	done
+}
+
+settings_opt() {
+	# A --settings file given on the command line must exist; a missing
+	# file means the built-in defaults, so pass it only when present.
+	[ -f "$SETTINGS" ] && printf '%s' "$SETTINGS"
+}
+
+have_bin() {
+	[ -x "$BIN/$1" ] && return 0
+	log ERROR "$1: skipped: $BIN/$1 is missing or not executable"
+	return 1
+}
+
+# step_floppy: floppy -> conf/luoyun.conf. A failed read with an existing
+# luoyun.conf goes on with it.
+step_floppy() {
+	have_bin floppyconf || return 0
+	set -- -c "$CONF"
+	[ -n "$LUOYUN_FLOPPY" ] && set -- "$@" -d "$LUOYUN_FLOPPY"
+	s=$(settings_opt) && set -- "$@" --settings "$s"
+	out=$("$BIN/floppyconf" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		log INFO "floppy: ${out:-ok}"
+	elif [ -s "$CONF" ]; then
+		log_lines WARN "floppy: " "$out"
+		log WARN "floppy: failed (exit $rc); going on with the existing $CONF"
+	else
+		log_lines ERROR "floppy: " "$out"
+		log ERROR "floppy: failed (exit $rc) and there is no $CONF"
+	fi
+}
+
+# step_osc: apply luoyun.conf to the system under LUOYUN_ROOT.
+step_osc() {
+	if [ ! -s "$CONF" ]; then
+		log ERROR "osc: skipped: no $CONF"
+		return 0
+	fi
+	have_bin osc || return 0
+	set -- -c "$CONF" --root "$ROOT"
+	[ "$LUOYUN_NO_NETWORK" = 1 ] && set -- "$@" --no-network
+	s=$(settings_opt) && set -- "$@" --settings "$s"
+	out=$("$BIN/osc" "$@" 2>&1)
+	rc=$?
+	log_lines INFO "osc: " "$out"
+	if [ "$rc" -eq 0 ]; then
+		log INFO "osc: done"
+	else
+		log ERROR "osc: failed (exit $rc)"
+	fi
+}
+
+# step_customconfig: custom/scripts/config, once, if executable.
+step_customconfig() {
+	if [ ! -x "$SCRIPTS/config" ]; then
+		log INFO "config: skipped: no executable $SCRIPTS/config"
+		return 0
+	fi
+	out=$(cd "$DIR" && "$SCRIPTS/config" 2>&1 </dev/null)
+	rc=$?
+	log_lines INFO "config: " "$out"
+	if [ "$rc" -eq 0 ]; then
+		log INFO "config: done"
+	else
+		log ERROR "config: failed (exit $rc)"
+	fi
+}
+
+# exec_component NAME: replace this shell with the component, with every
+# path derived from LUOYUN_DIR. Writes run/NAME.pid first.
+exec_component() {
+	name=$1
+	# Without a luoyun.conf (no floppy yet), the page and the terminal
+	# still serve, with no instance settings.
+	iconf=$CONF
+	[ -e "$CONF" ] || iconf=/dev/null
+	case $name in
+	web)
+		set -- -c "$iconf" -l "$LOGDIR/lyweb.log" -w "$DIR/custom/www" \
+			--build "$DIR/build" --state "$RUNDIR/osm.json"
+		[ -n "$LUOYUN_WEB_PORT" ] && set -- "$@" -p "$LUOYUN_WEB_PORT"
+		[ -n "$LUOYUN_LISTEN_ADDR" ] && set -- "$@" --listen-addr "$LUOYUN_LISTEN_ADDR"
+		;;
+	webssh)
+		set -- -c "$iconf" -l "$LOGDIR/webssh.log"
+		[ -n "$LUOYUN_WEBSSH_PORT" ] && set -- "$@" -p "$LUOYUN_WEBSSH_PORT"
+		[ -n "$LUOYUN_LISTEN_ADDR" ] && set -- "$@" --listen-addr "$LUOYUN_LISTEN_ADDR"
+		;;
+	osm)
+		set -- -c "$CONF" -l "$LOGDIR/luoyun.log" -s "$SCRIPTS" --state "$RUNDIR/osm.json"
+		;;
+	*)
+		echo "osmanager.sh: unknown component $name (web, webssh, osm)" >&2
+		exit 2
+		;;
+	esac
+	s=$(settings_opt) && set -- "$@" --settings "$s"
+	mkdir -p "$LOGDIR" "$RUNDIR"
+	echo $$ >"$RUNDIR/$name.pid"
+	exec "$BIN/$name" "$@"
+}
+
+# pid_of NAME: print the pid of the running component, or fail.
+pid_of() {
+	po_name=$1
+	f=$RUNDIR/$po_name.pid
+	[ -f "$f" ] || return 1
+	read -r pid <"$f" 2>/dev/null || return 1
+	case $pid in '' | *[!0-9]*) return 1 ;; esac
+	alive "$pid" || return 1
+	# The pid may have been reused: the process must be our binary (run
+	# directly or by an interpreter), or osmanager.sh about to exec it.
+	if [ -r "/proc/$pid/cmdline" ]; then
+		set -- $(tr '\000' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 4 | tr ' \t' '__')
+		case "$1|$2|$3|$4|" in
+		*/bin/"$po_name"\|* | "$po_name"\|* | *\|*/bin/"$po_name"\|*) ;;
+		*osmanager.sh\|exec\|"$po_name"\|*) ;;
+		*) return 1 ;;
+		esac
+	fi
+	echo "$pid"
+}
+
+start_component() {
+	name=$1
+	if pid=$(pid_of "$name"); then
+		log INFO "$name: already running (pid $pid)"
+		return 0
+	fi
+	have_bin "$name" || return 0
+	mkdir -p "$LOGDIR" "$RUNDIR"
+	# A session of its own: a terminal's hangup or Ctrl-C does not reach it.
+	if command -v setsid >/dev/null 2>&1; then
+		setsid "$SELF" exec "$name" </dev/null >>"$LOG" 2>&1 &
+	else
+		"$SELF" exec "$name" </dev/null >>"$LOG" 2>&1 &
+	fi
+	pid=$!
+	echo "$pid" >"$RUNDIR/$name.pid"
+	log INFO "$name: started (pid $pid)"
+}
+
+# alive PID: reports whether PID runs (a zombie waiting for init to reap
+# it does not).
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	[ -r "/proc/$1/stat" ] || return 0
+	read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+	st=${st##*) }
+	case $st in Z* | X*) return 1 ;; esac
+	return 0
+}
+
+# stop_components NAME...: SIGTERM to each running one, then wait for all
+# of them together (LUOYUN_STOP_TIMEOUT seconds), then SIGKILL.
+stop_components() {
+	pids=
+	for name in "$@"; do
+		if pid=$(pid_of "$name"); then
+			kill -TERM "$pid" 2>/dev/null
+			pids="$pids $name:$pid"
+		else
+			log INFO "$name: not running"
+			rm -f "$RUNDIR/$name.pid"
+		fi
+	done
+	limit=$((${LUOYUN_STOP_TIMEOUT:-5} * 20))
+	i=0
+	while [ "$i" -lt "$limit" ]; do
+		alive=
+		for np in $pids; do alive "${np#*:}" && alive=1; done
+		[ -n "$alive" ] || break
+		sleep 0.05 2>/dev/null || sleep 1
+		i=$((i + 1))
+	done
+	for np in $pids; do
+		name=${np%%:*} pid=${np#*:}
+		if alive "$pid"; then
+			kill -KILL "$pid" 2>/dev/null
+			log WARN "$name: did not stop on SIGTERM; killed (pid $pid)"
+		else
+			log INFO "$name: stopped (pid $pid)"
+		fi
+		rm -f "$RUNDIR/$name.pid"
+	done
+}
+
+status_component() {
+	if pid=$(pid_of "$1"); then
+		echo "$1: running (pid $pid)"
+		return 0
+	fi
+	echo "$1: not running"
+	return 3
+}
+
+check_names() {
+	for n in "$@"; do
+		case " $COMPONENTS " in
+		*" $n "*) ;;
+		*)
+			echo "osmanager.sh: unknown component '$n' (web, webssh, osm)" >&2
+			exit 2
+			;;
+		esac
+	done
+}
+
+prepare() {
+	mkdir -p "$LOGDIR" "$RUNDIR" 2>/dev/null
+	[ -d "$DIR/conf" ] || { mkdir -p "$DIR/conf" && chmod 0700 "$DIR/conf"; } 2>/dev/null
+	[ -d "$LOGDIR" ] || log WARN "cannot create $LOGDIR; logging to stdout only"
+}
+
+do_start() {
+	prepare
+	if [ $# -gt 0 ]; then
+		for n in "$@"; do start_component "$n"; done
+		return
+	fi
+	log INFO "osmanager: starting (tree $DIR, root $ROOT)"
+	step_floppy
+	step_osc
+	step_customconfig
+	for n in $COMPONENTS; do
+		if [ "$n" = osm ] && [ ! -s "$CONF" ]; then
+			log ERROR "osm: skipped: no $CONF"
+			continue
+		fi
+		start_component "$n"
+	done
+	if [ "$failed" -eq 0 ]; then
+		log INFO "osmanager: started"
+	else
+		log ERROR "osmanager: started, with failures (see above)"
+	fi
+}
+
+do_stop() {
+	[ $# -gt 0 ] || set -- osm webssh web
+	stop_components "$@"
+}
+
+cmd=${1:-start}
+[ $# -gt 0 ] && shift
+case $cmd in
+start)
+	check_names "$@"
+	do_start "$@"
+	;;
+stop)
+	check_names "$@"
+	prepare
+	do_stop "$@"
+	;;
+restart | force-reload)
+	check_names "$@"
+	prepare
+	do_stop "$@"
+	do_start "$@"
+	;;
+status)
+	check_names "$@"
+	[ $# -gt 0 ] || set -- $COMPONENTS
+	rc=0
+	for n in "$@"; do status_component "$n" || rc=3; done
+	exit "$rc"
+	;;
+osconfig)
+	prepare
+	step_floppy
+	step_osc
+	;;
+customconfig)
+	prepare
+	step_customconfig
+	;;
+exec)
+	[ $# -eq 1 ] || {
+		echo "usage: osmanager.sh exec web|webssh|osm" >&2
+		exit 2
+	}
+	check_names "$1"
+	exec_component "$1"
+	;;
+-h | --help | help)
+	sed -n '/^# Usage:/,/^# when a component/s/^# \{0,1\}//p' "$SELF"
+	exit 0
+	;;
+*)
+	echo "usage: osmanager.sh [start|stop|restart|status] [web|webssh|osm ...]" >&2
+	exit 2
+	;;
+esac
+exit "$failed"
