@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/luoyun/osmanager/internal/browsertest"
@@ -108,19 +109,22 @@ func TestAppliance(t *testing.T) {
 	t.Logf("prepared in %v (kernel %s, kvm=%v)", time.Since(start).Round(time.Millisecond), host.Kernel.Version, host.KVM)
 
 	boots := []struct {
-		name    string
-		inst    Instance
-		confWas string // TAG line of luoyun.conf before the boot
-		browser bool
+		name     string
+		inst     Instance
+		password string // what passwd_hash is the hash of
+		confWas  string // TAG line of luoyun.conf before the boot
+		browser  bool
 	}{
 		{"boot1", instance(1001, "0b9a3f0e-6a4b-4c1e-9d51-2f0c7d1e4a01", "vm-1001.luoyun.test",
-			`$6$vmtestsalt$WfMV95F1QNrV1r1K5oyg1Rt/MG4NwsOsL.CC5i5ppoxsuo.OuhP/JCS/oOBMQuiwEJwo4djCDPU.BrEm8tozq0`), "none", true},
+			`$6$vmtestsalt$WfMV95F1QNrV1r1K5oyg1Rt/MG4NwsOsL.CC5i5ppoxsuo.OuhP/JCS/oOBMQuiwEJwo4djCDPU.BrEm8tozq0`),
+			"luoyun", "none", true},
 		{"boot2", instance(1002, "7c2d51aa-93e8-4f07-b0c4-55d1e8a6f302", "vm-1002.luoyun.test",
-			`$6$vmtestsalt2$lQY43j8fpXuGbVa1Cxonmyaleb3Qn4mDtRFSJhmEwh1NcqgWYrnNhE6JTaaT58N4WdiELUHOdJQ713vevZeX.0`), "TAG=1001", false},
+			`$6$vmtestsalt2$lQY43j8fpXuGbVa1Cxonmyaleb3Qn4mDtRFSJhmEwh1NcqgWYrnNhE6JTaaT58N4WdiELUHOdJQ713vevZeX.0`),
+			"luoyun2", "TAG=1001", true},
 	}
 	for _, b := range boots {
 		ok := t.Run(b.name, func(t *testing.T) {
-			bootOnce(t, host, bins, initrd, disk, out, b.name, b.inst, b.confWas, b.browser)
+			bootOnce(t, host, bins, initrd, disk, out, b.name, b.inst, b.password, b.confWas, b.browser)
 		})
 		if !ok {
 			t.Fatalf("%s failed; not booting again", b.name)
@@ -153,7 +157,7 @@ func instance(tag int, key, domain, hash string) Instance {
 	}
 }
 
-func bootOnce(t *testing.T, host vmboot.Host, bins, initrd, disk, out, name string, inst Instance, confWas string, browser bool) {
+func bootOnce(t *testing.T, host vmboot.Host, bins, initrd, disk, out, name string, inst Instance, password, confWas string, browser bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
 	defer cancel()
 	sim, err := StartSimulator(ctx, bins, inst.Tag, inst.Key)
@@ -221,7 +225,7 @@ func bootOnce(t *testing.T, host vmboot.Host, bins, initrd, disk, out, name stri
 
 	if browser {
 		t.Run("webshell", func(t *testing.T) {
-			checkWebShell(t, fmt.Sprintf("http://127.0.0.1:%d/", vm.Ports[inst.WebSSHPort]), out, name)
+			checkWebShell(t, fmt.Sprintf("http://127.0.0.1:%d/", vm.Ports[inst.WebSSHPort]), out, name, password)
 		})
 	}
 	t.Logf("%s: done after %v", name, time.Since(start).Round(time.Millisecond))
@@ -296,31 +300,82 @@ func pollPage(ctx context.Context, url, want string) (string, error) {
 	}
 }
 
-// checkWebShell opens the web terminal in headless Chromium and waits for
-// busybox login's prompt in the terminal's rows.
-func checkWebShell(t *testing.T, url, out, name string) {
-	ctx := browsertest.New(t, 2*time.Minute)
+// checkWebShell opens the web terminal in headless Chromium, waits for
+// busybox login's prompt in the terminal's rows, then logs in as root with
+// the password whose hash the floppy gave (osc wrote it into /etc/shadow)
+// and runs a command.
+func checkWebShell(t *testing.T, url, out, name, password string) {
+	ctx := browsertest.New(t, 3*time.Minute)
 	if err := chromedp.Run(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("open %s: %v", url, err)
 	}
+	text, err := waitTerminal(ctx, "login:")
+	browsertest.Screenshot(t, ctx, out, name+"-webshell.png")
+	if err != nil {
+		t.Fatalf("web shell at %s: %v", url, err)
+	}
+	t.Logf("web shell: %q", strings.TrimSpace(text))
+
+	steps := []struct{ keys, want string }{
+		{"root\r", "Password:"},
+		{password + "\r", "#"},
+		{"echo vmtest-$((6*7)) $(id -un)\r", "vmtest-42 root"},
+	}
+	for _, s := range steps {
+		if err := chromedp.Run(ctx, chromedp.Focus(".xterm-helper-textarea", chromedp.ByQuery), typeKeys(s.keys)); err != nil {
+			t.Fatalf("type into the terminal: %v", err)
+		}
+		if text, err = waitTerminal(ctx, s.want); err != nil {
+			browsertest.Screenshot(t, ctx, out, name+"-webshell-login.png")
+			t.Fatalf("web shell after typing %q: %v", strings.TrimSpace(s.keys), err)
+		}
+	}
+	browsertest.Screenshot(t, ctx, out, name+"-webshell-login.png")
+	t.Logf("web shell after login: %q", strings.TrimSpace(text))
+}
+
+// typeKeys types s as a keyboard does: one keyDown carrying the text per
+// character (the browser derives keypress and input from it), then keyUp.
+// chromedp.SendKeys adds a separate "char" event, which xterm.js takes for
+// a second key press (every letter arrives twice).
+func typeKeys(s string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for _, r := range s {
+			down := input.DispatchKeyEvent(input.KeyDown).WithText(string(r)).WithKey(string(r))
+			up := input.DispatchKeyEvent(input.KeyUp).WithKey(string(r))
+			if r == '\r' {
+				down = input.DispatchKeyEvent(input.KeyDown).WithText("\r").WithKey("Enter").
+					WithCode("Enter").WithWindowsVirtualKeyCode(13).WithNativeVirtualKeyCode(13)
+				up = input.DispatchKeyEvent(input.KeyUp).WithKey("Enter").WithCode("Enter").
+					WithWindowsVirtualKeyCode(13).WithNativeVirtualKeyCode(13)
+			}
+			if err := down.Do(ctx); err != nil {
+				return err
+			}
+			if err := up.Do(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// waitTerminal polls the terminal's text until it contains want.
+func waitTerminal(ctx context.Context, want string) (string, error) {
 	deadline := time.Now().Add(90 * time.Second)
 	var text string
 	for time.Now().Before(deadline) {
 		err := chromedp.Run(ctx, chromedp.Evaluate(
 			`(document.querySelector(".xterm-rows")||{}).textContent||""`, &text))
 		if err != nil {
-			t.Fatalf("read terminal: %v", err)
+			return "", fmt.Errorf("read terminal: %w", err)
 		}
-		if strings.Contains(text, "login:") {
-			break
+		if strings.Contains(text, want) {
+			return text, nil
 		}
 		if err := chromedp.Run(ctx, chromedp.Sleep(250*time.Millisecond)); err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 	}
-	browsertest.Screenshot(t, ctx, out, name+"-webshell.png")
-	if !strings.Contains(text, "login:") {
-		t.Fatalf("web shell at %s shows %q, want a login prompt", url, text)
-	}
-	t.Logf("web shell: %q", strings.TrimSpace(text))
+	return text, fmt.Errorf("terminal shows %q, want %q", text, want)
 }
