@@ -72,10 +72,14 @@ func TestBootSmoke(t *testing.T) {
 	if err := os.WriteFile(floppy, img, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	kernel, err := BootImage(host.Kernel, dir)
+	if err != nil {
+		t.Logf("booting the compressed kernel: %v", err)
+	}
 	serial := filepath.Join(dir, "serial.log")
 	start := time.Now()
 	vm, err := Start(context.Background(), Config{
-		QEMU: host.QEMU, Kernel: host.Kernel.Image, Initrd: initrd, KVM: host.KVM,
+		QEMU: host.QEMU, Kernel: kernel, Initrd: initrd, KVM: host.KVM,
 		Floppy: floppy, MAC: "52:54:00:12:34:56",
 		Forward: []Forward{{Guest: 8080}},
 		Serial:  serial, Timeout: 4 * time.Minute,
