@@ -25,6 +25,13 @@ const bootTimeout = 4 * time.Minute
 
 const guestMAC = "52:54:00:12:34:56"
 
+// Root's password hashes on the two floppies (busybox mkpasswd -m sha512):
+// of "luoyun" and of "luoyun2".
+const (
+	hash1 = `$6$vmtestsalt$WfMV95F1QNrV1r1K5oyg1Rt/MG4NwsOsL.CC5i5ppoxsuo.OuhP/JCS/oOBMQuiwEJwo4djCDPU.BrEm8tozq0`
+	hash2 = `$6$vmtestsalt2$lQY43j8fpXuGbVa1Cxonmyaleb3Qn4mDtRFSJhmEwh1NcqgWYrnNhE6JTaaT58N4WdiELUHOdJQ713vevZeX.0`
+)
+
 // requireHost skips the test unless qemu, a kernel, a static busybox and
 // e2fsprogs are installed (.ci/run installs them), and the tree has every
 // component.
@@ -68,9 +75,10 @@ func artifacts(t *testing.T) string {
 	return t.TempDir()
 }
 
-// TestAppliance boots the appliance twice. Boot 1: a fresh disk and the
-// floppy of instance 1001. Boot 2: the same disk and a new floppy (new TAG
-// and KEY): luoyun.conf is updated and the instance registers anew.
+// TestAppliance boots the appliance three times. Boot 1: a fresh disk and
+// the floppy of instance 1001. Boot 2: the same disk and a new floppy (new
+// TAG and KEY): luoyun.conf is updated and the instance registers anew.
+// Boot 3: the same floppy again: nothing is rewritten.
 func TestAppliance(t *testing.T) {
 	repo, err := RepoRoot(".")
 	if err != nil {
@@ -90,15 +98,15 @@ func TestAppliance(t *testing.T) {
 			t.Fatalf("%s/%s is dynamically linked; the guest has no libc (build with CGO_ENABLED=0)", bins, c)
 		}
 	}
-	content := filepath.Join(tmp, "disk-content")
-	if err := StageTree(repo, bins, content); err != nil {
+	tree := filepath.Join(tmp, "tree")
+	if err := StageTree(repo, bins, tree); err != nil {
 		t.Fatal(err)
 	}
 	disk := filepath.Join(tmp, "disk.img")
-	if err := MakeDisk(disk, content, 160); err != nil {
+	if err := MakeDisk(disk, "", 160); err != nil {
 		t.Fatal(err)
 	}
-	ir, err := NewInitramfs(host)
+	ir, err := NewInitramfs(host, tree)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,20 +123,50 @@ func TestAppliance(t *testing.T) {
 	boots := []struct {
 		name     string
 		inst     Instance
-		password string // what passwd_hash is the hash of
-		confWas  string // TAG line of luoyun.conf before the boot
+		password string   // what passwd_hash is the hash of
+		confWas  string   // TAG line of luoyun.conf before the boot
+		console  []string // more regular expressions the console must match
+		same     bool     // the same floppy as the boot before (same controller port)
 		browser  bool
 	}{
 		{"boot1", instance(1001, "0b9a3f0e-6a4b-4c1e-9d51-2f0c7d1e4a01", "vm-1001.luoyun.test",
-			`$6$vmtestsalt$WfMV95F1QNrV1r1K5oyg1Rt/MG4NwsOsL.CC5i5ppoxsuo.OuhP/JCS/oOBMQuiwEJwo4djCDPU.BrEm8tozq0`),
-			"luoyun", "none", true},
+			hash1),
+			"luoyun", "none", []string{
+				`VMTEST: installing the appliance onto /dev/vda\r?\n`,
+				`\[INFO\] floppy: updated\r?\n`,
+				`VMTEST: install.sh: install success: sysv`,
+				`\[INFO\] osc: passwd_hash: changed\r?\n`,
+				`\[INFO\] osc: nameservers: changed\r?\n`,
+			}, false, true},
 		{"boot2", instance(1002, "7c2d51aa-93e8-4f07-b0c4-55d1e8a6f302", "vm-1002.luoyun.test",
-			`$6$vmtestsalt2$lQY43j8fpXuGbVa1Cxonmyaleb3Qn4mDtRFSJhmEwh1NcqgWYrnNhE6JTaaT58N4WdiELUHOdJQ713vevZeX.0`),
-			"luoyun2", "TAG=1001", true},
+			hash2),
+			"luoyun2", "TAG=1001", []string{
+				`VMTEST: the appliance is installed on /dev/vda since `,
+				`\[INFO\] floppy: updated\r?\n`,
+				// /etc persists on the disk: same nameserver, nothing rewritten.
+				`\[INFO\] osc: nameservers: unchanged\r?\n`,
+				`\[INFO\] osc: passwd_hash: changed\r?\n`,
+				`\[INFO\] osc: public_key: changed\r?\n`,
+			}, false, true},
+		// Boot 3: the same floppy again; nothing to copy, nothing to change
+		// but the network (kernel state, gone with the reboot).
+		{"boot3", instance(1002, "7c2d51aa-93e8-4f07-b0c4-55d1e8a6f302", "vm-1002.luoyun.test",
+			hash2),
+			"luoyun2", "TAG=1002", []string{
+				`\[INFO\] floppy: unchanged\r?\n`,
+				`\[INFO\] osc: passwd_hash: unchanged\r?\n`,
+				`\[INFO\] osc: public_key: unchanged\r?\n`,
+				`\[INFO\] osc: nameservers: unchanged\r?\n`,
+			}, true, false},
 	}
+	clcPort := 0
 	for _, b := range boots {
+		if b.same {
+			// The controller's address is on the floppy too.
+			b.inst.CLCPort = clcPort
+		}
 		ok := t.Run(b.name, func(t *testing.T) {
-			bootOnce(t, host, kernel, bins, initrd, disk, out, b.name, b.inst, b.password, b.confWas, b.browser)
+			clcPort = bootOnce(t, host, kernel, bins, initrd, disk, out, b.name, b.inst, b.password, b.confWas, b.console, b.browser)
 		})
 		if !ok {
 			t.Fatalf("%s failed; not booting again", b.name)
@@ -144,7 +182,7 @@ func TestAppliance(t *testing.T) {
 			t.Errorf("after %s, luoyun.conf on the disk has mode %o (%v), want 600", b.name, mode, err)
 		}
 	}
-	t.Logf("two boots in %v", time.Since(start).Round(time.Millisecond))
+	t.Logf("%d boots in %v", len(boots), time.Since(start).Round(time.Millisecond))
 }
 
 func instance(tag int, key, domain, hash string) Instance {
@@ -161,15 +199,16 @@ func instance(tag int, key, domain, hash string) Instance {
 	}
 }
 
-func bootOnce(t *testing.T, host vmboot.Host, kernel, bins, initrd, disk, out, name string, inst Instance, password, confWas string, browser bool) {
+func bootOnce(t *testing.T, host vmboot.Host, kernel, bins, initrd, disk, out, name string, inst Instance, password, confWas string, console []string, browser bool) (clcPort int) {
 	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
 	defer cancel()
-	sim, err := StartSimulator(ctx, bins, inst.Tag, inst.Key)
+	sim, err := StartSimulator(ctx, bins, inst.CLCPort, inst.Tag, inst.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sim.Stop()
 	inst.CLCPort = sim.Port
+	clcPort = sim.Port
 	floppy := filepath.Join(t.TempDir(), "floppy.img")
 	if err := MakeFloppy(bins, floppy, inst); err != nil {
 		t.Fatal(err)
@@ -202,7 +241,7 @@ func bootOnce(t *testing.T, host vmboot.Host, kernel, bins, initrd, disk, out, n
 	}
 	t.Logf("%s: init done after %v (guest uptime %ss)", name, time.Since(start).Round(time.Millisecond), m[1])
 	log, _ := os.ReadFile(serial)
-	checkSerial(t, string(log), inst, confWas)
+	checkSerial(t, string(log), inst, confWas, console)
 
 	tag := fmt.Sprint(inst.Tag)
 	for _, re := range []string{
@@ -233,6 +272,7 @@ func bootOnce(t *testing.T, host vmboot.Host, kernel, bins, initrd, disk, out, n
 		})
 	}
 	t.Logf("%s: done after %v", name, time.Since(start).Round(time.Millisecond))
+	return clcPort
 }
 
 // logGuestLogs prints the OS manager's log files from the appliance disk.
@@ -257,17 +297,19 @@ func logGuestLogs(t *testing.T, disk string) {
 
 // checkSerial asserts what the console shows: the floppy read through the
 // kernel's floppy driver, luoyun.conf replaced, osc's changes, the NIC.
-func checkSerial(t *testing.T, log string, inst Instance, confWas string) {
+func checkSerial(t *testing.T, log string, inst Instance, confWas string, more []string) {
 	t.Helper()
 	wants := []struct{ what, re string }{
 		{"luoyun.conf before the boot", `VMTEST: luoyun.conf before boot: ` + regexp.QuoteMeta(confWas) + `\r?\n`},
-		{"floppyconf updated luoyun.conf", `\[INFO\] floppy: updated\r?\n`},
-		{"osc changed root's password hash", `\[INFO\] osc: passwd_hash: changed\r?\n`},
 		{"osc changed the network", `\[INFO\] osc: nic0: changed \(`},
 		{"luoyun.conf after the boot", fmt.Sprintf(`VMTEST: luoyun.conf after boot: TAG=%d mode=600\r?\n`, inst.Tag)},
 		{"floppy driver loaded, fd0 read", `VMTEST: floppy driver: 1 fd0 stat: +[1-9]\d* `},
 		{"eth0 configured by osc", `VMTEST: eth0: 10\.0\.2\.15/24 ` + guestMAC + ` route: default via 10\.0\.2\.2 `},
 		{"osmanager.sh succeeded", `VMTEST: rc2: /etc/rc2.d/S99luoyun-osmanager exit=0\r?\n`},
+		{"the appliance running from the disk", `VMTEST: appliance init started uptime=\S+ root=/dev/vda\r?\n`},
+	}
+	for _, re := range more {
+		wants = append(wants, struct{ what, re string }{"this boot's line", re})
 	}
 	for _, w := range wants {
 		if !regexp.MustCompile(w.re).MatchString(log) {

@@ -25,11 +25,11 @@ type Simulator struct {
 
 var listeningRE = regexp.MustCompile(`^listening addr=127\.0\.0\.1:(\d+)$`)
 
-// StartSimulator runs `osm clc` on 127.0.0.1 (a free port) accepting tag
-// with key, and waits for its "listening" line.
-func StartSimulator(ctx context.Context, bins string, tag int, key string) (*Simulator, error) {
+// StartSimulator runs `osm clc` on 127.0.0.1:port (0: a free port)
+// accepting tag with key, and waits for its "listening" line.
+func StartSimulator(ctx context.Context, bins string, port, tag int, key string) (*Simulator, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(bins, "osm"), "clc",
-		"--listen", "127.0.0.1:0", "--key", key, "--tag", strconv.Itoa(tag))
+		"--listen", "127.0.0.1:"+strconv.Itoa(port), "--key", key, "--tag", strconv.Itoa(tag))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

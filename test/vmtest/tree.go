@@ -126,10 +126,15 @@ func copyDir(src, dst string) error {
 	})
 }
 
-// MakeDisk writes an ext2 image of sizeMiB holding the directory content.
+// MakeDisk writes an ext2 image of sizeMiB, holding the directory content
+// unless content is "".
 func MakeDisk(image, content string, sizeMiB int) error {
-	out, err := exec.Command("mkfs.ext2", "-q", "-F", "-L", "luoyun", "-d", content, image,
-		fmt.Sprintf("%dM", sizeMiB)).CombinedOutput()
+	args := []string{"-q", "-F", "-L", "luoyun"}
+	if content != "" {
+		args = append(args, "-d", content)
+	}
+	args = append(args, image, fmt.Sprintf("%dM", sizeMiB))
+	out, err := exec.Command("mkfs.ext2", args...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("mkfs.ext2: %w: %s", err, bytes.TrimSpace(out))
 	}
