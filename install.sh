@@ -72,7 +72,10 @@ if [ -n "$LUOYUN_DIR" ]; then
 else
 	case $SRC in
 	"$R"/*) DIR=${SRC#"$R"} ;;
-	*) [ -z "$R" ] && DIR=$SRC || fail "$SRC is not under the target root $ROOT; set LUOYUN_DIR to the tree's path inside the target" ;;
+	*)
+		[ -z "$R" ] || fail "$SRC is not under the target root $ROOT; set LUOYUN_DIR to the tree's path inside the target"
+		DIR=$SRC
+		;;
 	esac
 fi
 case $DIR in /*) ;; *) fail "LUOYUN_DIR must be an absolute path, not '$DIR'" ;; esac
@@ -220,8 +223,8 @@ done <"$WORK/new"
 	sed 's/^f \([^ ]*\) .*/f \1/' "$WORK/new"
 } >"$WORK/manifest"
 if ! { [ -f "$MANIFEST" ] && cmp -s "$WORK/manifest" "$MANIFEST"; }; then
-	cp "$WORK/manifest" "$MANIFEST.luoyun-tmp" && chmod 0644 "$MANIFEST.luoyun-tmp" &&
-		mv -f "$MANIFEST.luoyun-tmp" "$MANIFEST" || fail "cannot write $MANIFEST"
+	{ cp "$WORK/manifest" "$MANIFEST.luoyun-tmp" && chmod 0644 "$MANIFEST.luoyun-tmp" &&
+		mv -f "$MANIFEST.luoyun-tmp" "$MANIFEST"; } || fail "cannot write $MANIFEST"
 fi
 
 # Verify.

@@ -69,6 +69,8 @@ SELF=$(self_path) || {
 }
 SELF_DIR=$(dirname -- "$SELF")
 DIR=${LUOYUN_DIR:-$SELF_DIR}
+# Absolute, so that it holds after a cd (the config script runs in it).
+case $DIR in /*) ;; *) DIR=$(cd -P -- "$DIR" 2>/dev/null && pwd -P) || DIR=$PWD/$DIR ;; esac
 BIN=$DIR/bin
 CONF=$DIR/conf/luoyun.conf
 LOGDIR=$DIR/log
@@ -159,9 +161,13 @@ step_customconfig() {
 		log INFO "config: skipped: no executable $SCRIPTS/config"
 		return 0
 	fi
-	out=$(cd "$DIR" && "$SCRIPTS/config" 2>&1 </dev/null)
+	# Its output goes through a file, not a pipe: a service the script
+	# starts in the background may keep the descriptor open for good.
+	outf=$RUNDIR/config.out
+	(cd "$DIR" && exec "$SCRIPTS/config") </dev/null >"$outf" 2>&1
 	rc=$?
-	log_lines INFO "config: " "$out"
+	log_lines INFO "config: " "$(cat "$outf" 2>/dev/null)"
+	rm -f "$outf"
 	if [ "$rc" -eq 0 ]; then
 		log INFO "config: done"
 	else
@@ -214,6 +220,7 @@ pid_of() {
 	# The pid may have been reused: the process must be our binary (run
 	# directly or by an interpreter), or osmanager.sh about to exec it.
 	if [ -r "/proc/$pid/cmdline" ]; then
+		# shellcheck disable=SC2046 # one word per argument, blanks replaced
 		set -- $(tr '\000' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 4 | tr ' \t' '__')
 		case "$1|$2|$3|$4|" in
 		*/bin/"$po_name"\|* | "$po_name"\|* | *\|*/bin/"$po_name"\|*) ;;
@@ -364,6 +371,7 @@ restart | force-reload)
 	;;
 status)
 	check_names "$@"
+	# shellcheck disable=SC2086 # a list of names
 	[ $# -gt 0 ] || set -- $COMPONENTS
 	rc=0
 	for n in "$@"; do status_component "$n" || rc=3; done

@@ -14,7 +14,7 @@ import (
 
 // TestDemo runs scripts/demo.sh (what make demo runs) in a temp sandbox
 // with free ports, waits for the simulator's registration and report
-// lines and the URLs, then sends Ctrl-C (SIGINT) and checks that every
+// lines and the URLs, then sends Ctrl-C (SIGINT to its process group) and checks that every
 // process it started is gone, that osc's edits landed in the sandbox and
 // that no /LuoYun appeared on the machine.
 func TestDemo(t *testing.T) {
@@ -36,6 +36,9 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Stderr = cmd.Stdout
+	// A process group of its own, like a terminal's foreground job, so
+	// that Ctrl-C can be sent to all of it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +89,8 @@ func TestDemo(t *testing.T) {
 	if len(pids) < 4 { // osm clc, osm, web, webssh
 		t.Errorf("found %d processes running from the sandbox, want at least 4", len(pids))
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	// Ctrl-C: SIGINT to the whole foreground process group.
+	if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	wait("demo: stopped")

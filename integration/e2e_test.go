@@ -114,6 +114,9 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("web shell", func(t *testing.T) {
+		// Started in the background like the others, it may still be
+		// starting: poll until it answers.
+		waitAnswers(t, s.websshPort)
 		if body := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", s.websshPort)); !strings.Contains(strings.ToLower(body), "<html") {
 			t.Errorf("web shell page is not HTML:\n%s", body)
 		}
@@ -296,7 +299,7 @@ var _ = strconv.Itoa
 
 // TestEndToEndFloppyFailures boots the real chain without a readable
 // floppy: with a luoyun.conf from an earlier boot it goes on with it and
-// registers; with none, the page and the web terminal still serve and osm
+// registers; with none (and a floppy without luoyun.ini), the page and the web terminal still serve and osm
 // is skipped, and the start reports the failure.
 func TestEndToEndFloppyFailures(t *testing.T) {
 	t.Run("garbage floppy, existing conf", func(t *testing.T) {
@@ -315,9 +318,12 @@ func TestEndToEndFloppyFailures(t *testing.T) {
 			t.Errorf("luoyun.conf changed by a failed floppy read: %q", got)
 		}
 	})
-	t.Run("no floppy, no conf", func(t *testing.T) {
+	t.Run("empty floppy, no conf", func(t *testing.T) {
 		s := newSandbox(t, 300*time.Millisecond)
+		// An empty "mounted floppy" directory: no luoyun.ini. (A missing
+		// path would make floppyconf run modprobe floppy on this machine.)
 		os.Remove(s.floppy)
+		mustMkdir(t, s.floppy)
 		r := s.osmanager(t, "start")
 		if r.code != 1 {
 			t.Errorf("osmanager.sh start = exit %d, want 1:\n%s", r.code, r.out)
@@ -343,18 +349,52 @@ func TestEndToEndFloppyFailures(t *testing.T) {
 		if !strings.Contains(body, "3.1.4") {
 			t.Errorf("page without luoyun.conf lacks the version:\n%s", body)
 		}
-		if !waitFor(10*time.Second, func() bool {
-			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", s.websshPort))
-			if err == nil {
-				resp.Body.Close()
-			}
-			return err == nil && resp.StatusCode == 200
-		}) {
-			t.Errorf("the web terminal does not answer without luoyun.conf; log:\n%s", readFile(t, filepath.Join(s.tree, "log/osmanager.log")))
-		}
+		waitAnswers(t, s.websshPort)
 		checkStatusOf(t, s, 3, "web: running", "webssh: running", "osm: not running")
 		if n := len(s.clc.texts()); n != 1 {
 			t.Errorf("simulator saw %d lines, want only its listening line: %v", n, s.clc.texts())
 		}
 	})
+}
+
+// waitAnswers waits up to 10 s for an HTTP 200 from / on port.
+func waitAnswers(t *testing.T, port int) {
+	t.Helper()
+	c := &http.Client{Timeout: 2 * time.Second}
+	if !waitFor(10*time.Second, func() bool {
+		resp, err := c.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}) {
+		t.Fatalf("nothing answers on port %d", port)
+	}
+}
+
+// TestEndToEndWebSSHDisabled: when the cloud disables the web terminal
+// (JSON webssh.status "disable"), the chain starts the other two, the
+// terminal says so in osmanager.log and exits, and nothing listens on its
+// port.
+func TestEndToEndWebSSHDisabled(t *testing.T) {
+	s := newSandbox(t, 300*time.Millisecond, func(s *sandbox) { s.websshStatus = "disable" })
+	if r := s.osmanager(t, "start"); r.code != 0 {
+		t.Fatalf("osmanager.sh start = exit %d:\n%s", r.code, r.out)
+	}
+	if _, _, ok := s.clc.wait(0, 10*time.Second, fmt.Sprintf("report tag=%d status=2000", e2eTag)); !ok {
+		t.Fatalf("no report 2000")
+	}
+	if !waitFor(10*time.Second, func() bool {
+		return strings.Contains(readFile(t, filepath.Join(s.tree, "log/osmanager.log")), "web ssh disabled")
+	}) {
+		t.Errorf("osmanager.log lacks %q:\n%s", "web ssh disabled", readFile(t, filepath.Join(s.tree, "log/osmanager.log")))
+	}
+	// It exits right after saying so.
+	waitFor(5*time.Second, func() bool { return strings.Contains(s.osmanager(t, "status", "webssh").out, "not running") })
+	checkStatusOf(t, s, 3, "web: running", "osm: running", "webssh: not running")
+	if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", s.websshPort)); err == nil {
+		resp.Body.Close()
+		t.Errorf("something answers on the disabled terminal's port: %s", resp.Status)
+	}
 }

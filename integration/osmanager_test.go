@@ -162,6 +162,9 @@ func TestOsmanagerFailures(t *testing.T) {
 		{"osc fails", "osc", false, "", 1,
 			[]string{"[INFO] floppy: updated", "[ERROR] osc: failed (exit 1)", "[INFO] osm: started"},
 			[]string{"floppyconf", "osc", "osm", "web", "webssh"}},
+		{"config fails", "", false, "", 1,
+			[]string{"[INFO] config: half done", "[ERROR] config: failed (exit 3)", "[INFO] osm: started", "[INFO] web: started"},
+			[]string{"floppyconf", "osc", "osm", "web", "webssh"}},
 		{"webssh missing", "", false, "webssh", 1,
 			[]string{"[ERROR] webssh: skipped:", "[INFO] osm: started", "[INFO] web: started"},
 			[]string{"floppyconf", "osc", "osm", "web"}},
@@ -172,6 +175,9 @@ func TestOsmanagerFailures(t *testing.T) {
 			if tt.haveConf {
 				mkdirs(t, tree, "conf")
 				writeFile(t, filepath.Join(tree, "conf/luoyun.conf"), "TAG=1\n", 0o600)
+			}
+			if tt.name == "config fails" {
+				writeFile(t, filepath.Join(tree, "custom/scripts/config"), "#!/bin/sh\necho half done\nexit 3\n", 0o755)
 			}
 			if tt.noBin != "" {
 				os.Remove(filepath.Join(tree, "bin", tt.noBin))
@@ -288,4 +294,26 @@ func running(pid int) bool {
 		return s[i+2] != 'Z' && s[i+2] != 'X'
 	}
 	return true
+}
+
+// TestOsmanagerConfigBackground: a config script that leaves a process
+// running in the background with its output open does not hold the boot
+// up.
+func TestOsmanagerConfigBackground(t *testing.T) {
+	tree := fakeTree(t)
+	writeFile(t, filepath.Join(tree, "custom/scripts/config"), "#!/bin/sh\necho starting my service\nsleep 30 &\necho $! >\"$LUOYUN_DIR/bg.pid\"\n", 0o755)
+	start := time.Now()
+	r := runScript(t, []string{"LUOYUN_DIR=" + tree, "LUOYUN_ROOT=" + t.TempDir(), "FAKE_FAIL="}, filepath.Join(tree, "osmanager.sh"))
+	took := time.Since(start)
+	if data, err := os.ReadFile(filepath.Join(tree, "bg.pid")); err == nil {
+		if p, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}
+	if r.code != 0 || !strings.Contains(r.out, "[INFO] config: starting my service") || !strings.Contains(r.out, "[INFO] osm: started") {
+		t.Errorf("osmanager.sh = exit %d:\n%s", r.code, r.out)
+	}
+	if took > 10*time.Second {
+		t.Errorf("osmanager.sh took %v: held up by the config script's background process", took)
+	}
 }

@@ -34,11 +34,13 @@ type sandbox struct {
 	dir, tree, root, floppy      string
 	webPort, websshPort, clcPort int
 	interval                     time.Duration
+	websshStatus                 string // JSON webssh.status
 	clc                          *simulator
 }
 
-// newSandbox lays the sandbox out and starts the simulator.
-func newSandbox(t testing.TB, interval time.Duration) *sandbox {
+// newSandbox lays the sandbox out and starts the simulator; opts adjust
+// the sandbox before the floppy is made.
+func newSandbox(t testing.TB, interval time.Duration, opts ...func(*sandbox)) *sandbox {
 	t.Helper()
 	bin := binDir(t)
 	dir := t.TempDir()
@@ -46,6 +48,10 @@ func newSandbox(t testing.TB, interval time.Duration) *sandbox {
 		dir: dir, tree: filepath.Join(dir, "LuoYun"), root: filepath.Join(dir, "root"),
 		floppy: filepath.Join(dir, "floppy.img"), interval: interval,
 		webPort: freePort(t), websshPort: freePort(t), clcPort: freePort(t),
+		websshStatus: "enable",
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	makeTree(t, s.tree)
 	mustMkdir(t, filepath.Join(s.tree, "bin"))
@@ -99,8 +105,8 @@ wait = "1s"
 // ini is the luoyun.ini the compute node would write.
 func (s *sandbox) ini() string {
 	return fmt.Sprintf("CLC_IP=127.0.0.1\nCLC_PORT=%d\nCLC_MCAST_IP=228.0.0.1\nCLC_MCAST_PORT=1369\nTAG=%d\nKEY=%s\n"+
-		`JSON={"cookie": %q, "webssh": {"status": "enable", "port": %d}, "domain": {"ip": "127.0.0.1", "name": %q}, "nameservers": "192.0.2.53 192.0.2.54", "passwd_hash": %q, "public_key": %q, "storage": [{"type": "disk", "size": 10}]}`+"\n",
-		s.clcPort, e2eTag, e2eKey, e2eCookie, s.websshPort, e2eDomain, e2eHash, e2ePubKey)
+		`JSON={"cookie": %q, "webssh": {"status": %q, "port": %d}, "domain": {"ip": "127.0.0.1", "name": %q}, "nameservers": "192.0.2.53 192.0.2.54", "passwd_hash": %q, "public_key": %q, "storage": [{"type": "disk", "size": 10}]}`+"\n",
+		s.clcPort, e2eTag, e2eKey, e2eCookie, s.websshStatus, s.websshPort, e2eDomain, e2eHash, e2ePubKey)
 }
 
 // env is the environment osmanager.sh runs with in the sandbox.

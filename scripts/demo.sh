@@ -89,6 +89,7 @@ EOF
 key=$(cat /proc/sys/kernel/random/uuid)
 tag=42
 cookie=demo-cookie
+# shellcheck disable=SC2016 # a literal crypt(3) hash
 hash='$6$luoyundemo$Mg92CifMK8Rrfsbqik5KWKL6b4mfdyrpF25NdR9O/eVHzsOMyfMHoL/DpkDeQdj7C1gd/nmVkYwLba1t7iMkR.' # password: luoyun
 pubkey='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILtieEcyq8F4ZcNc2RDHZEVTToeDbHbbgvo1xej6jZ3R demo@luoyun'
 cat >"$sb/luoyun.ini" <<EOF
