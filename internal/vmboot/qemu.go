@@ -23,21 +23,21 @@ type Forward struct {
 
 // Config describes one boot of the guest.
 type Config struct {
-	QEMU    string // qemu-system-x86_64 binary; "" = look it up in PATH
-	Kernel  string // kernel image
-	Initrd  string // initramfs image
-	Append  string // kernel command line; "" = DefaultAppend
-	Memory  int    // MiB; 0 = 512
-	CPUs    int    // 0 = 1
-	KVM     bool   // use KVM (only when /dev/kvm is usable; see KVMAvailable)
-	Floppy  string // raw image attached as the first floppy drive (-fda), or ""
-	Disk    string // raw image attached as a virtio disk (/dev/vda), or ""
-	NIC     string // NIC model: "e1000" (default) or "virtio-net-pci"
-	MAC     string // NIC MAC address, e.g. 52:54:00:12:34:56
-	NoNet   bool   // no network device at all
-	Forward []Forward
-	Serial  string // file receiving the serial console (ttyS0)
-	Timeout time.Duration
+	QEMU    string        // qemu-system-x86_64 binary; "" = look it up in PATH
+	Kernel  string        // kernel image
+	Initrd  string        // initramfs image
+	Append  string        // kernel command line; "" = DefaultAppend
+	Memory  int           // MiB; 0 = 512
+	CPUs    int           // 0 = 1
+	KVM     bool          // use KVM (only when /dev/kvm is usable; see KVMAvailable)
+	Floppy  string        // raw image attached as the first floppy drive (-fda), or ""
+	Disk    string        // raw image attached as a virtio disk (/dev/vda), or ""
+	NIC     string        // NIC model: "e1000" (default) or "virtio-net-pci"
+	MAC     string        // NIC MAC address, e.g. 52:54:00:12:34:56
+	NoNet   bool          // no network device at all
+	Forward []Forward     // guest TCP ports reachable on host loopback ports
+	Serial  string        // file receiving the serial console (ttyS0)
+	Timeout time.Duration // qemu is killed after this long; 0 = no limit
 }
 
 // DefaultAppend is the kernel command line used when Config.Append is empty.
@@ -45,7 +45,6 @@ const DefaultAppend = "console=ttyS0 quiet panic=-1 rdinit=/init"
 
 // VM is a running qemu.
 type VM struct {
-	cfg  Config
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error
@@ -167,7 +166,7 @@ func Start(ctx context.Context, cfg Config) (*VM, error) {
 		cancel()
 		return nil, fmt.Errorf("start vm: %w", err)
 	}
-	vm := &VM{cfg: cfg, cmd: cmd, done: make(chan struct{}), Ports: ports, log: out}
+	vm := &VM{cmd: cmd, done: make(chan struct{}), Ports: ports, log: out}
 	go func() {
 		vm.err = cmd.Wait()
 		cancel()

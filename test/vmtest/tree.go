@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -172,8 +173,8 @@ func DiskMode(image, path string) (fs.FileMode, error) {
 	return 0, fmt.Errorf("debugfs stat %s: no mode in %q", path, out)
 }
 
-// DiskList returns the names of the regular files in a directory of an
-// ext2 image.
+// DiskList returns the sorted names of the regular files in a directory
+// of an ext2 image.
 func DiskList(image, dir string) ([]string, error) {
 	out, err := exec.Command("debugfs", "-R", "ls -p "+dir, image).Output()
 	if err != nil {
@@ -187,5 +188,6 @@ func DiskList(image, dir string) ([]string, error) {
 			names = append(names, f[5])
 		}
 	}
+	sort.Strings(names)
 	return names, nil
 }
