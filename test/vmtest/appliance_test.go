@@ -265,6 +265,13 @@ func bootOnce(t *testing.T, host vmboot.Host, kernel, bins, initrd, disk, out, n
 		t.Logf("%s: %s shows %q", name, page, inst.Domain)
 	}
 	_ = body
+	// With the floppy's cookie, the page shows the registrar's state.
+	withCookie := page + "?cookie=" + inst.Cookie
+	if _, err := pollPage(ctx, withCookie, `id="osm">registered`); err != nil {
+		t.Errorf("page with the cookie: %v", err)
+	} else {
+		t.Logf("%s: %s shows the registrar registered", name, withCookie)
+	}
 
 	if browser {
 		t.Run("webshell", func(t *testing.T) {
