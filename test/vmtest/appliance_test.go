@@ -120,15 +120,8 @@ func TestAppliance(t *testing.T) {
 	}
 	t.Logf("prepared in %v (kernel %s, image %s, kvm=%v)", time.Since(start).Round(time.Millisecond), host.Kernel.Version, kernel, host.KVM)
 
-	boots := []struct {
-		name     string
-		inst     Instance
-		password string   // what passwd_hash is the hash of
-		confWas  string   // TAG line of luoyun.conf before the boot
-		console  []string // more regular expressions the console must match
-		same     bool     // the same floppy as the boot before (same controller port)
-		browser  bool
-	}{
+	e := bootEnv{host: host, kernel: kernel, bins: bins, initrd: initrd, disk: disk, out: out}
+	boots := []bootSpec{
 		{"boot1", instance(1001, "0b9a3f0e-6a4b-4c1e-9d51-2f0c7d1e4a01", "vm-1001.luoyun.test",
 			hash1),
 			"luoyun", "none", []string{
@@ -166,7 +159,7 @@ func TestAppliance(t *testing.T) {
 			b.inst.CLCPort = clcPort
 		}
 		ok := t.Run(b.name, func(t *testing.T) {
-			clcPort = bootOnce(t, host, kernel, bins, initrd, disk, out, b.name, b.inst, b.password, b.confWas, b.console, b.browser)
+			clcPort = e.boot(t, b)
 		})
 		if !ok {
 			t.Fatalf("%s failed; not booting again", b.name)
@@ -199,7 +192,28 @@ func instance(tag int, key, domain, hash string) Instance {
 	}
 }
 
-func bootOnce(t *testing.T, host vmboot.Host, kernel, bins, initrd, disk, out, name string, inst Instance, password, confWas string, console []string, browser bool) (clcPort int) {
+// bootEnv is what every boot shares.
+type bootEnv struct {
+	host                            vmboot.Host
+	kernel, bins, initrd, disk, out string // out: serial logs, screenshots
+}
+
+// bootSpec is one boot of TestAppliance.
+type bootSpec struct {
+	name     string
+	inst     Instance
+	password string   // what passwd_hash is the hash of
+	confWas  string   // TAG line of luoyun.conf before the boot
+	console  []string // more regular expressions the console must match
+	same     bool     // the same floppy as the boot before (same controller port)
+	browser  bool     // log in through the web shell in Chromium
+}
+
+// boot starts the simulator, writes the floppy, boots the VM and checks
+// everything from the host. It returns the simulator's port.
+func (e bootEnv) boot(t *testing.T, b bootSpec) (clcPort int) {
+	host, kernel, bins, initrd, disk, out := e.host, e.kernel, e.bins, e.initrd, e.disk, e.out
+	name, inst := b.name, b.inst
 	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
 	defer cancel()
 	sim, err := StartSimulator(ctx, bins, inst.CLCPort, inst.Tag, inst.Key)
@@ -241,7 +255,7 @@ func bootOnce(t *testing.T, host vmboot.Host, kernel, bins, initrd, disk, out, n
 	}
 	t.Logf("%s: init done after %v (guest uptime %ss)", name, time.Since(start).Round(time.Millisecond), m[1])
 	log, _ := os.ReadFile(serial)
-	checkSerial(t, string(log), inst, confWas, console)
+	checkSerial(t, string(log), inst, b.confWas, b.console)
 
 	tag := fmt.Sprint(inst.Tag)
 	for _, re := range []string{
@@ -258,13 +272,11 @@ func bootOnce(t *testing.T, host vmboot.Host, kernel, bins, initrd, disk, out, n
 	}
 
 	page := fmt.Sprintf("http://127.0.0.1:%d/", vm.Ports[8080])
-	body, err := pollPage(ctx, page, inst.Domain)
-	if err != nil {
+	if _, err := pollPage(ctx, page, inst.Domain); err != nil {
 		t.Errorf("page on forwarded 8080: %v", err)
 	} else {
 		t.Logf("%s: %s shows %q", name, page, inst.Domain)
 	}
-	_ = body
 	// With the floppy's cookie, the page shows the registrar's state.
 	withCookie := page + "?cookie=" + inst.Cookie
 	if _, err := pollPage(ctx, withCookie, `id="osm">registered`); err != nil {
@@ -273,9 +285,9 @@ func bootOnce(t *testing.T, host vmboot.Host, kernel, bins, initrd, disk, out, n
 		t.Logf("%s: %s shows the registrar registered", name, withCookie)
 	}
 
-	if browser {
+	if b.browser {
 		t.Run("webshell", func(t *testing.T) {
-			checkWebShell(t, fmt.Sprintf("http://127.0.0.1:%d/", vm.Ports[inst.WebSSHPort]), out, name, password)
+			checkWebShell(t, fmt.Sprintf("http://127.0.0.1:%d/", vm.Ports[inst.WebSSHPort]), out, name, b.password)
 		})
 	}
 	t.Logf("%s: done after %v", name, time.Since(start).Round(time.Millisecond))
