@@ -176,3 +176,19 @@ func FuzzCleanPath(f *testing.F) {
 		}
 	})
 }
+
+func FuzzQueryCookie(f *testing.F) {
+	for _, s := range []string{"", "cookie=abc", "a=1&cookie=a%20b", "%63ookie=x", "cookie=%zz", "cookie=x&cookie=y", ";cookie=z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := queryCookie(raw)
+		vals, err := url.ParseQuery(raw)
+		if err != nil {
+			return // the standard parser refuses it; ours only must not panic
+		}
+		if want := vals.Get("cookie"); got != want {
+			t.Fatalf("queryCookie(%q) = %q, url.ParseQuery gives %q", raw, got, want)
+		}
+	})
+}
