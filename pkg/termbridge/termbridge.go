@@ -78,11 +78,6 @@ func (s *Stats) observe(unacked int64) {
 // ErrProtocol is a malformed or impossible message from the page.
 var ErrProtocol = errors.New("termbridge: protocol error")
 
-type frame struct {
-	kind int // websocket.BinaryMessage, websocket.TextMessage or websocket.CloseMessage
-	data []byte
-}
-
 type bridge struct {
 	ws    *websocket.Conn
 	sh    Shell
@@ -93,7 +88,13 @@ type bridge struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	out chan frame
+	// Output read from the shell and not yet taken by the writer: the
+	// reader appends, the writer takes it all as one frame, so frames grow
+	// when the page is slower than the shell.
+	mu      sync.Mutex
+	pending []byte
+	exit    *termproto.Notice // set after the shell's last output
+	dataSig chan struct{}
 
 	// Flow control: byte counts modulo 2^32.
 	sent   atomic.Uint32
@@ -120,7 +121,7 @@ func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap
 		cfg.WriteTimeout = 30 * time.Second
 	}
 	b := &bridge{ws: ws, sh: sh, cfg: cfg, log: log, stats: cfg.Stats,
-		out: make(chan frame, 2), ackSig: make(chan struct{}, 1)}
+		dataSig: make(chan struct{}, 1), ackSig: make(chan struct{}, 1)}
 	if b.stats == nil {
 		b.stats = &Stats{}
 	}
@@ -231,31 +232,37 @@ func (b *bridge) readShell() {
 		}
 		n, err := b.sh.Read(buf)
 		if n > 0 {
-			data := make([]byte, n)
-			copy(data, buf[:n])
 			unacked := int64(b.sent.Add(uint32(n)) - b.acked.Load())
 			b.stats.observe(unacked)
 			b.stats.InFlight.Add(int64(n))
 			b.stats.OutputBytes.Add(int64(n))
-			if !b.send(frame{websocket.BinaryMessage, data}) {
-				return
-			}
+			b.mu.Lock()
+			b.pending = append(b.pending, buf[:n]...)
+			b.mu.Unlock()
+			b.signal()
 		}
 		if err != nil {
-			// EIO: the command and everything holding the terminal have
-			// gone (or Close ran). Report how it ended.
+			// EOF or EIO: the command has gone (or Close ran). Report how
+			// it ended, after the output.
 			select {
 			case <-b.sh.Done():
 			case <-b.ctx.Done():
 				return
 			case <-time.After(2 * time.Second):
 			}
-			n := termproto.Notice{Kind: termproto.NoticeExit, Text: exitText(b.sh)}
-			if b.send(frame{websocket.TextMessage, n.Marshal()}) {
-				b.send(frame{kind: websocket.CloseMessage})
-			}
+			b.mu.Lock()
+			b.exit = &termproto.Notice{Kind: termproto.NoticeExit, Text: exitText(b.sh)}
+			b.mu.Unlock()
+			b.signal()
 			return
 		}
+	}
+}
+
+func (b *bridge) signal() {
+	select {
+	case b.dataSig <- struct{}{}:
+	default:
 	}
 }
 
@@ -271,28 +278,34 @@ func exitText(sh Shell) string {
 	}
 }
 
-func (b *bridge) send(f frame) bool {
-	select {
-	case b.out <- f:
-		return true
-	case <-b.ctx.Done():
-		return false
-	}
-}
-
 // write is the only goroutine writing to the websocket.
 func (b *bridge) write() {
+	var spare []byte
 	for {
 		select {
-		case f := <-b.out:
-			if f.kind == websocket.CloseMessage {
-				b.writeClose()
-				b.end(nil, nil)
-				return
+		case <-b.dataSig:
+			b.mu.Lock()
+			data, exit := b.pending, b.exit
+			b.pending = spare[:0]
+			b.mu.Unlock()
+			if len(data) > 0 {
+				_ = b.ws.SetWriteDeadline(time.Now().Add(b.cfg.WriteTimeout))
+				if err := b.ws.WriteMessage(websocket.BinaryMessage, data); err != nil {
+					b.log.Debug("write to page", zap.Error(err))
+					b.end(nil, nil)
+					return
+				}
 			}
-			_ = b.ws.SetWriteDeadline(time.Now().Add(b.cfg.WriteTimeout))
-			if err := b.ws.WriteMessage(f.kind, f.data); err != nil {
-				b.log.Debug("write to page", zap.Error(err))
+			// Keep the buffer for the next frame unless a burst left it
+			// large and little used.
+			spare = data
+			if cap(data) > 64<<10 && len(data) < cap(data)/4 {
+				spare = nil
+			}
+			if exit != nil {
+				_ = b.ws.SetWriteDeadline(time.Now().Add(time.Second))
+				_ = b.ws.WriteMessage(websocket.TextMessage, exit.Marshal())
+				b.writeClose()
 				b.end(nil, nil)
 				return
 			}

@@ -2,6 +2,7 @@ package webssh
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/luoyun/osmanager/pkg/termbridge"
 	"github.com/luoyun/osmanager/pkg/termproto"
@@ -249,5 +251,38 @@ func TestFlowControlSlowReaderBoundedMemory(t *testing.T) {
 	}
 	if limit := int64(termbridge.DefaultWindow + 32<<10); s.Stats().MaxInFlight.Load() > limit {
 		t.Fatalf("MaxInFlight = %d, want <= %d", s.Stats().MaxInFlight.Load(), limit)
+	}
+}
+
+func TestShutdownEndsSessions(t *testing.T) {
+	s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	c := mustDial(t, s)
+	c.input("echo run''ning\n")
+	c.waitFor("running", 5*time.Second)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve = %v, want nil after cancel", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after cancel")
+	}
+	c.waitClosed(5 * time.Second)
+	if len(c.notices) != 1 || c.notices[0].Text != "server shutting down" {
+		t.Fatalf("notices = %+v, want the shutdown notice", c.notices)
+	}
+	if s.Sessions() != 0 || len(children(t)) != 0 {
+		t.Fatalf("after Serve returned: %d sessions, children %v", s.Sessions(), children(t))
 	}
 }

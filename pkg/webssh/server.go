@@ -187,6 +187,11 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	// Counted before the upgrade hijacks the connection, while
+	// http.Server.Shutdown still waits for this handler: Serve's final
+	// Wait then covers every session.
+	s.wg.Add(1)
+	defer s.wg.Done()
 	log := s.log.With(zap.String("remote", r.RemoteAddr))
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
@@ -201,8 +206,6 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 			Text: fmt.Sprintf("all %d terminal sessions are in use; close one or try again later", s.cfg.MaxSessions)})
 		return
 	}
-	s.wg.Add(1)
-	defer s.wg.Done()
 	defer s.sessions.Add(-1)
 
 	sh, err := ptyshell.Start(ptyshell.Config{Command: s.cfg.Command, Env: s.cfg.Env, Grace: s.cfg.Grace})
