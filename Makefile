@@ -40,7 +40,7 @@ vet: ## go vet ./...
 unit: build ## go test -race ./... (browser, netns and VM tests skip with a message when their tools are missing)
 	CGO_ENABLED=1 LUOYUN_BIN=$(CURDIR)/bin $(GO) test $(TESTFLAGS) ./...
 
-vmtest: build ## boot the appliance under qemu twice (docs/vmtest.md); also part of `make test`
+vmtest: build ## boot the appliance under qemu (three boots, docs/vmtest.md); also part of `make test`
 	LUOYUN_BIN=$(CURDIR)/bin $(GO) test -count=1 -v -timeout 15m ./internal/vmboot ./test/vmtest
 
 fuzz: ## run every fuzz target for FUZZTIME (default 20s) each
