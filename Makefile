@@ -16,7 +16,7 @@ DISTDIR   := dist
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test fmt-check vet unit fuzz bench install dist demo clean help
+.PHONY: all build test fmt-check vet unit vmtest fuzz bench install dist demo clean help
 
 all: build ## build every cmd/* into ./bin (static, stripped, version stamped)
 
@@ -39,6 +39,9 @@ vet: ## go vet ./...
 
 unit: build ## go test -race ./... (browser, netns and VM tests skip with a message when their tools are missing)
 	CGO_ENABLED=1 LUOYUN_BIN=$(CURDIR)/bin $(GO) test $(TESTFLAGS) ./...
+
+vmtest: build ## boot the appliance under qemu (three boots, docs/vmtest.md); also part of `make test`
+	LUOYUN_BIN=$(CURDIR)/bin $(GO) test -count=1 -v -timeout 15m ./internal/vmboot ./test/vmtest
 
 fuzz: ## run every fuzz target for FUZZTIME (default 20s) each
 	@for pkg in $$($(GO) list ./...); do \
