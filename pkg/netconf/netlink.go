@@ -15,9 +15,12 @@ type Netlink struct {
 	H *netlink.Handle
 }
 
-// NewNetlink returns the System of the current network namespace.
+// NewNetlink returns the System of the current network namespace. It
+// opens only a NETLINK_ROUTE socket: with no families, netlink.NewHandle
+// also opens XFRM and NETFILTER sockets, which fail with "protocol not
+// supported" on a minimal kernel where those modules are not loaded.
 func NewNetlink() (*Netlink, error) {
-	h, err := netlink.NewHandle()
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("netlink: %w", err)
 	}

@@ -11,17 +11,12 @@ import (
 var EarlyModules = []string{"virtio_pci", "virtio_blk", "crc32c_generic", "ext4"}
 
 // ApplianceModules are loaded by the appliance's init before its rc
-// scripts: the NIC, and two that work around osc.
-//
-// xfrm_user and nfnetlink: osc's netlink handle (vishvananda/netlink
-// NewHandle with no families) also opens NETLINK_XFRM and
-// NETLINK_NETFILTER sockets, which fail with "protocol not supported" on a
-// kernel where those modules are not loaded; a full distribution
-// autoloads them, this guest does not. See docs/vmtest.md.
+// scripts: the NIC. (osc opens only a NETLINK_ROUTE socket, so it needs
+// neither xfrm_user nor nfnetlink; the VM proves that.)
 //
 // The floppy driver is in the image too, but floppyconf loads it, as on an
 // appliance.
-var ApplianceModules = []string{"e1000", "xfrm_user", "nfnetlink"}
+var ApplianceModules = []string{"e1000"}
 
 // installerInit is the initramfs's /init. On the first boot it installs
 // the appliance onto the empty ext2 disk /dev/vda, the way an image is
