@@ -200,6 +200,9 @@ func (s *Shell) Close() error {
 	return nil
 }
 
+// signalAll signals the process group pid and procs. The group id cannot
+// have been reused while any member lives (the kernel keeps the number
+// busy); procs are checked by start time.
 func signalAll(pid int, procs []proc, sig unix.Signal) {
 	_ = unix.Kill(-pid, sig) // the process group; ESRCH once it is empty
 	for _, p := range procs {

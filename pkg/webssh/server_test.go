@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -437,5 +438,25 @@ func TestPage(t *testing.T) {
 	r.Body.Close()
 	if r.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /nothing: %d, want 404", r.StatusCode)
+	}
+}
+
+// TestDefaultCommandAsksForLogin runs the default command, /bin/login,
+// which needs root, and expects its prompt.
+func TestDefaultCommandAsksForLogin(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: /bin/login needs root")
+	}
+	if _, err := os.Stat("/bin/login"); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	s := startServer(t, Config{Command: []string{"/bin/login"}})
+	c := mustDial(t, s)
+	c.waitFor("login: ", 10*time.Second)
+	c.input("nosuchuser\r")
+	c.waitFor("Password: ", 10*time.Second)
+	c.c.Close()
+	if !pollUntil(10*time.Second, func() bool { return s.Sessions() == 0 && len(children(t)) == 0 }) {
+		t.Fatalf("after closing: %d sessions, children %v", s.Sessions(), children(t))
 	}
 }
