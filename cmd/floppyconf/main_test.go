@@ -95,7 +95,7 @@ func TestFailures(t *testing.T) {
 		{"truncated_text", good[:0x6400+2000], false, "truncated"},
 		{"random_bytes", rnd, false, "floppyconf: read floppy"},
 		{"empty_directory", nil, true, "no luoyun.ini"},
-		{"missing_device", nil, false, "did not appear"},
+		{"missing_device", nil, false, "does not exist"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

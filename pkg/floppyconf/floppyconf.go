@@ -60,6 +60,10 @@ type Config struct {
 	Poll time.Duration
 	// Runner loads the floppy driver; ExecRunner when nil.
 	Runner Runner
+	// DevDir is where device nodes live ("/dev" when empty). Only a
+	// missing Device under it is waited for (after loading the driver);
+	// a missing image file elsewhere is an error at once.
+	DevDir string
 }
 
 // Validate checks the config.
@@ -123,6 +127,13 @@ func Check(data []byte) error {
 func waitDevice(ctx context.Context, cfg Config, log *zap.Logger) error {
 	if _, err := os.Stat(cfg.Device); !errors.Is(err, fs.ErrNotExist) {
 		return nil // present, or an error ReadSource will report
+	}
+	devDir := cfg.DevDir
+	if devDir == "" {
+		devDir = "/dev"
+	}
+	if rel, err := filepath.Rel(devDir, filepath.Clean(cfg.Device)); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return fmt.Errorf("no floppy: %s does not exist", cfg.Device)
 	}
 	run := cfg.Runner
 	if run == nil {

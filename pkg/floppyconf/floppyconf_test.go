@@ -115,7 +115,7 @@ func TestUpdateFailureLeavesConfUntouched(t *testing.T) {
 		img  []byte // nil: no device at all
 		want string
 	}{
-		{"no device", nil, "did not appear"},
+		{"no device", nil, "does not exist"},
 		{"empty ini", mustMake(t, []byte{}), "empty"},
 		{"unparsable ini", mustMake(t, []byte("TAG=notanumber\n")), "TAG"},
 		{"no luoyun.ini", noFile, "no luoyun.ini"},
@@ -168,7 +168,7 @@ func TestUpdateWaitsForDevice(t *testing.T) {
 	dev := filepath.Join(dir, "fd0")
 	run := &fakeRunner{dev: dev, img: mustMake(t, ini)}
 	dest := filepath.Join(dir, "luoyun.conf")
-	res, err := Update(context.Background(), Config{Device: dev, Dest: dest, Wait: 10 * time.Second, Poll: 5 * time.Millisecond, Runner: run}, zaptest.NewLogger(t))
+	res, err := Update(context.Background(), Config{Device: dev, Dest: dest, Wait: 10 * time.Second, Poll: 5 * time.Millisecond, Runner: run, DevDir: dir}, zaptest.NewLogger(t))
 	if err != nil || res != atomicfile.Changed {
 		t.Fatalf("Update = %v, %v; want changed", res, err)
 	}
@@ -186,10 +186,11 @@ func TestUpdateWaitsForDevice(t *testing.T) {
 }
 
 func TestUpdateWaitGivesUp(t *testing.T) {
-	dev := filepath.Join(t.TempDir(), "fd0")
+	devDir := t.TempDir()
+	dev := filepath.Join(devDir, "fd0")
 	run := &fakeRunner{err: errors.New("modprobe: FATAL: Module floppy not found")}
 	start := time.Now()
-	_, err := Update(context.Background(), Config{Device: dev, Dest: dev + ".conf", Wait: 300 * time.Millisecond, Runner: run}, zaptest.NewLogger(t))
+	_, err := Update(context.Background(), Config{Device: dev, Dest: dev + ".conf", Wait: 300 * time.Millisecond, Runner: run, DevDir: devDir}, zaptest.NewLogger(t))
 	if err == nil || !strings.Contains(err.Error(), "within 300ms") || !strings.Contains(err.Error(), "Module floppy not found") {
 		t.Fatalf("Update error = %v, want the wait and the modprobe failure named", err)
 	}
@@ -198,7 +199,26 @@ func TestUpdateWaitGivesUp(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Update(ctx, Config{Device: dev, Dest: dev + ".conf", Wait: time.Hour, Runner: &fakeRunner{}}, zaptest.NewLogger(t)); !errors.Is(err, context.Canceled) {
+	if _, err := Update(ctx, Config{Device: dev, Dest: dev + ".conf", Wait: time.Hour, Runner: &fakeRunner{}, DevDir: devDir}, zaptest.NewLogger(t)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Update with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestMissingImageNoModprobe: a missing image file outside the device
+// directory fails at once, without loading a kernel module.
+func TestMissingImageNoModprobe(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "luoyun.img")
+	run := &fakeRunner{}
+	start := time.Now()
+	_, err := Update(context.Background(), Config{Device: img, Dest: filepath.Join(dir, "luoyun.conf"), Wait: time.Hour, Runner: run}, zaptest.NewLogger(t))
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("Update(missing image) = %v, want a does-not-exist error", err)
+	}
+	if len(run.calls) != 0 {
+		t.Errorf("runner calls = %q, want none for an image path", run.calls)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Errorf("took %v: waited for an image file", el)
 	}
 }
