@@ -42,7 +42,15 @@ func TestDemo(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	// Whatever happens, nothing it started survives the test: the
+	// daemons (in sessions of their own) through osmanager.sh stop, the
+	// rest (simulator, tee) with its process group.
+	t.Cleanup(func() {
+		if sc := filepath.Join(sb, "LuoYun/osmanager.sh"); fileExists(sc) {
+			runScript(t, []string{"LUOYUN_DIR=" + filepath.Join(sb, "LuoYun")}, sc, "stop")
+		}
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	})
 	lines := make(chan string, 100)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -129,4 +137,9 @@ func sandboxPids(t *testing.T, dir string) []int {
 		}
 	}
 	return out
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
