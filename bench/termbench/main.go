@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -89,6 +90,14 @@ func bench(url, name string, keys, lines int, timeout time.Duration) error {
 		}
 	}
 	logf("opening %s", url)
+	// The wire probe must wrap WebSocket and XMLHttpRequest before the
+	// page's own scripts open their connection.
+	if err := chromedp.Run(bctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(wireProbe).Do(ctx)
+		return err
+	})); err != nil {
+		return err
+	}
 	if err := chromedp.Run(bctx, chromedp.Navigate(url)); err != nil {
 		return fmt.Errorf("open %s: %w", url, err)
 	}
@@ -127,6 +136,10 @@ func bench(url, name string, keys, lines int, timeout time.Duration) error {
 		}
 	}
 	if err := chromedp.Run(bctx, chromedp.Evaluate(`__tb.lat`, &lat)); err != nil {
+		return err
+	}
+	var wire []float64
+	if err := chromedp.Run(bctx, chromedp.Evaluate(`__tbw.lat`, &wire)); err != nil {
 		return err
 	}
 	logf("%d echoes timed", len(lat))
@@ -172,8 +185,14 @@ func bench(url, name string, keys, lines int, timeout time.Duration) error {
 	if len(lat) == 0 {
 		lat = []float64{0}
 	}
+	sort.Float64s(wire)
+	if len(wire) == 0 {
+		wire = []float64{0}
+	}
 	fmt.Printf("%-12s echo p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms (n=%d)   seq 1 %d: %6.2f s = %8.0f lines/s\n",
 		name, pct(lat, 50), pct(lat, 99), lat[len(lat)-1], len(lat), lines, secs, float64(lines)/secs)
+	fmt.Printf("%-12s echo on the wire (keydown -> echo received by the page) p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms (n=%d)\n",
+		name, pct(wire, 50), pct(wire, 99), wire[len(wire)-1], len(wire))
 	return nil
 }
 
@@ -205,6 +224,39 @@ const probe = `(function () {
       }
     });
     mo.observe(document.body, {subtree: true, childList: true, characterData: true});
+  };
+})()`
+
+// wireProbe records, inside the page, the time from each 'x' keydown to
+// the arrival of the first network message that carries an 'x': a
+// websocket message (webssh) or an XMLHttpRequest response (shellinabox),
+// before the terminal emulator draws it. It is the same measurement for
+// both terminals, whatever their transport.
+const wireProbe = `(function () {
+  window.__tbw = {lat: [], t0: 0};
+  document.addEventListener('keydown', function (e) { if (e.key === 'x') __tbw.t0 = performance.now(); }, true);
+  function hit(has) { if (__tbw.t0 && has) { __tbw.lat.push(performance.now() - __tbw.t0); __tbw.t0 = 0; } }
+  var WS = window.WebSocket;
+  if (WS) {
+    var Wrapped = function (u, p) {
+      var ws = p === undefined ? new WS(u) : new WS(u, p);
+      ws.addEventListener('message', function (ev) {
+        var d = ev.data;
+        if (typeof d === 'string') hit(d.indexOf('x') >= 0);
+        else if (d instanceof ArrayBuffer) hit(new Uint8Array(d).indexOf(120) >= 0);
+        else hit(true);
+      });
+      return ws;
+    };
+    Wrapped.prototype = WS.prototype;
+    ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (k) { Wrapped[k] = WS[k]; });
+    window.WebSocket = Wrapped;
+  }
+  var send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function () {
+    var x = this;
+    x.addEventListener('load', function () { var t = ''; try { t = String(x.responseText); } catch (e) {} hit(t.indexOf('x') >= 0); });
+    return send.apply(this, arguments);
   };
 })()`
 
