@@ -110,6 +110,9 @@ func ParseRegister(data []byte) (Register, error) {
 	if err1 != nil || err2 != nil {
 		return Register{}, fmt.Errorf("register request: bad number")
 	}
+	if !printable(f[2]) {
+		return Register{}, fmt.Errorf("register request: control character in the address %q", clip(f[2]))
+	}
 	return Register{Tag: int32(tag), Status: int32(st), IP: f[2]}, nil
 }
 
@@ -141,6 +144,9 @@ func ParseQueryAnswer(data []byte) (QueryAnswer, error) {
 		}
 		n[i] = v
 	}
+	if !printable(f[3]) {
+		return QueryAnswer{}, fmt.Errorf("query reply: control character in the address %q", clip(f[3]))
+	}
 	return QueryAnswer{Job: int32(n[0]), Tag: int32(n[1]), Status: int32(n[2]), IP: f[3]}, nil
 }
 
@@ -151,6 +157,17 @@ func QueryStatus(lastReport int32) int32 {
 		return QueryServing
 	}
 	return QueryRunning
+}
+
+// printable reports whether s has no ASCII control character (a NUL
+// inside the address would not survive the trip back through AppendMarshal).
+func printable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func clip(s string) string {
