@@ -271,6 +271,11 @@ func pct(v []float64, p int) float64 {
 	return v[i]
 }
 
+// pollEvery is how often waitFor asks the page; each ask runs script on
+// the page's main thread, so asking too often delays the very events
+// being timed.
+const pollEvery = 20 * time.Millisecond
+
 func waitFor(ctx context.Context, expr string, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	for {
@@ -284,7 +289,7 @@ func waitFor(ctx context.Context, expr string, d time.Duration) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out waiting for %s", expr)
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(pollEvery)
 	}
 }
 
