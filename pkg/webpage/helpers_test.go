@@ -2,7 +2,6 @@ package webpage
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +15,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+
+	"github.com/luoyun/osmanager/internal/servetest"
 )
 
 const testCookie = "s3cret-cookie"
@@ -126,18 +127,7 @@ func start(t testing.TB, cfg Config, log *zap.Logger) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	servetest.Start(t, s)
 	return s, s.Addr().String()
 }
 
