@@ -49,8 +49,8 @@ out as the cloud's compute nodes write it.`)
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
-	if c.Flags.NArg() > 0 {
-		return cli.Usagef("unexpected argument %q", c.Flags.Arg(0))
+	if err := c.NoArgs(); err != nil {
+		return err
 	}
 	if *mk != "" || *ini != "" {
 		if *mk == "" || *ini == "" {

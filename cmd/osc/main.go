@@ -48,8 +48,8 @@ Prints one line per step; exits 1 when any step failed.`)
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
-	if c.Flags.NArg() > 0 {
-		return cli.Usagef("unexpected argument %q", c.Flags.Arg(0))
+	if err := c.NoArgs(); err != nil {
+		return err
 	}
 	if _, err := c.Settings(); err != nil {
 		return err

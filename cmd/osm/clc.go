@@ -49,8 +49,8 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
-	if c.Flags.NArg() > 0 {
-		return cli.Usagef("unexpected argument %q", c.Flags.Arg(0))
+	if err := c.NoArgs(); err != nil {
+		return err
 	}
 	cfg := clcsim.Config{MCast: *mcast, Advertise: *advertise, JoinEvery: *joinEvery,
 		QueryEvery: *queryEvery, EchoEvery: *echoEvery, Reply: *reply}

@@ -31,8 +31,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
-	if c.Flags.NArg() > 0 {
-		return cli.Usagef("unexpected argument %q", c.Flags.Arg(0))
+	if err := c.NoArgs(); err != nil {
+		return err
 	}
 	set, err := c.Settings()
 	if err != nil {

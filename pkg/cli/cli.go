@@ -62,6 +62,15 @@ func (c *Command) Parse(args []string, stdout io.Writer) (done bool, err error) 
 	return false, nil
 }
 
+// NoArgs returns a *UsageError when positional arguments were given, for
+// commands that take none.
+func (c *Command) NoArgs() error {
+	if c.Flags.NArg() > 0 {
+		return Usagef("unexpected argument %q", c.Flags.Arg(0))
+	}
+	return nil
+}
+
 // PrintHelp writes the usage text.
 func (c *Command) PrintHelp(w io.Writer) {
 	fmt.Fprintf(w, "Usage: %s %s\n\n", c.name, c.usage)

@@ -106,3 +106,21 @@ func TestSettings(t *testing.T) {
 		t.Errorf("Settings = %+v, %v", s.Web, err)
 	}
 }
+
+func TestNoArgs(t *testing.T) {
+	c, _, _ := newTest()
+	if _, err := c.Parse([]string{"-c", "/x"}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.NoArgs(); err != nil {
+		t.Errorf("NoArgs with no arguments = %v", err)
+	}
+	c, _, _ = newTest()
+	if _, err := c.Parse([]string{"extra", "-c", "/x"}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if code := ExitCode("osm", c.NoArgs(), &stderr); code != ExitUsage || !strings.Contains(stderr.String(), `unexpected argument "extra"`) {
+		t.Errorf("NoArgs with an argument: exit %d, stderr %q", code, stderr.String())
+	}
+}
