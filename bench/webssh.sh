@@ -2,12 +2,15 @@
 # Compare the built-in web terminal (cmd/webssh) with Debian's shellinabox
 # side by side on loopback, both running /bin/sh, both measured by the
 # same headless-Chromium probe (bench/termbench): keystroke echo latency
-# (keydown -> echoed character in the DOM, p50/p99) and output throughput
-# (`seq 1 N` until the last line is in the DOM).
+# (keydown -> echoed character in the DOM, and keydown -> echo received by
+# the page, p50/p99) and output throughput (`seq 1 N` until the last line
+# is in the DOM); and by the same protocol client without a browser
+# (bench/echoprobe): keystroke echo round trip, p50/p99.
 #
 # Usage: bench/webssh.sh            (from the repository root)
 # Environment: LINES_WEBSSH (200000), LINES_SIAB (20000: shellinabox needs
-# minutes for more), KEYS (200), SKIP_SIAB=1 to measure webssh alone.
+# minutes for more), KEYS (200, in the browser), PROBE_KEYS (1000, without
+# a browser), SKIP_SIAB=1 to measure webssh alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -15,6 +18,7 @@ export PATH="/usr/local/go/bin:$PATH"
 LINES_WEBSSH=${LINES_WEBSSH:-200000}
 LINES_SIAB=${LINES_SIAB:-20000}
 KEYS=${KEYS:-200}
+PROBE_KEYS=${PROBE_KEYS:-1000}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -36,6 +40,7 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/webssh" ./cmd/webssh
 go build -o "$tmp/termbench" ./bench/termbench
+go build -o "$tmp/echoprobe" ./bench/echoprobe
 
 printf '[webssh]\ncommand = ["/bin/sh"]\n' > "$tmp/settings.toml"
 : > "$tmp/luoyun.conf"
@@ -50,6 +55,7 @@ echo "webssh idle RSS: $(rss_kb "$wpid") kB (binary $(stat -c %s "$tmp/webssh") 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(chromium --version 2>/dev/null || echo chromium)"
 "$tmp/termbench" -name webssh -url "http://127.0.0.1:$wport/" -keys "$KEYS" -lines "$LINES_WEBSSH"
 echo "webssh RSS after the run: $(rss_kb "$wpid") kB"
+"$tmp/echoprobe" -kind webssh -url "http://127.0.0.1:$wport/" -keys "$PROBE_KEYS"
 
 if [ -z "${SKIP_SIAB:-}" ]; then
   if ! command -v shellinaboxd >/dev/null; then
@@ -63,5 +69,6 @@ if [ -z "${SKIP_SIAB:-}" ]; then
   wait_port "$sport"
   sleep 1
   echo "shellinaboxd idle RSS: $(rss_kb "$spid") kB"
+  "$tmp/echoprobe" -kind shellinabox -url "http://127.0.0.1:$sport/" -keys "$PROBE_KEYS"
   "$tmp/termbench" -name shellinabox -url "http://127.0.0.1:$sport/" -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
 fi
