@@ -1,6 +1,8 @@
 // Package backoff computes reconnect delays: exponential growth from Min
-// to Max with full jitter, so that thousands of instances that lost the
-// same controller do not come back at the same moment.
+// to Max, each delay drawn from the top tenth of its range, so that an
+// instance that cannot reach its controller settles at about one attempt
+// per Max, and thousands of instances that lost the same controller do not
+// come back at the same moment.
 package backoff
 
 import (
@@ -32,13 +34,17 @@ func (b *Backoff) Ceiling() time.Duration {
 	return min(max(c, b.Min), b.Max)
 }
 
+// Jitter is the fraction of the ceiling the delays are spread over: a
+// delay is uniform in [Ceiling·(1-Jitter), Ceiling], never below Min.
+const Jitter = 0.1
+
 // Next returns the delay before the next attempt, uniform in
-// [Min, Ceiling()] ("full jitter" above the floor), and doubles the
-// ceiling for the attempt after it.
+// [max(Min, Ceiling()·(1-Jitter)), Ceiling()], and doubles the ceiling for
+// the attempt after it.
 func (b *Backoff) Next() time.Duration {
 	c := b.Ceiling()
-	d := b.Min
-	if span := int64(c - b.Min); span > 0 {
+	d := max(b.Min, c-time.Duration(float64(c)*Jitter))
+	if span := int64(c - d); span > 0 {
 		rnd := b.Rand
 		if rnd == nil {
 			rnd = rand.Int64N
