@@ -59,6 +59,30 @@ func TestMulticastDiscovery(t *testing.T) {
 	sim.stop(t, syscall.SIGTERM)
 }
 
+// TestJoinEndsBackOff: a discovery-only agent that is backing off (here
+// 20 s, longer than the test waits) registers as soon as a returning
+// controller's first joins arrive.
+func TestJoinEndsBackOff(t *testing.T) {
+	ns := netns(t,
+		[]string{"link", "set", "lo", "multicast", "on"},
+		[]string{"route", "add", "224.0.0.0/4", "dev", "lo"},
+	)
+	bin := osmBin(t)
+	in := newInstance(t, "", "228.0.0.1:1369",
+		"[osm]\nreconnect_min = \"20s\"\nreconnect_max = \"60s\"\ndiscovery_window = \"200ms\"\n")
+	agent := startProc(t, ns, bin, in.args()...)
+	agent.waitLine(t, `controller not reached; retrying.*"retry_in": "20s"`)
+	start := time.Now()
+	sim := startProc(t, ns, bin, "clc", "--listen", "127.0.0.1:0", "--key", testKey,
+		"--mcast", "228.0.0.1:1369", "--join-every", "200ms")
+	sim.waitLine(t, `^registered tag=42 ip=127\.0\.0\.1 from=`)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("registered %v after the controller came back; the back-off was 20s", took)
+	}
+	agent.stop(t, syscall.SIGTERM)
+	sim.stop(t, syscall.SIGTERM)
+}
+
 // TestNoMulticastRouteDoesNotSpin: with no route for the group the agent
 // cannot even listen; it must back off (1 s, 2 s, 4 s, ...) with one log
 // line per attempt, not retry in a loop.

@@ -54,13 +54,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeLog()
 	agent, err := osm.New(osm.Config{
-		ConfPath:       *confPath,
-		ScriptDir:      *scriptDir,
-		StateFile:      *statePath,
-		StatusInterval: set.OSM.StatusInterval.D(),
-		StatusTimeout:  set.OSM.StatusTimeout.D(),
-		ReconnectMin:   set.OSM.ReconnectMin.D(),
-		ReconnectMax:   set.OSM.ReconnectMax.D(),
+		ConfPath:        *confPath,
+		ScriptDir:       *scriptDir,
+		StateFile:       *statePath,
+		StatusInterval:  set.OSM.StatusInterval.D(),
+		StatusTimeout:   set.OSM.StatusTimeout.D(),
+		ReconnectMin:    set.OSM.ReconnectMin.D(),
+		ReconnectMax:    set.OSM.ReconnectMax.D(),
+		DiscoveryWindow: set.OSM.DiscoveryWindow.D(),
 	}, log)
 	if err != nil {
 		return err

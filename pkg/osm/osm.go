@@ -181,8 +181,36 @@ func (a *Agent) Run(ctx context.Context) error {
 			lvl = a.log.Error
 		}
 		lvl(msg, zap.Error(err), zap.Duration("retry_in", d.Round(time.Millisecond)), zap.Int("attempt", bo.Attempts()))
-		_ = a.cfg.Sleep(actx, d)
+		a.pause(actx, t, d)
 		acancel()
+	}
+}
+
+// pause waits d before the next attempt. When the controller may be found
+// by multicast, it keeps listening for joins meanwhile: a controller that
+// comes back ends the wait at once instead of up to reconnect_max later.
+func (a *Agent) pause(ctx context.Context, t target, d time.Duration) {
+	if t.mcast == nil {
+		_ = a.cfg.Sleep(ctx, d)
+		return
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	joined := make(chan string, 1)
+	go func() {
+		defer close(joined)
+		// An error (no multicast route, the wait is over) only means no
+		// early wake-up: the attempt after the wait reports problems.
+		if addr, err := discover(pctx, t.mcast, d, a.log); err == nil {
+			joined <- addr
+			cancel()
+		}
+	}()
+	_ = a.cfg.Sleep(pctx, d)
+	cancel()
+	if addr, ok := <-joined; ok {
+		a.log.Debug("controller join while waiting; retrying now", zap.String("controller", addr))
+		a.lastJoin = addr
 	}
 }
 

@@ -37,6 +37,9 @@ type OSM struct {
 	ReconnectMin Duration `toml:"reconnect_min"`
 	// ReconnectMax caps the back-off between connection attempts.
 	ReconnectMax Duration `toml:"reconnect_max"`
+	// DiscoveryWindow is how long one attempt listens for a controller's
+	// multicast join when CLC_IP is absent or unreachable.
+	DiscoveryWindow Duration `toml:"discovery_window"`
 	// StateFile is where the registrar writes its state for operators.
 	StateFile string `toml:"state_file"`
 }
@@ -89,11 +92,12 @@ type Floppy struct {
 func Defaults() Settings {
 	return Settings{
 		OSM: OSM{
-			StatusInterval: Duration(5 * time.Second),
-			StatusTimeout:  Duration(30 * time.Second),
-			ReconnectMin:   Duration(1 * time.Second),
-			ReconnectMax:   Duration(60 * time.Second),
-			StateFile:      "/LuoYun/run/osm.json",
+			StatusInterval:  Duration(5 * time.Second),
+			StatusTimeout:   Duration(30 * time.Second),
+			ReconnectMin:    Duration(1 * time.Second),
+			ReconnectMax:    Duration(60 * time.Second),
+			DiscoveryWindow: Duration(15 * time.Second),
+			StateFile:       "/LuoYun/run/osm.json",
 		},
 		Web: Web{Port: 8080, Procs: 1},
 		WebSSH: WebSSH{
@@ -159,6 +163,7 @@ func (s *Settings) Validate() error {
 	pos("osm.status_timeout", s.OSM.StatusTimeout)
 	pos("osm.reconnect_min", s.OSM.ReconnectMin)
 	pos("osm.reconnect_max", s.OSM.ReconnectMax)
+	pos("osm.discovery_window", s.OSM.DiscoveryWindow)
 	pos("webssh.idle_timeout", s.WebSSH.IdleTimeout)
 	if s.OSM.ReconnectMax < s.OSM.ReconnectMin {
 		errs = append(errs, fmt.Errorf("osm.reconnect_max (%s) is below osm.reconnect_min (%s)", s.OSM.ReconnectMax, s.OSM.ReconnectMin))
