@@ -11,7 +11,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 )
 
 // Result says what Write did.
@@ -56,7 +58,10 @@ func WriteFile(path string, data []byte) (Result, error) {
 // written, given the mode and owner, synced, renamed over path, and the
 // directory synced. A target that exists but is not a regular file is
 // refused. On any error the temp file is removed and path is untouched.
+// Temp files of this path left by a process killed mid-write (older than
+// StaleAfter) are removed.
 func Write(path string, data []byte, o Options) (res Result, err error) {
+	defer removeStale(path, time.Now().Add(-StaleAfter))
 	if o.Mode == 0 {
 		o.Mode = 0o600
 	}
@@ -86,11 +91,8 @@ func Write(path string, data []byte, o Options) (res Result, err error) {
 		return Unchanged, fmt.Errorf("replace %s: %w", path, err)
 	}
 
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	dir, base := split(path)
+	tmp, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
 		return Unchanged, fmt.Errorf("replace %s: %w", path, err)
 	}
@@ -128,4 +130,42 @@ func Write(path string, data []byte, o Options) (res Result, err error) {
 		d.Close()
 	}
 	return Changed, nil
+}
+
+// StaleAfter is the age from which a temp file left beside a target is
+// taken for the remains of a killed writer.
+const StaleAfter = 10 * time.Minute
+
+func split(path string) (dir, base string) {
+	dir, base = filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	return dir, base
+}
+
+// tempPrefix starts the name of every temp file for base; os.CreateTemp
+// completes it with digits.
+func tempPrefix(base string) string { return "." + base + ".tmp-" }
+
+// removeStale removes path's temp files (".NAME.tmp-DIGITS", regular)
+// last modified before cutoff. It is best effort: the write has already
+// succeeded or failed on its own.
+func removeStale(path string, cutoff time.Time) {
+	dir, base := split(path)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := tempPrefix(base)
+	for _, e := range ents {
+		name := e.Name()
+		rest, ok := strings.CutPrefix(name, prefix)
+		if !ok || rest == "" || strings.Trim(rest, "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
+			_ = os.Remove(filepath.Join(dir, name))
+		}
+	}
 }

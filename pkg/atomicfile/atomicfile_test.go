@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestCreateDefaultMode(t *testing.T) {
@@ -143,5 +144,55 @@ func assertNoTemp(t *testing.T, dir string) {
 		if strings.Contains(e.Name(), ".tmp-") {
 			t.Errorf("temp file left behind: %s", e.Name())
 		}
+	}
+}
+
+// TestRemovesStaleTemps: temp files a killed writer left beside the
+// target go at the next write (changed or not); young ones (a writer at
+// work) and look-alikes stay.
+func TestRemovesStaleTemps(t *testing.T) {
+	for _, content := range []string{"old\n", "new\n"} {
+		t.Run(strings.TrimSpace(content), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "shadow")
+			if err := os.WriteFile(path, []byte("old\n"), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			old := time.Now().Add(-StaleAfter - time.Minute)
+			mk := func(name string, mtime time.Time) {
+				p := filepath.Join(dir, name)
+				if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chtimes(p, mtime, mtime); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mk(".shadow.tmp-123456", old)     // stale: removed
+			mk(".shadow.tmp-987", old)        // stale: removed
+			mk(".shadow.tmp-555", time.Now()) // a writer at work: kept
+			mk(".shadow.tmp-abc", old)        // not ours: kept
+			mk(".shadow.tmp-", old)           // not ours: kept
+			mk(".passwd.tmp-123", old)        // another target's: kept
+			mk("shadow.tmp-123", old)         // not ours: kept
+			if err := os.Mkdir(filepath.Join(dir, ".shadow.tmp-42"), 0o700); err != nil {
+				t.Fatal(err) // a directory: kept
+			}
+			if _, err := WriteFile(path, []byte(content)); err != nil {
+				t.Fatal(err)
+			}
+			ents, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range ents {
+				got = append(got, e.Name())
+			}
+			want := []string{".passwd.tmp-123", ".shadow.tmp-", ".shadow.tmp-42", ".shadow.tmp-555", ".shadow.tmp-abc", "shadow", "shadow.tmp-123"}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("directory holds %q, want %q", got, want)
+			}
+		})
 	}
 }
