@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,24 +33,30 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-var verbose *bool
-
 func main() {
-	url := flag.String("url", "", "page of the web terminal")
-	name := flag.String("name", "terminal", "name printed with the figures")
-	keys := flag.Int("keys", 200, "keystrokes for the echo latency")
-	lines := flag.Int("lines", 200000, "lines printed by seq for the throughput")
-	verbose = flag.Bool("v", false, "log progress to stderr")
-	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
+	var o options
+	flag.StringVar(&o.url, "url", "", "page of the web terminal")
+	flag.StringVar(&o.name, "name", "terminal", "name printed with the figures")
+	flag.IntVar(&o.keys, "keys", 200, "keystrokes for the echo latency")
+	flag.IntVar(&o.lines, "lines", 200000, "lines printed by seq for the throughput")
+	flag.BoolVar(&o.verbose, "v", false, "log progress to stderr")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
 	flag.Parse()
-	if *url == "" {
-		fmt.Fprintln(os.Stderr, "termbench: -url is required")
+	if o.url == "" || o.keys < 1 || o.lines < 1 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: termbench -url URL [-name NAME] [-keys N] [-lines N] [-timeout D] [-v]")
 		os.Exit(2)
 	}
-	if err := bench(*url, *name, *keys, *lines, *timeout); err != nil {
-		fmt.Fprintf(os.Stderr, "termbench: %s: %v\n", *name, err)
+	if err := bench(o, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "termbench: %s: %v\n", o.name, err)
 		os.Exit(1)
 	}
+}
+
+type options struct {
+	url, name   string
+	keys, lines int
+	verbose     bool
+	timeout     time.Duration
 }
 
 func browser() (string, error) {
@@ -61,7 +68,8 @@ func browser() (string, error) {
 	return "", errors.New("no chromium installed")
 }
 
-func bench(url, name string, keys, lines int, timeout time.Duration) error {
+func bench(o options, out io.Writer) error {
+	url, name, keys, lines, timeout := o.url, o.name, o.keys, o.lines, o.timeout
 	bin, err := browser()
 	if err != nil {
 		return err
@@ -85,7 +93,7 @@ func bench(url, name string, keys, lines int, timeout time.Duration) error {
 	defer func() { _ = chromedp.Cancel(bctx); cancelB() }()
 
 	logf := func(f string, a ...any) {
-		if *verbose {
+		if o.verbose {
 			fmt.Fprintf(os.Stderr, "%s %s: %s\n", time.Now().Format("15:04:05.000"), name, fmt.Sprintf(f, a...))
 		}
 	}
@@ -189,9 +197,9 @@ func bench(url, name string, keys, lines int, timeout time.Duration) error {
 	if len(wire) == 0 {
 		wire = []float64{0}
 	}
-	fmt.Printf("%-12s echo p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms (n=%d)   seq 1 %d: %6.2f s = %8.0f lines/s\n",
+	fmt.Fprintf(out, "%-12s echo p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms (n=%d)   seq 1 %d: %6.2f s = %8.0f lines/s\n",
 		name, pct(lat, 50), pct(lat, 99), lat[len(lat)-1], len(lat), lines, secs, float64(lines)/secs)
-	fmt.Printf("%-12s echo on the wire (keydown -> echo received by the page) p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms (n=%d)\n",
+	fmt.Fprintf(out, "%-12s echo on the wire (keydown -> echo received by the page) p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms (n=%d)\n",
 		name, pct(wire, 50), pct(wire, 99), wire[len(wire)-1], len(wire))
 	return nil
 }
@@ -229,9 +237,10 @@ const probe = `(function () {
 
 // wireProbe records, inside the page, the time from each 'x' keydown to
 // the arrival of the first network message that carries an 'x': a
-// websocket message (webssh) or an XMLHttpRequest response (shellinabox),
-// before the terminal emulator draws it. It is the same measurement for
-// both terminals, whatever their transport.
+// websocket message (webssh) or an XMLHttpRequest response whose
+// terminal data carries it (shellinabox), before the terminal emulator
+// draws it. It is the same measurement for both terminals, whatever their
+// transport.
 const wireProbe = `(function () {
   window.__tbw = {lat: [], t0: 0};
   document.addEventListener('keydown', function (e) { if (e.key === 'x') __tbw.t0 = performance.now(); }, true);
@@ -252,12 +261,25 @@ const wireProbe = `(function () {
     ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (k) { Wrapped[k] = WS[k]; });
     window.WebSocket = Wrapped;
   }
-  var send = XMLHttpRequest.prototype.send;
-  XMLHttpRequest.prototype.send = function () {
-    var x = this;
-    x.addEventListener('load', function () { var t = ''; try { t = String(x.responseText); } catch (e) {} hit(t.indexOf('x') >= 0); });
-    return send.apply(this, arguments);
+  // XMLHttpRequest (shellinabox): terminal output comes as JSON with a
+  // "data" string; other replies (the HTML "OK" page answering a keys
+  // request) carry no output. The listener is added when the request is
+  // constructed, so that it runs before the page's own handler, which
+  // draws the output synchronously.
+  var XHR = window.XMLHttpRequest;
+  var WrappedXHR = function () {
+    var x = new XHR();
+    x.addEventListener('readystatechange', function () {
+      if (x.readyState !== 4) return;
+      var d = null;
+      try { d = JSON.parse(String(x.responseText)).data; } catch (e) {}
+      if (typeof d === 'string') hit(d.indexOf('x') >= 0);
+    });
+    return x;
   };
+  WrappedXHR.prototype = XHR.prototype;
+  ['UNSENT', 'OPENED', 'HEADERS_RECEIVED', 'LOADING', 'DONE'].forEach(function (k) { WrappedXHR[k] = XHR[k]; });
+  window.XMLHttpRequest = WrappedXHR;
 })()`
 
 func pct(v []float64, p int) float64 {
