@@ -4,8 +4,6 @@ import (
 	"sort"
 	"testing"
 	"time"
-
-	"github.com/luoyun/osmanager/pkg/termproto"
 )
 
 // BenchmarkEchoRoundTrip times one keystroke from a websocket client to
@@ -68,5 +66,4 @@ func BenchmarkThroughput(b *testing.B) {
 			c.out.Reset()
 		}
 	}
-	_ = termproto.MaxInput
 }
