@@ -3,19 +3,11 @@ package main
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"net"
-	"os/exec"
-	"os/user"
 	"regexp"
 	"strconv"
 	"testing"
-	"time"
 
-	"go.uber.org/zap/zaptest"
-
-	"github.com/luoyun/osmanager/internal/servetest"
-	"github.com/luoyun/osmanager/pkg/webssh"
+	"github.com/luoyun/osmanager/internal/termtest"
 )
 
 var line = regexp.MustCompile(`^(\S+) +echo round trip, client on loopback: p50 +([0-9.]+) ms +p99 +([0-9.]+) ms +max +([0-9.]+) ms \(n=(\d+)\)\n$`)
@@ -44,27 +36,13 @@ func checkReport(t *testing.T, args ...string) {
 }
 
 func TestWebssh(t *testing.T) {
-	s, err := webssh.New(webssh.Config{
-		Addr:        "127.0.0.1:0",
-		Command:     []string{"/bin/sh"},
-		MaxSessions: 2,
-		Grace:       500 * time.Millisecond,
-	}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	servetest.Start(t, s)
-	checkReport(t, "-kind", "webssh", "-url", s.URL(), "-keys", "30")
-	checkReport(t, "-kind", "webssh", "-name", "again", "-url", s.URL(), "-keys", "30")
+	url := termtest.Webssh(t)
+	checkReport(t, "-kind", "webssh", "-url", url, "-keys", "30")
+	checkReport(t, "-kind", "webssh", "-name", "again", "-url", url, "-keys", "30")
 }
 
 func TestWebsshAcrossEnter(t *testing.T) {
-	s, err := webssh.New(webssh.Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 1, Grace: 500 * time.Millisecond}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	servetest.Start(t, s)
-	c, err := dial(t.Context(), "webssh", s.URL())
+	c, err := dial(t.Context(), "webssh", termtest.Webssh(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,46 +58,7 @@ func TestWebsshAcrossEnter(t *testing.T) {
 
 // TestShellinabox runs the same probe against Debian's shellinaboxd.
 func TestShellinabox(t *testing.T) {
-	bin, err := exec.LookPath("shellinaboxd")
-	if err != nil {
-		t.Skip("shellinaboxd not installed (apt-get install shellinabox): skipping the comparison server")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	u, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-t", "--localhost-only", "--no-beep", "-p", strconv.Itoa(port),
-		"-s", "/:"+u.Username+":"+g.Name+":/:/bin/sh")
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("shellinaboxd does not listen: %s", log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	checkReport(t, "-kind", "shellinabox", "-url", url, "-keys", "30")
+	checkReport(t, "-kind", "shellinabox", "-url", termtest.Shellinabox(t), "-keys", "30")
 }
 
 func TestUsage(t *testing.T) {

@@ -2,19 +2,12 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"net"
-	"os/exec"
-	"os/user"
 	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
-	"github.com/luoyun/osmanager/internal/servetest"
-	"github.com/luoyun/osmanager/pkg/webssh"
+	"github.com/luoyun/osmanager/internal/termtest"
 )
 
 var (
@@ -56,50 +49,10 @@ func checkFigures(t *testing.T, o options) {
 
 func TestWebssh(t *testing.T) {
 	needChromium(t)
-	s, err := webssh.New(webssh.Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 2, Grace: 500 * time.Millisecond}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	servetest.Start(t, s)
-	checkFigures(t, options{url: s.URL(), name: "webssh", keys: 10, lines: 2000, timeout: 2 * time.Minute})
+	checkFigures(t, options{url: termtest.Webssh(t), name: "webssh", keys: 10, lines: 2000, timeout: 2 * time.Minute})
 }
 
 func TestShellinabox(t *testing.T) {
 	needChromium(t)
-	bin, err := exec.LookPath("shellinaboxd")
-	if err != nil {
-		t.Skip("shellinaboxd not installed (apt-get install shellinabox): skipping the comparison server")
-	}
-	u, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "-t", "--localhost-only", "--no-beep", "-p", strconv.Itoa(port),
-		"-s", "/:"+u.Username+":"+g.Name+":/:/bin/sh")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("shellinaboxd does not listen")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	checkFigures(t, options{url: fmt.Sprintf("http://127.0.0.1:%d/", port), name: "shellinabox", keys: 10, lines: 50, timeout: 2 * time.Minute})
+	checkFigures(t, options{url: termtest.Shellinabox(t), name: "shellinabox", keys: 10, lines: 50, timeout: 2 * time.Minute})
 }
