@@ -36,6 +36,7 @@
 #   LUOYUN_WEB_PORT     port of the appliance page (default: settings, 8080)
 #   LUOYUN_WEBSSH_PORT  port of the web terminal (default: JSON, settings, 8001)
 #   LUOYUN_STOP_TIMEOUT seconds stop waits before SIGKILL (default 5)
+#   GOMAXPROCS          Go processors of osm and webssh (default 1) and web (default all)
 #
 # Every step is logged with its outcome on stdout and in log/osmanager.log.
 # Exit status: 0 when every step succeeded, 1 when one failed (the others
