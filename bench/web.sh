@@ -53,7 +53,7 @@ wait_up() {
 bin=${WEB_BIN:-}
 if [ -z "$bin" ]; then
   bin=$tmp/web
-  CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$bin" ./cmd/web
+  CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -ldflags '-s -w' -o "$bin" ./cmd/web
 fi
 
 cookie=bench-cookie-0123456789

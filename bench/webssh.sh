@@ -38,7 +38,7 @@ wait_port() {
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
-CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$tmp/webssh" ./cmd/webssh
+CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -ldflags '-s -w' -o "$tmp/webssh" ./cmd/webssh
 go build -o "$tmp/termbench" ./bench/termbench
 go build -o "$tmp/echoprobe" ./bench/echoprobe
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/luoyun/osmanager/internal/buildtags"
 )
 
 // The five binaries of the OS manager.
@@ -36,7 +38,7 @@ func binDir(t testing.TB) string {
 			return
 		}
 		for _, b := range binaries {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(buildDir, b), "./cmd/"+b)
+			cmd := exec.Command("go", append(append([]string{"build"}, buildtags.Args()...), "-o", filepath.Join(buildDir, b), "./cmd/"+b)...)
 			cmd.Dir = repoRoot(t)
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if out, err := cmd.CombinedOutput(); err != nil {

@@ -317,3 +317,44 @@ func TestOsmanagerConfigBackground(t *testing.T) {
 		t.Errorf("osmanager.sh took %v: held up by the config script's background process", took)
 	}
 }
+
+// TestOsmanagerGOMAXPROCS: osm and webssh run with GOMAXPROCS=1 (one P
+// is enough for them and saves idle memory), web inherits the caller's;
+// a GOMAXPROCS the caller exports wins for all three.
+func TestOsmanagerGOMAXPROCS(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		want map[string]string // "" means not set
+	}{
+		{"GOMAXPROCS=", map[string]string{"osm": "1", "webssh": "1", "web": ""}},
+		{"GOMAXPROCS=3", map[string]string{"osm": "3", "webssh": "3", "web": "3"}},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			tree := fakeTree(t)
+			sc := filepath.Join(tree, "osmanager.sh")
+			env := []string{"LUOYUN_DIR=" + tree, tc.env}
+			if r := runScript(t, env, sc, "start", "web", "webssh", "osm"); r.code != 0 {
+				t.Fatalf("start = exit %d:\n%s", r.code, r.out)
+			}
+			if calls := waitCalls(t, tree, 3); len(calls) < 3 {
+				t.Fatalf("daemons did not start: %q", calls)
+			}
+			for name, want := range tc.want {
+				pid := readPid(t, tree, name)
+				data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := ""
+				for _, kv := range strings.Split(string(data), "\x00") {
+					if v, ok := strings.CutPrefix(kv, "GOMAXPROCS="); ok {
+						got = v
+					}
+				}
+				if got != want {
+					t.Errorf("%s runs with GOMAXPROCS=%q, want %q", name, got, want)
+				}
+			}
+		})
+	}
+}

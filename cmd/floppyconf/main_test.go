@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/luoyun/osmanager/internal/buildtags"
 	"github.com/luoyun/osmanager/internal/floppytest"
 	"github.com/luoyun/osmanager/pkg/floppy"
 )
@@ -180,7 +181,7 @@ func binary(t *testing.T) string {
 		return filepath.Join(dir, "floppyconf")
 	}
 	out := filepath.Join(t.TempDir(), "floppyconf")
-	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd := exec.Command("go", append(append([]string{"build"}, buildtags.Args()...), "-o", out, ".")...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)

@@ -17,6 +17,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/luoyun/osmanager/internal/buildtags"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 )
 
@@ -47,7 +48,7 @@ func osmBin(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "osm")
-		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		out, err := exec.Command("go", append(append([]string{"build"}, buildtags.Args()...), "-o", builtBin, ".")...).CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoyun/osmanager/internal/buildtags"
 	"github.com/luoyun/osmanager/pkg/cli"
 )
 
@@ -250,7 +251,7 @@ func binary(t *testing.T) string {
 		}
 	}
 	p := filepath.Join(t.TempDir(), "web")
-	cmd := exec.Command("go", "build", "-o", p, ".")
+	cmd := exec.Command("go", append(append([]string{"build"}, buildtags.Args()...), "-o", p, ".")...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

@@ -94,11 +94,7 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 		}
 		s.tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	page, err := renderPage(cfg.Title)
-	if err != nil {
-		return nil, err
-	}
-	s.page = page
+	s.page = renderPage(cfg.Title)
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 32 << 10,

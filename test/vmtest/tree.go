@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/luoyun/osmanager/internal/buildtags"
 )
 
 // Components are the binaries of the /LuoYun tree.
@@ -39,7 +41,8 @@ func Binaries(repo, tmp string) (string, error) {
 	dir := os.Getenv("LUOYUN_BIN")
 	if dir == "" {
 		dir = filepath.Join(tmp, "bin")
-		args := append([]string{"build", "-trimpath", "-o", dir + "/"}, prefixed("./cmd/", Components)...)
+		args := append(append([]string{"build", "-trimpath"}, buildtags.Args()...), "-o", dir+"/")
+		args = append(args, prefixed("./cmd/", Components)...)
 		cmd := exec.Command("go", args...)
 		cmd.Dir = repo
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
