@@ -36,7 +36,7 @@
 #   LUOYUN_WEB_PORT     port of the appliance page (default: settings, 8080)
 #   LUOYUN_WEBSSH_PORT  port of the web terminal (default: JSON, settings, 8001)
 #   LUOYUN_STOP_TIMEOUT seconds stop waits before SIGKILL (default 5)
-#   GOMAXPROCS          Go processors of osm and webssh (default 1) and web (default all)
+#   GOMAXPROCS          Go processors of osm, webssh and web (default 1; web: settings web.procs)
 #
 # Every step is logged with its outcome on stdout and in log/osmanager.log.
 # Exit status: 0 when every step succeeded, 1 when one failed (the others
@@ -207,8 +207,8 @@ exec_component() {
 	s=$(settings_opt) && set -- "$@" --settings "$s"
 	# osm (one connection, a status script every few seconds) and webssh
 	# (a PTY and a websocket per session) run on one P, which saves about
-	# 0.3 MB of idle memory each at no cost in their figures; web keeps
-	# every core for its request rate. An exported GOMAXPROCS wins.
+	# 0.3 MB of idle memory each at no cost in their figures; web takes
+	# its own from settings web.procs. An exported GOMAXPROCS wins.
 	case $name in
 	osm | webssh)
 		GOMAXPROCS=${GOMAXPROCS:-1}
