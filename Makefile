@@ -8,7 +8,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 COMMIT    ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 MODULE    := github.com/luoyun/osmanager
 # Build tags of the shipped binaries and of every go command below; tests
-# that build a binary themselves use internal/buildtags, which must agree.
+# that build a binary themselves use internal/testbin, which must agree.
 # nethttpomithttp2: no bundled HTTP/2 in net/http (web and webssh serve
 # HTTP/1.1), 0.4 MB less code per binary, all of it mapped at run time.
 TAGS      ?= nethttpomithttp2

@@ -1,22 +1,20 @@
 package integration
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/luoyun/osmanager/internal/buildtags"
+	"github.com/luoyun/osmanager/internal/testbin"
 )
 
 // The five binaries of the OS manager.
-var binaries = []string{"floppyconf", "osc", "osm", "web", "webssh"}
+var binaries = testbin.Components
 
 var (
 	buildOnce sync.Once
-	buildDir  string
+	buildDir  string // made by binDir, removed by TestMain
+	binPath   string // what binDir returns
 	buildErr  error
 )
 
@@ -24,33 +22,20 @@ var (
 // (set by make test), or a directory they are built into once per run.
 func binDir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("LUOYUN_BIN"); d != "" {
-		for _, b := range binaries {
-			if _, err := os.Stat(filepath.Join(d, b)); err != nil {
-				t.Fatalf("LUOYUN_BIN=%s: %v", d, err)
-			}
-		}
-		return d
-	}
 	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "luoyun-integration-bin")
-		if buildErr != nil {
-			return
-		}
-		for _, b := range binaries {
-			cmd := exec.Command("go", append(append([]string{"build"}, buildtags.Args()...), "-o", filepath.Join(buildDir, b), "./cmd/"+b)...)
-			cmd.Dir = repoRoot(t)
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", b, err, out)
+		tmp := ""
+		if os.Getenv("LUOYUN_BIN") == "" {
+			if buildDir, buildErr = os.MkdirTemp("", "luoyun-integration-bin"); buildErr != nil {
 				return
 			}
+			tmp = buildDir // removed by TestMain
 		}
+		binPath, buildErr = testbin.Dir(repoRoot(t), tmp, binaries...)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	return buildDir
+	return binPath
 }
 
 func TestMain(m *testing.M) {

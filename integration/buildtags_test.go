@@ -7,11 +7,11 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/luoyun/osmanager/internal/buildtags"
+	"github.com/luoyun/osmanager/internal/testbin"
 )
 
 // TestBuildTagsAgree checks that the Makefile ships with the tags tests
-// build with (internal/buildtags), that the bench scripts build with them
+// build with (internal/testbin), that the bench scripts build with them
 // too, and that the binaries under test carry them.
 func TestBuildTagsAgree(t *testing.T) {
 	root := repoRoot(t)
@@ -23,16 +23,16 @@ func TestBuildTagsAgree(t *testing.T) {
 	if m == nil {
 		t.Fatal("no TAGS ?= line in the Makefile")
 	}
-	if string(m[1]) != buildtags.Tags {
-		t.Errorf("Makefile TAGS = %q, internal/buildtags.Tags = %q", m[1], buildtags.Tags)
+	if string(m[1]) != testbin.Tags {
+		t.Errorf("Makefile TAGS = %q, internal/testbin.Tags = %q", m[1], testbin.Tags)
 	}
 	for _, s := range []string{"bench/web.sh", "bench/webssh.sh"} {
 		data, err := os.ReadFile(filepath.Join(root, s))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !regexp.MustCompile(`go build [^\n]*-tags ` + regexp.QuoteMeta(buildtags.Tags) + ` `).Match(data) {
-			t.Errorf("%s does not build with -tags %s", s, buildtags.Tags)
+		if !regexp.MustCompile(`go build [^\n]*-tags ` + regexp.QuoteMeta(testbin.Tags) + ` `).Match(data) {
+			t.Errorf("%s does not build with -tags %s", s, testbin.Tags)
 		}
 	}
 	dir := binDir(t)
@@ -47,8 +47,8 @@ func TestBuildTagsAgree(t *testing.T) {
 				tags = s.Value
 			}
 		}
-		if tags != buildtags.Tags {
-			t.Errorf("%s built with -tags %q, want %q", b, tags, buildtags.Tags)
+		if tags != testbin.Tags {
+			t.Errorf("%s built with -tags %q, want %q", b, tags, testbin.Tags)
 		}
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/luoyun/osmanager/internal/buildtags"
 	"github.com/luoyun/osmanager/internal/floppytest"
+	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/pkg/floppy"
 )
 
@@ -173,18 +173,5 @@ func noSettings(t *testing.T) string {
 	return p
 }
 
-// binary returns the floppyconf binary: $LUOYUN_BIN/floppyconf, or one
-// built for this test.
-func binary(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("LUOYUN_BIN"); dir != "" {
-		return filepath.Join(dir, "floppyconf")
-	}
-	out := filepath.Join(t.TempDir(), "floppyconf")
-	cmd := exec.Command("go", append(append([]string{"build"}, buildtags.Args()...), "-o", out, ".")...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	return out
-}
+// binary returns the floppyconf binary (internal/testbin).
+func binary(t *testing.T) string { return testbin.Path(t, "floppyconf") }

@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/luoyun/osmanager/internal/buildtags"
+	"github.com/luoyun/osmanager/internal/testbin"
 )
 
 const hash = "$6$saltsalt$Cz4wU2Wq0bXZbG7bJjI8hV3oYkq3Q6P4rK8TdY4vS0S8k0WcUu2x5mZ1hC3qF9Jk6uVQy0cM3e2n1B7oPp2r1."
@@ -26,20 +26,8 @@ func pubKey(t *testing.T) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp))) + " root@builder"
 }
 
-// binary returns the osc binary: $LUOYUN_BIN/osc, or one built for the test.
-func binary(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("LUOYUN_BIN"); dir != "" {
-		return filepath.Join(dir, "osc")
-	}
-	out := filepath.Join(t.TempDir(), "osc")
-	cmd := exec.Command("go", append(append([]string{"build"}, buildtags.Args()...), "-o", out, ".")...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	return out
-}
+// binary returns the osc binary (internal/testbin).
+func binary(t *testing.T) string { return testbin.Path(t, "osc") }
 
 // setup makes a root with etc/shadow and etc/resolv.conf and a luoyun.conf
 // carrying js.

@@ -17,7 +17,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/luoyun/osmanager/internal/buildtags"
+	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 )
 
@@ -26,46 +26,8 @@ const (
 	waitLong = 15 * time.Second
 )
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// osmBin returns the osm binary: $LUOYUN_BIN/osm, or one built once.
-func osmBin(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("LUOYUN_BIN"); d != "" {
-		p := filepath.Join(d, "osm")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "osm-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "osm")
-		out, err := exec.Command("go", append(append([]string{"build"}, buildtags.Args()...), "-o", builtBin, ".")...).CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtBin
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if builtBin != "" {
-		os.RemoveAll(filepath.Dir(builtBin))
-	}
-	os.Exit(code)
-}
+// osmBin returns the osm binary (internal/testbin).
+func osmBin(t *testing.T) string { return testbin.Path(t, "osm") }
 
 // instance is a temporary /LuoYun-like tree for the agent.
 type instance struct {

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luoyun/osmanager/internal/buildtags"
+	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/pkg/cli"
 )
 
@@ -241,23 +241,8 @@ func TestListenError(t *testing.T) {
 	}
 }
 
-// binary returns the built web command.
-func binary(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("LUOYUN_BIN"); d != "" {
-		p := filepath.Join(d, "web")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	p := filepath.Join(t.TempDir(), "web")
-	cmd := exec.Command("go", append(append([]string{"build"}, buildtags.Args()...), "-o", p, ".")...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return p
-}
+// binary returns the web binary (internal/testbin).
+func binary(t *testing.T) string { return testbin.Path(t, "web") }
 
 // TestBinarySIGTERM starts the binary the way the original was started
 // (a bare port) and stops it with SIGTERM: exit status 0.

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/luoyun/osmanager/internal/browsertest"
+	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/internal/vmboot"
 )
 
@@ -52,7 +53,7 @@ func requireHost(t *testing.T, repo string) vmboot.Host {
 			t.Skipf("skipping VM test: no %s (apt-get install e2fsprogs)", tool)
 		}
 	}
-	for _, c := range Components {
+	for _, c := range testbin.Components {
 		if _, err := os.Stat(filepath.Join(repo, "cmd", c, "main.go")); err != nil {
 			t.Skipf("skipping VM test: component %s is not in this tree", c)
 		}
@@ -80,7 +81,7 @@ func artifacts(t *testing.T) string {
 // TAG and KEY): luoyun.conf is updated and the instance registers anew.
 // Boot 3: the same floppy again: nothing is rewritten.
 func TestAppliance(t *testing.T) {
-	repo, err := RepoRoot(".")
+	repo, err := testbin.RepoRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +90,11 @@ func TestAppliance(t *testing.T) {
 	tmp := t.TempDir()
 	out := artifacts(t)
 
-	bins, err := Binaries(repo, tmp)
+	bins, err := testbin.Dir(repo, filepath.Join(tmp, "bin"), testbin.Components...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range Components {
+	for _, c := range testbin.Components {
 		if !vmboot.IsStatic(filepath.Join(bins, c)) {
 			t.Fatalf("%s/%s is dynamically linked; the guest has no libc (build with CGO_ENABLED=0)", bins, c)
 		}

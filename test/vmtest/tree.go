@@ -2,7 +2,6 @@ package vmtest
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,60 +10,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/luoyun/osmanager/internal/buildtags"
+	"github.com/luoyun/osmanager/internal/testbin"
 )
-
-// Components are the binaries of the /LuoYun tree.
-var Components = []string{"floppyconf", "osc", "osm", "web", "webssh"}
-
-// RepoRoot returns the directory holding go.mod, searching upwards from dir.
-func RepoRoot(dir string) (string, error) {
-	d, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return "", errors.New("no go.mod above " + dir)
-		}
-		d = parent
-	}
-}
-
-// Binaries returns a directory holding the component binaries: $LUOYUN_BIN
-// when set (make test sets it), else a fresh static build into tmp.
-func Binaries(repo, tmp string) (string, error) {
-	dir := os.Getenv("LUOYUN_BIN")
-	if dir == "" {
-		dir = filepath.Join(tmp, "bin")
-		args := append(append([]string{"build", "-trimpath"}, buildtags.Args()...), "-o", dir+"/")
-		args = append(args, prefixed("./cmd/", Components)...)
-		cmd := exec.Command("go", args...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	}
-	for _, c := range Components {
-		if _, err := os.Stat(filepath.Join(dir, c)); err != nil {
-			return "", fmt.Errorf("binaries: %w", err)
-		}
-	}
-	return dir, nil
-}
-
-func prefixed(prefix string, names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = prefix + n
-	}
-	return out
-}
 
 // StageTree lays the /LuoYun tree out under dst (dst/LuoYun), as
 // `make install` does: the scripts, custom/, build/, init/ from the
@@ -79,7 +26,7 @@ func StageTree(repo, bins, dst string) error {
 	if err := os.MkdirAll(filepath.Join(root, "conf"), 0o700); err != nil {
 		return err
 	}
-	for _, c := range Components {
+	for _, c := range testbin.Components {
 		if err := copyFile(filepath.Join(bins, c), filepath.Join(root, "bin", c), 0o755); err != nil {
 			return err
 		}

@@ -1,0 +1,84 @@
+// Package testbin gives tests the OS manager's binaries: the ones `make`
+// built ($LUOYUN_BIN, set by `make test`), or fresh builds made the way
+// the Makefile makes them (static, with the shipped build tags), so that
+// a test never runs a different program from the one that ships.
+package testbin
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Tags is the -tags value of the Makefile's TAGS variable (an
+// integration test checks that the two agree).
+//
+// nethttpomithttp2 leaves the bundled HTTP/2 out of net/http: web and
+// webssh serve HTTP/1.1 only (websockets need it anyway), and each binary
+// maps about 0.4 MB less.
+const Tags = "nethttpomithttp2"
+
+// Components are the binaries of the /LuoYun tree.
+var Components = []string{"floppyconf", "osc", "osm", "web", "webssh"}
+
+// RepoRoot returns the directory holding go.mod, searching upwards from dir.
+func RepoRoot(dir string) (string, error) {
+	d, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", errors.New("no go.mod above " + dir)
+		}
+		d = parent
+	}
+}
+
+// Dir returns a directory holding the named commands' binaries:
+// $LUOYUN_BIN when set (each must be there), else tmp after building them
+// into it from the repository at repo.
+func Dir(repo, tmp string, names ...string) (string, error) {
+	dir := os.Getenv("LUOYUN_BIN")
+	if dir == "" {
+		dir = tmp
+		args := []string{"build", "-trimpath", "-tags", Tags, "-o", dir + "/"}
+		for _, n := range names {
+			args = append(args, "./cmd/"+n)
+		}
+		cmd := exec.Command("go", args...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	}
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			return "", fmt.Errorf("binaries: %w", err)
+		}
+	}
+	return dir, nil
+}
+
+// Path returns the binary of one command for a test run from inside the
+// repository: $LUOYUN_BIN/name, or one built into the test's temp dir.
+func Path(t testing.TB, name string) string {
+	t.Helper()
+	repo, err := RepoRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := Dir(repo, t.TempDir(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name)
+}
