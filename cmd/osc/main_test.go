@@ -145,6 +145,32 @@ func TestNetns(t *testing.T) {
 	ipn("addr", "add", "10.9.0.5/24", "dev", "eth0")
 	ipn("link", "set", "eth0", "up")
 	ipn("route", "add", "default", "via", "10.9.0.1")
+	// ens3 came up by DHCP: a lease address beside the one the cloud gives.
+	ipn("addr", "add", "192.168.1.77/24", "dev", "ens3")
+	ipn("link", "set", "ens3", "up")
+	// and its DHCP client (busybox's udhcpc) still runs.
+	var dhcp *exec.Cmd
+	if bb, err := exec.LookPath("busybox"); err == nil {
+		udhcpc := filepath.Join(t.TempDir(), "udhcpc")
+		os.Symlink(bb, udhcpc)
+		dhcp = exec.Command("ip", "netns", "exec", ns, udhcpc, "-f", "-q", "-t", "1000", "-s", "/bin/true", "-i", "ens3")
+		if err := dhcp.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { dhcp.Wait(); close(exited) }()
+		t.Cleanup(func() { dhcp.Process.Kill(); <-exited })
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", dhcp.Process.Pid)); strings.HasPrefix(string(b), udhcpc) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("udhcpc did not start")
+			}
+		}
+	} else {
+		t.Log("busybox not installed: no DHCP client in this test")
+	}
 
 	root, conf := setup(t, map[string]any{"network": []map[string]string{
 		{"ip": "10.0.2.15", "mac": "52:54:00:12:34:56", "type": "default", "netmask": "255.255.255.0", "gateway": "10.0.2.2", "nameservers": "10.0.2.3"},
@@ -154,8 +180,11 @@ func TestNetns(t *testing.T) {
 	os.WriteFile(settings, nil, 0o644)
 	args := []string{"netns", "exec", ns, bin, "-c", conf, "--root", root, "--settings", settings}
 	out, errOut, code := runBin(t, "ip", args...)
-	if code != 0 || !strings.Contains(out, "nic0: changed") || !strings.Contains(out, "ens3 by mac") || !strings.Contains(out, "ens4 by mac") {
+	if code != 0 || !strings.Contains(out, "remove 192.168.1.77/24 from ens3, add 10.0.2.15/24 to ens3") || !strings.Contains(out, "ens3 by mac") || !strings.Contains(out, "ens4 by mac") {
 		t.Fatalf("osc in netns: exit %d\n%s%s", code, out, errOut)
+	}
+	if dhcp != nil && !strings.Contains(out, fmt.Sprintf("nic0: changed (stop udhcpc (pid %d), remove", dhcp.Process.Pid)) {
+		t.Errorf("ens3's DHCP client not stopped:\n%s", out)
 	}
 	type addrInfo struct {
 		IfName   string `json:"ifname"`
@@ -177,8 +206,11 @@ func TestNetns(t *testing.T) {
 		}
 		found := false
 		for _, ai := range a.AddrInfo {
-			if fmt.Sprintf("%s/%d", ai.Local, ai.Prefixlen) == w {
+			switch got := fmt.Sprintf("%s/%d", ai.Local, ai.Prefixlen); {
+			case got == w:
 				found = true
+			case !strings.Contains(got, ":"):
+				t.Errorf("%s keeps %s beside %s", a.IfName, got, w)
 			}
 		}
 		up := strings.Contains(strings.Join(a.Flags, ","), "UP")

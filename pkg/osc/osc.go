@@ -241,14 +241,41 @@ func (c *Configurator) network(nics []lyconf.NIC) []Step {
 	if err != nil {
 		return []Step{{Name: "network", Status: Failed, Detail: err.Error()}}
 	}
+	plans := netconf.Plan(nics, snap)
+	// DHCP clients are stopped first, and the interfaces looked at again:
+	// a client may take its address away as it exits.
+	stopped := map[int][]string{}
+	failed := map[int]error{}
+	if !c.cfg.DryRun {
+		for _, p := range plans {
+			for _, a := range p.Actions {
+				if a.Kind != netconf.StopClient {
+					continue
+				}
+				if err := netconf.Apply(c.cfg.Net, []netconf.Action{a}); err != nil {
+					failed[p.Index] = err
+				} else {
+					stopped[p.Index] = append(stopped[p.Index], a.String())
+				}
+			}
+		}
+		if len(stopped)+len(failed) > 0 {
+			if snap, err = c.cfg.Net.Snapshot(); err != nil {
+				return []Step{{Name: "network", Status: Failed, Detail: err.Error()}}
+			}
+			plans = netconf.Plan(nics, snap)
+		}
+	}
 	var steps []Step
-	for _, p := range netconf.Plan(nics, snap) {
-		steps = append(steps, c.nic(p))
+	for _, p := range plans {
+		steps = append(steps, c.nic(p, stopped[p.Index], failed[p.Index]))
 	}
 	return steps
 }
 
-func (c *Configurator) nic(p netconf.NICPlan) Step {
+// nic carries out one NIC's plan; done lists the DHCP clients already
+// stopped for it, stopErr why one could not be.
+func (c *Configurator) nic(p netconf.NICPlan, done []string, stopErr error) Step {
 	name := fmt.Sprintf("nic%d", p.Index)
 	switch {
 	case p.Skip != "":
@@ -257,14 +284,19 @@ func (c *Configurator) nic(p netconf.NICPlan) Step {
 		return Step{Name: name, Status: Failed, Detail: "network: " + p.Err.Error()}
 	}
 	matched := fmt.Sprintf("%s by %s", p.Link.Name, p.MatchBy)
-	if len(p.Actions) == 0 {
-		return Step{Name: name, Status: Unchanged, Detail: matched}
+	for _, n := range p.Notes {
+		matched += "; " + n
 	}
-	var what []string
+	what := append([]string(nil), done...)
 	for _, a := range p.Actions {
 		what = append(what, a.String())
 	}
-	if c.cfg.DryRun {
+	switch {
+	case stopErr != nil:
+		return Step{Name: name, Status: Failed, Detail: "network: " + matched + ": " + stopErr.Error()}
+	case len(what) == 0:
+		return Step{Name: name, Status: Unchanged, Detail: matched}
+	case c.cfg.DryRun:
 		return Step{Name: name, Status: Changed, Detail: "dry run: would " + strings.Join(what, ", ") + "; " + matched}
 	}
 	if err := netconf.Apply(c.cfg.Net, p.Actions); err != nil {

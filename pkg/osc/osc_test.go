@@ -236,6 +236,14 @@ func (f *fakeNet) SetUp(l netconf.Link) error {
 	f.calls = append(f.calls, "up "+l.Name)
 	return nil
 }
+func (f *fakeNet) DelAddr(l netconf.Link, a netip.Prefix) error {
+	f.calls = append(f.calls, fmt.Sprintf("del %s %s", l.Name, a))
+	return nil
+}
+func (f *fakeNet) StopClient(c netconf.Client) error {
+	f.calls = append(f.calls, fmt.Sprintf("stop %d", c.PID))
+	return nil
+}
 func (f *fakeNet) SetDefault(l netconf.Link, gw netip.Addr) error {
 	f.calls = append(f.calls, fmt.Sprintf("default %s %s", l.Name, gw))
 	return nil
