@@ -77,6 +77,8 @@ func TestBinary(t *testing.T) {
 			"passwd_hash: changed\npublic_key: changed\nnameservers: changed\nnetwork: skipped: --no-network\n", 0},
 		{"injection", map[string]any{"passwd_hash": "$6$x\nevil::0:0:99999:7:::", "public_key": key, "nameservers": "8.8.8.8\noptions ndots:15"}, nil,
 			"passwd_hash: error: rejected, not a crypt(3) hash: control character '\\n' at byte 4\npublic_key: changed\nnameservers: error: rejected: entry 2 \"options\" is not an IP address\nnetwork: skipped: --no-network\n", 1},
+		{"free text key", map[string]any{"public_key": "# the owner's laptop\r\nfrom=\"10.0.0.0/8\",no-pty " + key + "\r\n\r\n"}, nil,
+			"passwd_hash: skipped: not set\npublic_key: changed\nnameservers: skipped: not set\nnetwork: skipped: --no-network\n", 0},
 		{"dry run", map[string]any{"nameservers": "8.8.8.8"}, []string{"--dry-run"},
 			"passwd_hash: skipped: not set\npublic_key: skipped: not set\nnameservers: changed (dry run: would write ROOT/etc/resolv.conf (1 name servers))\nnetwork: skipped: --no-network\n", 0},
 	} {
