@@ -174,11 +174,15 @@ func (c *Configurator) publicKey(root *atomicfile.Root, k *string) Step {
 	if s.Status != Failed && len(keys.Refused) > 0 {
 		// The valid keys are in place; the refused lines make the step
 		// fail so that the owner hears of them.
-		s = Step{Name: name, Status: Failed, Detail: fmt.Sprintf("refused %s; the %d valid key(s) %s",
-			authkeys.RefusedList(keys.Refused), keys.Keys, map[Status]string{Changed: "were written", Unchanged: "are in place"}[s.Status])}
-		if c.cfg.DryRun {
-			s.Detail = fmt.Sprintf("refused %s; dry run: the %d valid key(s) would be written", authkeys.RefusedList(keys.Refused), keys.Keys)
+		done := "were written"
+		switch {
+		case c.cfg.DryRun:
+			done = "would be written (dry run)"
+		case s.Status == Unchanged:
+			done = "are in place"
 		}
+		s = Step{Name: name, Status: Failed, Detail: fmt.Sprintf("refused %s; the %d valid key(s) %s",
+			authkeys.RefusedList(keys.Refused), keys.Keys, done)}
 	}
 	return s
 }

@@ -151,3 +151,29 @@ func link(t *testing.T, root, rel, target string) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzWithoutNameservers: whatever resolvconf's head file holds, the
+// lines kept are lines of the file, none of them a nameserver line, and
+// the result ends with a newline (ours follow it).
+func FuzzWithoutNameservers(f *testing.F) {
+	f.Add("# Dynamic resolv.conf(5) file\nnameserver 10.0.0.1\noptions edns0")
+	f.Add("nameserver\tx\n\n  nameserver 1.1.1.1 \r\nsearch a")
+	f.Fuzz(func(t *testing.T, head string) {
+		out := string(withoutNameservers([]byte(head)))
+		if out != "" && !strings.HasSuffix(out, "\n") {
+			t.Fatalf("%q does not end with a newline", out)
+		}
+		in := map[string]bool{}
+		for _, l := range strings.Split(head, "\n") {
+			in[l] = true
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if out == "" {
+				break
+			}
+			if f := strings.Fields(l); len(f) > 0 && f[0] == "nameserver" || !in[l] {
+				t.Fatalf("kept %q", l)
+			}
+		}
+	})
+}
