@@ -21,14 +21,17 @@ type Netlink struct {
 	Proc string
 }
 
-// NewNetlink returns the System of the current network namespace. It
+// NewNetlink returns the System of the current network namespace, whose
+// DHCP clients it lists from /proc. It
 // opens only a NETLINK_ROUTE socket: with no families, netlink.NewHandle
 // also opens XFRM and NETFILTER sockets, which fail with "protocol not
 // supported" on a minimal kernel where those modules are not loaded.
 func NewNetlink() (*Netlink, error) {
+	// Without /proc (a minimal initramfs) no DHCP client can be found
+	// either: NetNS stays 0 and none is listed.
 	ns, err := netnsInode("/proc/thread-self/ns/net")
 	if err != nil {
-		return nil, err
+		ns, _ = netnsInode("/proc/self/ns/net")
 	}
 	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
