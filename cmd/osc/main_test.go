@@ -27,6 +27,16 @@ func pubKey(t *testing.T) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp))) + " root@builder"
 }
 
+// noSettings returns an empty settings file: the built-in defaults.
+func noSettings(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "none.toml")
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // binary returns the osc binary (internal/testbin).
 func binary(t *testing.T) string { return testbin.Path(t, "osc") }
 
@@ -63,8 +73,7 @@ func runBin(t *testing.T, bin string, args ...string) (stdout, stderr string, co
 
 func TestBinary(t *testing.T) {
 	bin := binary(t)
-	settings := filepath.Join(t.TempDir(), "none.toml")
-	os.WriteFile(settings, nil, 0o644)
+	settings := noSettings(t)
 	key := pubKey(t)
 	for _, tc := range []struct {
 		name  string
@@ -178,8 +187,7 @@ func TestNetns(t *testing.T) {
 		{"ip": "10.0.2.15", "mac": "52:54:00:12:34:56", "type": "default", "netmask": "255.255.255.0", "gateway": "10.0.2.2", "nameservers": "10.0.2.3"},
 		{"ip": "192.168.7.5", "mac": "52:54:00:12:34:57", "type": "default", "netmask": "255.255.255.0", "gateway": "192.168.7.1"},
 	}})
-	settings := filepath.Join(t.TempDir(), "none.toml")
-	os.WriteFile(settings, nil, 0o644)
+	settings := noSettings(t)
 	args := []string{"netns", "exec", ns, bin, "-c", conf, "--root", root, "--settings", settings}
 	out, errOut, code := runBin(t, "ip", args...)
 	if code != 0 || !strings.Contains(out, "remove 192.168.1.77/24 from ens3, add 10.0.2.15/24 to ens3") || !strings.Contains(out, "ens3 by mac") || !strings.Contains(out, "ens4 by mac") {
@@ -240,8 +248,7 @@ func TestNetns(t *testing.T) {
 // the outside ones.
 func TestRootConfined(t *testing.T) {
 	bin := binary(t)
-	settings := filepath.Join(t.TempDir(), "none.toml")
-	os.WriteFile(settings, nil, 0o644)
+	settings := noSettings(t)
 	_, conf := setup(t, map[string]any{"passwd_hash": hash, "public_key": pubKey(t), "nameservers": "8.8.8.8"})
 	top := t.TempDir()
 	outside := filepath.Join(top, "outside")
@@ -313,8 +320,7 @@ func snapshot(t *testing.T, dir string) string {
 // changes nothing).
 func TestResolvConfLinks(t *testing.T) {
 	bin := binary(t)
-	settings := filepath.Join(t.TempDir(), "none.toml")
-	os.WriteFile(settings, nil, 0o644)
+	settings := noSettings(t)
 	for _, tc := range []struct {
 		name, link, file, want, line string
 	}{
@@ -359,8 +365,7 @@ func TestResolvConfLinks(t *testing.T) {
 // change.
 func TestStaleTempRemovedWhenUnchanged(t *testing.T) {
 	bin := binary(t)
-	settings := filepath.Join(t.TempDir(), "none.toml")
-	os.WriteFile(settings, nil, 0o644)
+	settings := noSettings(t)
 	root, conf := setup(t, map[string]any{"passwd_hash": hash, "public_key": pubKey(t), "nameservers": "8.8.8.8"})
 	args := []string{"-c", conf, "--root", root, "--no-network", "--settings", settings}
 	if out, errOut, code := runBin(t, bin, args...); code != 0 {

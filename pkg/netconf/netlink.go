@@ -108,9 +108,7 @@ func (n *Netlink) DelAddr(l Link, addr netip.Prefix) error {
 	if err != nil {
 		return err
 	}
-	ip := net.IP(addr.Addr().AsSlice())
-	mask := net.CIDRMask(addr.Bits(), addr.Addr().BitLen())
-	err = n.H.AddrDel(lk, &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: mask}})
+	err = n.H.AddrDel(lk, nlAddr(addr))
 	if errors.Is(err, unix.EADDRNOTAVAIL) || errors.Is(err, unix.ENOENT) {
 		return nil
 	}
@@ -170,9 +168,12 @@ func (n *Netlink) AddAddr(l Link, addr netip.Prefix) error {
 	if err != nil {
 		return err
 	}
-	ip := net.IP(addr.Addr().AsSlice())
-	mask := net.CIDRMask(addr.Bits(), addr.Addr().BitLen())
-	return n.H.AddrReplace(lk, &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: mask}})
+	return n.H.AddrReplace(lk, nlAddr(addr))
+}
+
+func nlAddr(p netip.Prefix) *netlink.Addr {
+	ip := net.IP(p.Addr().AsSlice())
+	return &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}}
 }
 
 // SetUp brings the link up.
