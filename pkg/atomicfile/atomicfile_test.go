@@ -275,3 +275,38 @@ func temps(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestCleanerNeverTakesALiveWritersFile: cleaners running all the time
+// beside a writer (as a second osc or floppyconf would) never make a
+// write fail or lose it: a temp file taken between its create and its
+// lock is noticed by the writer, which starts again.
+func TestCleanerNeverTakesALiveWritersFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "shadow")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				RemoveStale(path)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for i := range 300 {
+		want := []byte(strings.Repeat("x", i%7) + "\n")
+		if _, err := WriteFile(path, want); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if got, _ := os.ReadFile(path); string(got) != string(want) {
+			t.Fatalf("write %d: content %q, want %q", i, got, want)
+		}
+	}
+	if left := temps(t, dir); len(left) != 0 {
+		t.Errorf("temp files left: %q", left)
+	}
+}
