@@ -275,7 +275,7 @@ while read -r type path arg; do
 		grep -qx "d $d" "$WORK/dirs" && continue
 		p=$(resolve "$d" follow) || fail "cannot resolve $d inside $ROOT"
 		if [ ! -d "$p" ]; then
-			mkdir -m 0755 "$p" || fail "cannot create $p"
+			mkdir -m 0755 "$p" || fail "cannot create $d (at $p inside the root)"
 			echo "d $d" >>"$WORK/dirs"
 		elif in_old d "$d"; then
 			echo "d $d" >>"$WORK/dirs"
