@@ -20,7 +20,8 @@
 #    staged one is renamed into its place. If a rename fails, or the run is
 #    interrupted, the renames already made are undone: the old tree is left
 #    as it was, never a mix of old and new.
-# A run that finds nothing different changes nothing and makes no backup.
+# A run that finds nothing different changes nothing and makes no backup;
+# a stage left by a killed run is removed first.
 # Boot entries are install.sh's job: run it after an upgrade; it replaces
 # the original's upstart jobs and rc links.
 #
@@ -124,6 +125,13 @@ undo() {
 	echo "undone: $D is as it was"
 }
 trap 'fail "interrupted"' HUP INT TERM
+
+# A stage left by a run that was killed (SIGKILL, power cut) is removed.
+for old in "$D"/.upgrade-stage.*; do
+	[ -d "$old" ] || continue
+	rm -rf "$old" || fail "cannot remove the stale stage $old"
+	echo "removed the stale stage $old"
+done
 
 # 1. Stage.
 STAGE=$(mktemp -d "$D/.upgrade-stage.XXXXXX") || fail "cannot make a stage directory in $D"

@@ -144,6 +144,10 @@ func TestMakeQuoting(t *testing.T) {
 	word := fmt.Sprintf("luoyun-quoting-%d", os.Getpid())
 	repo := repoRoot(t)
 	dest := filepath.Join(base, "my "+word)
+	strays := []string{filepath.Join(base, "my"), filepath.Join(base, "dist"), filepath.Join(repo, word)}
+	t.Cleanup(func() { // what a split path makes in the source tree goes, pass or fail
+		os.RemoveAll(filepath.Join(repo, word))
+	})
 	if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "install", "DESTDIR="+dest)...); r.code != 0 {
 		t.Fatalf("make install DESTDIR=%q = exit %d:\n%s", dest, r.code, r.out)
 	}
@@ -157,10 +161,9 @@ func TestMakeQuoting(t *testing.T) {
 	if tars, _ := filepath.Glob(filepath.Join(dist, "luoyun-osmanager-*.tar.gz")); len(tars) != 1 {
 		t.Errorf("make dist into %q made %v", dist, tars)
 	}
-	for _, stray := range []string{filepath.Join(base, "my"), filepath.Join(base, "dist"), filepath.Join(repo, word)} {
+	for _, stray := range strays {
 		if _, err := os.Lstat(stray); !os.IsNotExist(err) {
 			t.Errorf("%s exists: a path was split at its space", stray)
-			os.RemoveAll(stray)
 		}
 	}
 }

@@ -79,21 +79,35 @@ var upgradeWays = map[string]func(t *testing.T, root string) result{
 	"make install": func(t *testing.T, root string) result {
 		return runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "install", "DESTDIR="+root)...)
 	},
-	"tarball": func(t *testing.T, root string) result {
-		dist := t.TempDir()
-		if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "dist", "DISTDIR="+dist)...); r.code != 0 {
-			t.Fatalf("make dist = exit %d:\n%s", r.code, r.out)
+	"tarball": func(t *testing.T, root string) result { return fromTarball(t, root, nil) },
+	"tarball busybox": func(t *testing.T, root string) result {
+		bb, err := exec.LookPath("busybox")
+		if err != nil {
+			t.Skip("busybox not installed")
 		}
-		tars, _ := filepath.Glob(filepath.Join(dist, "luoyun-osmanager-*.tar.gz"))
-		if len(tars) != 1 {
-			t.Fatalf("make dist made %v", tars)
-		}
-		unpacked := t.TempDir()
-		if out, err := exec.Command("tar", "-C", unpacked, "-xzf", tars[0]).CombinedOutput(); err != nil {
-			t.Fatalf("tar -x: %v\n%s", err, out)
-		}
-		return runScript(t, nil, filepath.Join(unpacked, "LuoYun/upgrade.sh"), filepath.Join(root, "LuoYun"))
+		return fromTarball(t, root, []string{bb, "sh"})
 	},
+}
+
+// fromTarball makes the tarball with make dist, unpacks it in a new
+// directory and runs its upgrade.sh (with the shell sh, when given) on
+// root/LuoYun, as docs/integration.md says.
+func fromTarball(t *testing.T, root string, sh []string) result {
+	t.Helper()
+	dist := t.TempDir()
+	if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "dist", "DISTDIR="+dist)...); r.code != 0 {
+		t.Fatalf("make dist = exit %d:\n%s", r.code, r.out)
+	}
+	tars, _ := filepath.Glob(filepath.Join(dist, "luoyun-osmanager-*.tar.gz"))
+	if len(tars) != 1 {
+		t.Fatalf("make dist made %v", tars)
+	}
+	unpacked := t.TempDir()
+	if out, err := exec.Command("tar", "-C", unpacked, "-xzf", tars[0]).CombinedOutput(); err != nil {
+		t.Fatalf("tar -x: %v\n%s", err, out)
+	}
+	argv := append(append([]string{}, sh...), filepath.Join(unpacked, "LuoYun/upgrade.sh"), filepath.Join(root, "LuoYun"))
+	return runScript(t, nil, argv...)
 }
 
 // TestUpgradeOriginal upgrades an original tree both ways: the original's
@@ -103,7 +117,7 @@ var upgradeWays = map[string]func(t *testing.T, root string) result{
 // upstart jobs and rc links without --force, nothing under /etc runs the
 // old programs, and uninstall.sh removes exactly what install.sh installed.
 func TestUpgradeOriginal(t *testing.T) {
-	for _, way := range []string{"make install", "tarball"} {
+	for _, way := range []string{"make install", "tarball", "tarball busybox"} {
 		t.Run(strings.ReplaceAll(way, " ", "_"), func(t *testing.T) {
 			root := originalRoot(t)
 			tree := filepath.Join(root, "LuoYun")
@@ -168,9 +182,12 @@ func TestUpgradeOriginal(t *testing.T) {
 				}
 			}
 
-			// A second run changes nothing.
+			// A second run changes nothing (a stage left by a killed run aside).
+			stale := filepath.Join(tree, ".upgrade-stage.Kd93jA")
+			mkdirs(t, stale, "bin")
+			writeFile(t, filepath.Join(stale, "bin/osm"), "half", 0o755)
 			r = upgradeWays[way](t, root)
-			if r.code != 0 || !strings.Contains(r.out, "unchanged") {
+			if r.code != 0 || !strings.Contains(r.out, "unchanged") || !strings.Contains(r.out, "removed the stale stage") {
 				t.Fatalf("second upgrade = exit %d:\n%s", r.code, r.out)
 			}
 			if d := cmp.Diff(after, snapshot(t, root)); d != "" {
