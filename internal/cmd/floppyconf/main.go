@@ -8,7 +8,7 @@
 // where a floppy is mounted; DEST defaults to /LuoYun/conf/luoyun.conf.
 // It prints "updated" or "unchanged". With --make it writes a 1 MiB image
 // in the layout the cloud's compute nodes write.
-package main
+package floppyconf
 
 import (
 	"context"

@@ -7,7 +7,7 @@
 // SIGTERM/SIGINT stop it (exit 0); SIGHUP re-reads luoyun.conf.
 //
 // `osm clc ...` is the controller simulator; see clc.go and docs/osm.md.
-package main
+package osm
 
 import (
 	"context"

@@ -10,7 +10,7 @@
 // The port is -p, else JSON webssh.port of luoyun.conf, else the
 // settings' webssh.port (8001). JSON webssh.status "disable" prints
 // "web ssh disabled" and exits 0.
-package main
+package webssh
 
 import (
 	"context"

@@ -11,7 +11,7 @@
 //
 // The port may also be given as a bare argument, `web 8080`, as the
 // original lyweb.py was started. See docs/web.md.
-package main
+package web
 
 import (
 	"context"

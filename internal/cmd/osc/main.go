@@ -8,7 +8,7 @@
 // (through netlink). File edits happen under DIR (default /). One line per
 // step on stdout: "<step>: changed|unchanged|skipped: <reason>|error:
 // <reason>"; the exit code is 1 when any step failed.
-package main
+package osc
 
 import (
 	"context"
