@@ -13,8 +13,16 @@ MODULE    := github.com/luoyun/osmanager
 # HTTP/1.1), 0.4 MB less code per binary, all of it mapped at run time.
 TAGS      ?= nethttpomithttp2
 LDFLAGS   := -s -w -X $(MODULE)/pkg/version.Version=$(VERSION) -X $(MODULE)/pkg/version.Commit=$(COMMIT)
-CMDS      := $(sort $(notdir $(patsubst %/main.go,%,$(wildcard cmd/*/main.go))))
+# The five commands; cmd/luoyun is all of them in one binary.
+CMDS      := $(filter-out luoyun,$(sort $(notdir $(patsubst %/main.go,%,$(wildcard cmd/*/main.go)))))
 BINS      := $(addprefix bin/,$(CMDS))
+# MULTICALL=1: build, install and dist the one-binary flavour: bin/luoyun,
+# with each command's name a symbolic link to it (docs/integration.md,
+# "One binary"). It is built into MCDIR: luoyun and the five links, a
+# bin/ directory of its own (LUOYUN_BIN=$(MCDIR) runs the tests on it).
+MULTICALL ?=
+MCDIR     := bin/multicall
+MCBIN     := $(MCDIR)/luoyun
 TREE      := $(DESTDIR)$(PREFIX)
 TESTFLAGS ?= -race -timeout 30m
 DISTDIR   := dist
@@ -25,11 +33,16 @@ export CGO_ENABLED ?= 0
 
 all: build ## build every cmd/* into ./bin (static, stripped, version stamped)
 
-build: $(BINS)
+build: $(if $(filter 1,$(MULTICALL)),$(MCBIN),$(BINS))
 
 bin/%: FORCE
 	@mkdir -p bin
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./cmd/$*
+
+$(MCBIN): FORCE
+	@mkdir -p $(MCDIR)
+	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./cmd/luoyun
+	for c in $(CMDS); do ln -sfn luoyun "$(MCDIR)/$$c" || exit 1; done
 
 FORCE:
 
@@ -42,8 +55,10 @@ fmt-check: ## fail if gofmt would change a file
 vet: ## go vet ./...
 	$(GO) vet -tags '$(TAGS)' ./...
 
-unit: build ## go test -race ./... (browser, netns and VM tests skip with a message when their tools are missing)
+unit: build ## go test -race ./... (browser, netns and VM tests skip with a message when their tools are missing), then the end-to-end test on the one-binary flavour
 	CGO_ENABLED=1 LUOYUN_BIN=$(CURDIR)/bin $(GO) test -tags '$(TAGS)' $(TESTFLAGS) ./...
+	$(MAKE) -s --no-print-directory $(MCBIN)
+	CGO_ENABLED=1 LUOYUN_BIN=$(CURDIR)/$(MCDIR) $(GO) test -tags '$(TAGS)' $(TESTFLAGS) -run '^(TestEndToEnd|TestMulticall.*)$$' ./integration
 
 vmtest: build ## boot the appliance under qemu (three boots, docs/vmtest.md); also part of `make test`
 	LUOYUN_BIN=$(CURDIR)/bin $(GO) test -tags '$(TAGS)' -count=1 -v -timeout 15m ./internal/vmboot ./test/vmtest
@@ -63,7 +78,9 @@ bench: ## go test -bench for every package
 define stage_tree
 	install -d -m 0755 "$(1)" "$(1)/bin" "$(1)/log" "$(1)/init" "$(1)/run"
 	install -d -m 0700 "$(1)/conf"
-	$(if $(BINS),install -m 0755 $(foreach b,$(BINS),"$(b)") "$(1)/bin/")
+	$(if $(filter 1,$(MULTICALL)),install -m 0755 "$(MCBIN)" "$(1)/bin/" && \
+	  for c in $(CMDS); do ln -s luoyun "$(1)/bin/$$c" || exit 1; done, \
+	  $(if $(BINS),install -m 0755 $(foreach b,$(BINS),"$(b)") "$(1)/bin/"))
 	for f in osmanager.sh install.sh uninstall.sh upgrade.sh; do \
 	  install -m 0755 "$$f" "$(1)/$$f" || exit 1; done
 	if [ -n "$$(ls -A init 2>/dev/null)" ]; then cp -R init/. "$(1)/init/"; fi

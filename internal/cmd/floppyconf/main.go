@@ -1,5 +1,5 @@
-// Command floppyconf copies luoyun.ini from the configuration floppy to
-// luoyun.conf, or makes a floppy image from a luoyun.ini.
+// Package floppyconf is the command floppyconf: it copies luoyun.ini from
+// the configuration floppy to luoyun.conf, or makes a floppy image from a luoyun.ini.
 //
 //	floppyconf [-d/--device PATH] [-c/--config DEST] [--wait DUR] [--settings FILE]
 //	floppyconf --make IMAGE -i/--ini luoyun.ini
@@ -15,8 +15,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"go.uber.org/zap"
 
@@ -27,11 +25,11 @@ import (
 	"github.com/luoyun/osmanager/pkg/lyconf"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(cli.ExitCode("floppyconf", err, os.Stderr))
+// Main runs the floppyconf command with args (the arguments after the program
+// name) until ctx ends and returns its exit status; cmd/floppyconf and the
+// multicall binary cmd/luoyun call it.
+func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	return cli.ExitCode("floppyconf", run(ctx, args, stdout, stderr), stderr)
 }
 
 func run(ctx context.Context, args []string, stdout, _ io.Writer) error {

@@ -1,5 +1,5 @@
-// Command osc is the system configurator: it applies the instance's JSON
-// settings from luoyun.conf to the system.
+// Package osc is the command osc, the system configurator: it applies the
+// instance's JSON settings from luoyun.conf to the system.
 //
 //	osc [-c/--config FILE] [--root DIR] [--no-network] [--dry-run] [--settings FILE]
 //
@@ -15,10 +15,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"go.uber.org/zap"
 
@@ -29,11 +27,11 @@ import (
 	"github.com/luoyun/osmanager/pkg/resolvconf"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(cli.ExitCode("osc", err, os.Stderr))
+// Main runs the osc command with args (the arguments after the program
+// name) until ctx ends and returns its exit status; cmd/osc and the
+// multicall binary cmd/luoyun call it.
+func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	return cli.ExitCode("osc", run(ctx, args, stdout, stderr), stderr)
 }
 
 func run(ctx context.Context, args []string, stdout, _ io.Writer) error {

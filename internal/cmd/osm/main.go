@@ -1,5 +1,5 @@
-// Command osm is the LuoYun registrar: it keeps the instance registered
-// with the Cloud Controller and reports the application status.
+// Package osm is the command osm, the LuoYun registrar: it keeps the
+// instance registered with the Cloud Controller and reports the application status.
 //
 //	osm [-c/--config FILE] [-l/--log FILE] [-s/--script DIR] [--state FILE]
 //	    [--settings FILE] [--debug] [--version] [-h]
@@ -11,16 +11,14 @@ package osm
 
 import (
 	"context"
-	"os"
-	"os/signal"
-	"syscall"
+	"io"
 
 	"github.com/luoyun/osmanager/pkg/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(cli.ExitCode("osm", err, os.Stderr))
+// Main runs the osm command with args (the arguments after the program
+// name) until ctx ends and returns its exit status; cmd/osm and the
+// multicall binary cmd/luoyun call it.
+func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	return cli.ExitCode("osm", run(ctx, args, stdout, stderr), stderr)
 }

@@ -1,5 +1,5 @@
-// Command web serves the appliance's page (port 8080): www/withcookie/ to
-// a request whose ?cookie= matches the instance's cookie, www/nocookie/
+// Package web is the command web: it serves the appliance's page (port
+// 8080): www/withcookie/ to a request whose ?cookie= matches the instance's cookie, www/nocookie/
 // to anything else, with $hostname, $application, $version1, $version2,
 // $curtime and more substituted in HTML pages.
 //
@@ -15,16 +15,14 @@ package web
 
 import (
 	"context"
-	"os"
-	"os/signal"
-	"syscall"
+	"io"
 
 	"github.com/luoyun/osmanager/pkg/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(cli.ExitCode("web", err, os.Stderr))
+// Main runs the web command with args (the arguments after the program
+// name) until ctx ends and returns its exit status; cmd/web and the
+// multicall binary cmd/luoyun call it.
+func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	return cli.ExitCode("web", run(ctx, args, stdout, stderr), stderr)
 }

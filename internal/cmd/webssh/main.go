@@ -1,5 +1,5 @@
-// Command webssh is the instance's web terminal: a page with xterm.js whose
-// websocket runs the login command (default /bin/login) on a fresh pseudo
+// Package webssh is the command webssh, the instance's web terminal: a
+// page with xterm.js whose websocket runs the login command (default /bin/login) on a fresh pseudo
 // terminal per browser. It replaces the original's shellinaboxd.
 //
 // Usage:
@@ -14,16 +14,14 @@ package webssh
 
 import (
 	"context"
-	"os"
-	"os/signal"
-	"syscall"
+	"io"
 
 	"github.com/luoyun/osmanager/pkg/cli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(cli.ExitCode("webssh", err, os.Stderr))
+// Main runs the webssh command with args (the arguments after the program
+// name) until ctx ends and returns its exit status; cmd/webssh and the
+// multicall binary cmd/luoyun call it.
+func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	return cli.ExitCode("webssh", run(ctx, args, stdout, stderr), stderr)
 }
