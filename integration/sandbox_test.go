@@ -35,6 +35,7 @@ type sandbox struct {
 	webPort, websshPort, clcPort int
 	interval                     time.Duration
 	websshStatus                 string // JSON webssh.status
+	bin                          string // the binaries' directory (default binDir)
 	clc                          *simulator
 }
 
@@ -42,7 +43,6 @@ type sandbox struct {
 // the sandbox before the floppy is made.
 func newSandbox(t testing.TB, interval time.Duration, opts ...func(*sandbox)) *sandbox {
 	t.Helper()
-	bin := binDir(t)
 	dir := t.TempDir()
 	s := &sandbox{
 		dir: dir, tree: filepath.Join(dir, "LuoYun"), root: filepath.Join(dir, "root"),
@@ -54,16 +54,10 @@ func newSandbox(t testing.TB, interval time.Duration, opts ...func(*sandbox)) *s
 		o(s)
 	}
 	makeTree(t, s.tree)
-	mustMkdir(t, filepath.Join(s.tree, "bin"))
-	for _, b := range binaries {
-		data, err := os.ReadFile(filepath.Join(bin, b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(s.tree, "bin", b), data, 0o755); err != nil {
-			t.Fatal(err)
-		}
+	if s.bin == "" {
+		s.bin = binDir(t)
 	}
+	copyBins(t, s.bin, filepath.Join(s.tree, "bin"))
 	mustWrite(t, filepath.Join(s.tree, "build/VERSION"), e2eVersion, 0o644)
 	mustWrite(t, filepath.Join(s.tree, "custom/osmanager.toml"), fmt.Sprintf(`# the sandbox's tunables
 [osm]
@@ -93,11 +87,11 @@ wait = "1s"
 
 	ini := filepath.Join(dir, "luoyun.ini")
 	mustWrite(t, ini, s.ini(), 0o644)
-	out, err := exec.Command(filepath.Join(bin, "floppyconf"), "--make", s.floppy, "-i", ini).CombinedOutput()
+	out, err := exec.Command(filepath.Join(s.bin, "floppyconf"), "--make", s.floppy, "-i", ini).CombinedOutput()
 	if err != nil {
 		t.Fatalf("floppyconf --make: %v\n%s", err, out)
 	}
-	s.clc = startSimulator(t, filepath.Join(bin, "osm"), s.clcPort)
+	s.clc = startSimulator(t, filepath.Join(s.bin, "osm"), s.clcPort)
 	t.Cleanup(func() { s.osmanager(t, "stop") })
 	return s
 }

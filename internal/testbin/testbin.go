@@ -24,6 +24,37 @@ const Tags = "nethttpomithttp2"
 // Components are the binaries of the /LuoYun tree.
 var Components = []string{"floppyconf", "osc", "osm", "web", "webssh"}
 
+// MulticallName is the one-binary flavour's file (cmd/luoyun); the five
+// commands are symbolic links to it.
+const MulticallName = "luoyun"
+
+// BuildMulticall builds cmd/luoyun into dir as the Makefile's MULTICALL=1
+// does, with the five commands as symbolic links to it.
+func BuildMulticall(repo, dir string) error {
+	if err := build(repo, dir, "./cmd/"+MulticallName); err != nil {
+		return err
+	}
+	for _, c := range Components {
+		if err := os.Symlink(MulticallName, filepath.Join(dir, c)); err != nil {
+			return fmt.Errorf("multicall: %w", err)
+		}
+	}
+	return nil
+}
+
+// build runs go build for pkgs with the Makefile's flags (no version
+// stamp) into dir.
+func build(repo, dir string, pkgs ...string) error {
+	args := append([]string{"build", "-trimpath", "-tags", Tags, "-ldflags", "-s -w", "-o", dir + "/"}, pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return nil
+}
+
 // RepoRoot returns the directory holding go.mod, searching upwards from dir.
 func RepoRoot(dir string) (string, error) {
 	d, err := filepath.Abs(dir)
@@ -49,15 +80,12 @@ func Dir(repo, tmp string, names ...string) (string, error) {
 	dir := os.Getenv("LUOYUN_BIN")
 	if dir == "" {
 		dir = tmp
-		args := []string{"build", "-trimpath", "-tags", Tags, "-o", dir + "/"}
+		var pkgs []string
 		for _, n := range names {
-			args = append(args, "./cmd/"+n)
+			pkgs = append(pkgs, "./cmd/"+n)
 		}
-		cmd := exec.Command("go", args...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("go build: %w\n%s", err, out)
+		if err := build(repo, dir, pkgs...); err != nil {
+			return "", err
 		}
 	}
 	for _, n := range names {
