@@ -18,11 +18,10 @@ import (
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/atomicfile"
 	"github.com/luoyun/osmanager/pkg/floppy"
 	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Runner runs an external command; modprobe goes through it so tests can
@@ -81,8 +80,10 @@ func (c *Config) Validate() error {
 }
 
 // Update reads luoyun.ini from cfg.Device and writes it to cfg.Dest when
-// it differs, reporting whether it did.
-func Update(ctx context.Context, cfg Config, log *zap.Logger) (atomicfile.Result, error) {
+// it differs, reporting whether it did. log (a *zap.Logger, or nil for
+// none) gets debug lines.
+func Update(ctx context.Context, cfg Config, log zlog.Logger) (atomicfile.Result, error) {
+	log = zlog.OrNop(log)
 	if err := cfg.Validate(); err != nil {
 		return atomicfile.Unchanged, err
 	}
@@ -93,8 +94,8 @@ func Update(ctx context.Context, cfg Config, log *zap.Logger) (atomicfile.Result
 	if err != nil {
 		return atomicfile.Unchanged, fmt.Errorf("read floppy: %w", err)
 	}
-	log.Debug("read floppy", zap.String("device", cfg.Device), zap.String("name", info.Name),
-		zap.Int64("size", info.Size), zap.String("method", string(info.Method)), zap.Int("fat", info.FATBits))
+	log.Debug("read floppy", zlog.String("device", cfg.Device), zlog.String("name", info.Name),
+		zlog.Int64("size", info.Size), zlog.String("method", string(info.Method)), zlog.Int("fat", info.FATBits))
 	if err := Check(data); err != nil {
 		return atomicfile.Unchanged, fmt.Errorf("%s on %s: %w", floppy.FileName, cfg.Device, err)
 	}
@@ -107,7 +108,7 @@ func Update(ctx context.Context, cfg Config, log *zap.Logger) (atomicfile.Result
 	if err != nil {
 		return atomicfile.Unchanged, fmt.Errorf("write %s: %w", cfg.Dest, err)
 	}
-	log.Debug("luoyun.conf", zap.String("dest", cfg.Dest), zap.Stringer("result", res))
+	log.Debug("luoyun.conf", zlog.String("dest", cfg.Dest), zlog.Stringer("result", res))
 	return res, nil
 }
 
@@ -124,7 +125,7 @@ func Check(data []byte) error {
 
 // waitDevice makes sure cfg.Device exists: when it does not, it loads the
 // floppy driver and polls for the node until cfg.Wait has passed.
-func waitDevice(ctx context.Context, cfg Config, log *zap.Logger) error {
+func waitDevice(ctx context.Context, cfg Config, log zlog.Logger) error {
 	if _, err := os.Stat(cfg.Device); !errors.Is(err, fs.ErrNotExist) {
 		return nil // present, or an error ReadSource will report
 	}
@@ -141,7 +142,7 @@ func waitDevice(ctx context.Context, cfg Config, log *zap.Logger) error {
 	}
 	modErr := run.Run(ctx, "modprobe", "floppy")
 	if modErr != nil {
-		log.Debug("modprobe floppy failed", zap.Error(modErr))
+		log.Debug("modprobe floppy failed", zlog.Error(modErr))
 	}
 	poll := cfg.Poll
 	if poll <= 0 {

@@ -12,14 +12,13 @@ import (
 	"fmt"
 	"strings"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/atomicfile"
 	"github.com/luoyun/osmanager/pkg/authkeys"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/netconf"
 	"github.com/luoyun/osmanager/pkg/resolvconf"
 	"github.com/luoyun/osmanager/pkg/shadow"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Config says where and how to apply the settings.
@@ -85,15 +84,16 @@ func AnyFailed(steps []Step) bool {
 // Configurator applies settings.
 type Configurator struct {
 	cfg Config
-	log *zap.Logger
+	log zlog.Logger
 }
 
-// New returns a configurator.
-func New(cfg Config, log *zap.Logger) *Configurator {
+// New returns a configurator that logs each step to log (a *zap.Logger,
+// or nil for none).
+func New(cfg Config, log zlog.Logger) *Configurator {
 	if cfg.Root == "" {
 		cfg.Root = "/"
 	}
-	return &Configurator{cfg: cfg, log: log.With(zap.String("component", "osc"))}
+	return &Configurator{cfg: cfg, log: zlog.OrNop(log)}
 }
 
 // Run applies inst and returns one result per step, in order. Every
@@ -117,7 +117,7 @@ func (c *Configurator) Run(ctx context.Context, inst *lyconf.Instance) []Step {
 		steps = append(steps, c.network(inst.Network)...)
 	}
 	for _, s := range steps {
-		c.log.Info("step", zap.String("step", s.Name), zap.String("status", string(s.Status)), zap.String("detail", s.Detail))
+		c.log.Info("step", zlog.String("component", "osc"), zlog.String("step", s.Name), zlog.String("status", string(s.Status)), zlog.String("detail", s.Detail))
 	}
 	return steps
 }

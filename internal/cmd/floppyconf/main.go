@@ -16,8 +16,6 @@ import (
 	"io"
 	"os"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/atomicfile"
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/floppy"
@@ -70,7 +68,7 @@ out as the cloud's compute nodes write it.`)
 	if err := cfg.Validate(); err != nil {
 		return cli.Usagef("%v", err)
 	}
-	res, err := floppyconf.Update(ctx, cfg, zap.NewNop())
+	res, err := floppyconf.Update(ctx, cfg, nil)
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/netconf"
@@ -78,7 +76,7 @@ Prints one line per step; exits 1 when any step failed.`)
 			cfg.Net = nl
 		}
 	}
-	steps := osc.New(cfg, zap.NewNop()).Run(ctx, &lc.Instance)
+	steps := osc.New(cfg, nil).Run(ctx, &lc.Instance)
 	var failed []string
 	for _, s := range steps {
 		fmt.Fprintln(stdout, s)
