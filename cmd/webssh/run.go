@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"strconv"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		MaxSessions:    set.WebSSH.MaxSessions,
 		IdleTimeout:    set.WebSSH.IdleTimeout.D(),
 		AllowedOrigins: set.WebSSH.AllowedOrigins,
+		AllowedHosts:   append(domainNames(inst), set.WebSSH.AllowedHosts...),
+		TrustedProxies: set.WebSSH.TrustedProxies,
 		TLSCert:        set.WebSSH.TLSCert,
 		TLSKey:         set.WebSSH.TLSKey,
 		Title:          hostname.Name(inst, nil),
@@ -93,4 +96,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	err = srv.Serve(ctx)
 	log.Info("webssh stopped")
 	return err
+}
+
+// domainNames returns the names in JSON domain.name (the front end
+// publishes the instance under it), split on commas and spaces.
+func domainNames(inst *lyconf.Instance) []string {
+	if inst == nil || inst.Domain == nil {
+		return nil
+	}
+	return strings.FieldsFunc(inst.Domain.Name, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }
