@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 
@@ -74,9 +75,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeLog()
 
+	command := set.WebSSH.Command
+	if set.WebSSH.LoginFront && len(command) == 1 && command[0] == "/bin/login" {
+		// webssh asks the user name itself and hands over to login (or,
+		// for root shut out by /etc/securetty, to su): docs/webssh.md.
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("webssh: own path for the login front: %w", err)
+		}
+		command = []string{exe, "login"}
+	}
 	srv, err := webssh.New(webssh.Config{
 		Addr:           net.JoinHostPort(*listenAddr, strconv.Itoa(p)),
-		Command:        set.WebSSH.Command,
+		Command:        command,
 		MaxSessions:    set.WebSSH.MaxSessions,
 		IdleTimeout:    set.WebSSH.IdleTimeout.D(),
 		AllowedOrigins: set.WebSSH.AllowedOrigins,

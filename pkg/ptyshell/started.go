@@ -8,10 +8,11 @@ import (
 )
 
 // PastLogin reports whether the command has started another program:
-// it has exec'd one (its command name changed, as busybox login does with
-// the user's shell) or another process runs in its session or below it
-// (util-linux and shadow login fork the shell). For /bin/login that means
-// a user has logged in. Once true it stays true.
+// it has exec'd one other than login or su (its command name changed, as
+// busybox login does with the user's shell) or another process runs in
+// its session or below it (util-linux and shadow login fork the shell).
+// For /bin/login, or webssh's login front, that means a user has logged
+// in. Once true it stays true.
 func (s *Shell) PastLogin() bool {
 	if s.pastLogin.Load() {
 		return true
@@ -30,7 +31,9 @@ func (s *Shell) PastLogin() bool {
 	if len(want) > 15 { // the kernel keeps TASK_COMM_LEN-1 bytes
 		want = want[:15]
 	}
-	if string(bytes.TrimSuffix(comm, []byte("\n"))) != want || len(sessionProcs(pid)) > 0 {
+	name := string(bytes.TrimSuffix(comm, []byte("\n")))
+	atPrompt := name == want || name == "login" || name == "su" // webssh's login front hands over to these
+	if !atPrompt || len(sessionProcs(pid)) > 0 {
 		s.pastLogin.Store(true)
 		return true
 	}
