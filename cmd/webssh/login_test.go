@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/luoyun/osmanager/internal/servetest"
 	"github.com/luoyun/osmanager/internal/testbin"
-	"github.com/luoyun/osmanager/pkg/termproto"
 	"github.com/luoyun/osmanager/pkg/webssh"
 )
 
@@ -35,43 +31,17 @@ func TestLoginFront(t *testing.T) {
 		t.Fatal(err)
 	}
 	servetest.Start(t, s)
-	ws, _, err := websocket.DefaultDialer.Dial("ws://"+s.Addr().String()+"/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	var out bytes.Buffer
-	var total uint32
-	waitFor := func(want string) {
-		t.Helper()
-		_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-		for !strings.Contains(out.String(), want) {
-			kind, data, err := ws.ReadMessage()
-			if err != nil {
-				t.Fatalf("waiting for %q: %v; output %q", want, err, out.String())
-			}
-			if kind == websocket.BinaryMessage {
-				out.Write(data)
-				total += uint32(len(data))
-				_ = ws.WriteMessage(websocket.BinaryMessage, termproto.Ack(total).AppendMarshal(nil))
-			}
-		}
-	}
-	send := func(s string) {
-		if err := ws.WriteMessage(websocket.BinaryMessage, termproto.Input([]byte(s)).AppendMarshal(nil)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c := dialTerm(t, "ws://"+s.Addr().String()+"/ws", nil)
 	host, _ := os.Hostname()
-	waitFor(host + " login: ")
-	send("-f root\r")
-	waitFor("Login incorrect")
-	out.Reset()
-	send("nosuchuser\r")
-	waitFor("assword:")
+	c.waitFor(host+" login: ", 10*time.Second)
+	c.send("-f root\r")
+	c.waitFor("Login incorrect", 10*time.Second)
+	c.out.Reset()
+	c.send("nosuchuser\r")
+	c.waitFor("assword:", 10*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ws.Close()
+	c.ws.Close()
 	for s.Sessions() != 0 && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)
 	}
