@@ -6,6 +6,7 @@
 //
 //	webssh [-c/--config FILE] [-p/--port N] [-l/--log FILE] [--listen-addr ADDR]
 //	       [--settings FILE] [--debug] [--version] [-h]
+//	webssh login    (the login front webssh runs on each session's terminal)
 //
 // The port is -p, else JSON webssh.port of luoyun.conf, else the
 // settings' webssh.port (8001). JSON webssh.status "disable" prints
