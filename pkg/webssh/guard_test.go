@@ -415,3 +415,19 @@ func TestPageNotFramable(t *testing.T) {
 		t.Errorf("X-Frame-Options %q, want SAMEORIGIN", x)
 	}
 }
+
+func FuzzSource(f *testing.F) {
+	f.Add("127.0.0.1:5000", "203.0.113.7")
+	f.Add("[::1]:5000", "2001:db8::9%eth0")
+	f.Add("192.0.2.11:5000", "")
+	f.Add("garbage", "[::ffff:10.0.0.1]")
+	trusted, _ := ParseTrusted([]string{"192.0.2.0/24"})
+	f.Fuzz(func(t *testing.T, remote, real string) {
+		r := &http.Request{RemoteAddr: remote, Header: http.Header{"X-Real-Ip": {real}}}
+		src := source(r, trusted)
+		// A forged X-Real-IP never counts from an untrusted peer.
+		if p := parseIP(remote); p.IsValid() && !p.IsLoopback() && !inPrefixes(p, trusted) && p.Is4() && src != p.String() {
+			t.Fatalf("source(%q, X-Real-IP %q) = %q, want the peer", remote, real, src)
+		}
+	})
+}
