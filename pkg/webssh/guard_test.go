@@ -281,7 +281,7 @@ func TestSlotsPolicy(t *testing.T) {
 			var held []*slot
 			for _, h := range tt.held {
 				src, state, _ := strings.Cut(h, " ")
-				sl := tab.acquire(src)
+				sl, _ := tab.acquire(src)
 				f := prompt
 				if state == "l" {
 					f = past
@@ -289,7 +289,7 @@ func TestSlotsPolicy(t *testing.T) {
 				tab.attach(sl, end, f)
 				held = append(held, sl)
 			}
-			got := tab.acquire(tt.newcome)
+			got, evicted := tab.acquire(tt.newcome)
 			if tt.victim < 0 {
 				if got != nil {
 					t.Fatal("admitted, want refused")
@@ -298,6 +298,9 @@ func TestSlotsPolicy(t *testing.T) {
 			}
 			if got == nil {
 				t.Fatal("refused, want admitted")
+			}
+			if evicted != held[tt.victim] {
+				t.Fatalf("gave up %+v, want session %d (%s)", evicted, tt.victim, tt.held[tt.victim])
 			}
 			if _, ok := tab.all[held[tt.victim]]; ok {
 				t.Fatalf("session %d (%s) kept, want it given up", tt.victim, tt.held[tt.victim])

@@ -211,7 +211,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		log.Info("websocket refused", zap.String("origin", r.Header.Get("Origin")), zap.Error(err))
 		return
 	}
-	sl := s.sessions.acquire(src)
+	sl, evicted := s.sessions.acquire(src)
+	if evicted != nil {
+		log.Info("session at the login prompt given up for a newcomer", zap.String("evicted_source", evicted.source))
+	}
 	if sl == nil {
 		log.Info("session refused: too many sessions", zap.Int("max", s.cfg.MaxSessions))
 		refuse(ws, websocket.CloseTryAgainLater, termproto.Notice{Kind: termproto.NoticeBusy,

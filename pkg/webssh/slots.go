@@ -43,24 +43,24 @@ func (t *slots) len() int {
 }
 
 // acquire returns a slot for a session from src, or nil when all are
-// taken and none may be given up. The evicted session, if any, has been
-// told to end (it leaves the table at once; its command ends within the
-// grace period).
-func (t *slots) acquire(src string) *slot {
+// taken and none may be given up. The session given up, if any, is
+// returned too; it has been told to end (it leaves the table at once;
+// its command ends within the grace period).
+func (t *slots) acquire(src string) (s, evicted *slot) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.all) >= t.max {
-		victim := t.victimFor(src)
-		if victim == nil {
-			return nil
+		evicted = t.victimFor(src)
+		if evicted == nil {
+			return nil, nil
 		}
-		delete(t.all, victim)
-		victim.end(errEvicted)
+		delete(t.all, evicted)
+		evicted.end(errEvicted)
 	}
 	t.seq++
-	s := &slot{source: src, seq: t.seq}
+	s = &slot{source: src, seq: t.seq}
 	t.all[s] = struct{}{}
-	return s
+	return s, evicted
 }
 
 // victimFor picks the session a visitor from src may replace: the
