@@ -111,18 +111,26 @@ sig() {
 
 # undo: put back what the swap moved, last move first.
 undo() {
-	[ -n "$DONE" ] || return 0
+	if [ -z "$DONE" ]; then
+		[ -z "$BACKUP" ] || rmdir -- "$BACKUP" 2>/dev/null
+		return 0
+	fi
+	_ok=1
 	for m in $DONE; do
 		c=${m#?:}
 		case $m in
-		n:*) mv -f -- "$D/$c" "$STAGE/$c" || echo "cannot move back $D/$c" ;;
-		b:*) mv -f -- "$BACKUP/$c" "$D/$c" || echo "cannot restore $D/$c from $BACKUP" ;;
-		k:*) mv -f -- "$D/$c" "$STAGE/$c" || echo "cannot move back $D/$c" ;;
+		n:* | k:*) mv -f -- "$D/$c" "$STAGE/$c" || { _ok=0; echo "cannot move back $D/$c"; } ;;
+		b:*) mv -f -- "$BACKUP/$c" "$D/$c" || { _ok=0; echo "cannot restore $D/$c from $BACKUP"; } ;;
 		esac
 	done
 	DONE=
-	[ -n "$BACKUP" ] && rmdir -- "$BACKUP" 2>/dev/null && BACKUP=
-	echo "undone: $D is as it was"
+	if [ "$_ok" = 1 ]; then
+		rmdir -- "$BACKUP" 2>/dev/null
+		echo "undone: $D is as it was"
+	else
+		STAGE= # what is left of the new tree stays for inspection
+		echo "undo incomplete: the old components not in $D are in $BACKUP"
+	fi
 }
 trap 'fail "interrupted"' HUP INT TERM
 
