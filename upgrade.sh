@@ -23,7 +23,8 @@
 # A run that finds nothing different changes nothing and makes no backup;
 # a stage left by a killed run is removed first.
 # Boot entries are install.sh's job: run it after an upgrade; it replaces
-# the original's upstart jobs and rc links.
+# the original's upstart jobs and rc links (a line starting "next:" says so
+# when it finds those jobs beside DEST).
 #
 # It ends with "upgrade success: ..." (exit 0) or "upgrade failed: ..."
 # (exit 1); 2 is a usage mistake.
@@ -216,6 +217,12 @@ for c in $REPLACED; do echo "replaced $c"; done
 for c in $ADDED $NEW; do echo "installed $c"; done
 if [ -n "$BACKUP" ]; then
 	echo "old components moved to $BACKUP"
+fi
+# The original's upstart jobs, when DEST sits at the top of a system root
+# (/LuoYun, /mnt/image/LuoYun), still name the programs just moved away.
+top=$(dirname -- "$D")
+if grep -qs "^[^#]*/$(basename -- "$D")/bin/" "$top"/etc/init/luoyun/*.conf; then
+	echo "next: run install.sh (chroot $top /$(basename -- "$D")/install.sh, or $D/install.sh --root $top): the original's jobs in $top/etc/init/luoyun still run the old programs"
 fi
 echo "upgrade success: $D${BACKUP:+, backup $BACKUP}"
 exit 0

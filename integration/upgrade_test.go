@@ -132,6 +132,9 @@ func TestUpgradeOriginal(t *testing.T) {
 				t.Fatalf("upgrade printed no backup directory:\n%s", r.out)
 			}
 			backup := m[1]
+			if !strings.Contains(r.out, "next: run install.sh") {
+				t.Errorf("upgrade did not say that the original's jobs need install.sh:\n%s", r.out)
+			}
 			if filepath.Dir(backup) != tree {
 				t.Fatalf("backup %s is not in %s", backup, tree)
 			}
