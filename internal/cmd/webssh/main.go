@@ -6,6 +6,7 @@
 //
 //	webssh [-c/--config FILE] [-p/--port N] [-l/--log FILE] [--listen-addr ADDR]
 //	       [--settings FILE] [--debug] [--version] [-h]
+//	webssh login    (the login front webssh runs on each session's terminal)
 //
 // The port is -p, else JSON webssh.port of luoyun.conf, else the
 // settings' webssh.port (8001). JSON webssh.status "disable" prints
@@ -22,6 +23,12 @@ import (
 // Main runs the webssh command with args (the arguments after the program
 // name) until ctx ends and returns its exit status; cmd/webssh and the
 // multicall binary cmd/luoyun call it.
-func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	return cli.ExitCode("webssh", run(ctx, args, stdout, stderr), stderr)
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var err error
+	if len(args) > 0 && args[0] == "login" {
+		err = runLogin(stdin, stdout) // the login front on a session's terminal
+	} else {
+		err = run(ctx, args, stdout, stderr)
+	}
+	return cli.ExitCode("webssh", err, stderr)
 }
