@@ -22,7 +22,7 @@ BINS      := $(addprefix bin/,$(CMDS))
 # bin/ directory of its own (LUOYUN_BIN=$(MCDIR) runs the tests on it).
 MULTICALL ?=
 MCDIR     := bin/multicall
-MCBIN     := $(MCDIR)/luoyun
+MCBIN     := bin/multicall/luoyun
 TREE      := $(DESTDIR)$(PREFIX)
 TESTFLAGS ?= -race -timeout 30m
 DISTDIR   := dist
@@ -39,10 +39,11 @@ bin/%: FORCE
 	@mkdir -p bin
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./cmd/$*
 
-$(MCBIN): FORCE
-	@mkdir -p $(MCDIR)
+# MCBIN=PATH on the command line stages a luoyun built elsewhere (tests).
+bin/multicall/luoyun: FORCE
+	@mkdir -p $(@D)
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./cmd/luoyun
-	for c in $(CMDS); do ln -sfn luoyun "$(MCDIR)/$$c" || exit 1; done
+	for c in $(CMDS); do ln -sfn luoyun "$(@D)/$$c" || exit 1; done
 
 FORCE:
 
@@ -78,7 +79,7 @@ bench: ## go test -bench for every package
 define stage_tree
 	install -d -m 0755 "$(1)" "$(1)/bin" "$(1)/log" "$(1)/init" "$(1)/run"
 	install -d -m 0700 "$(1)/conf"
-	$(if $(filter 1,$(MULTICALL)),install -m 0755 "$(MCBIN)" "$(1)/bin/" && \
+	$(if $(filter 1,$(MULTICALL)),install -m 0755 "$(MCBIN)" "$(1)/bin/luoyun" && \
 	  for c in $(CMDS); do ln -s luoyun "$(1)/bin/$$c" || exit 1; done, \
 	  $(if $(BINS),install -m 0755 $(foreach b,$(BINS),"$(b)") "$(1)/bin/"))
 	for f in osmanager.sh install.sh uninstall.sh upgrade.sh; do \

@@ -84,12 +84,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("webssh: own path for the login front: %w", err)
 		}
-		command = []string{exe, "login"}
-		if filepath.Base(exe) != "webssh" {
-			// The one-binary flavour (cmd/luoyun): the link bin/webssh
-			// resolves to bin/luoyun, which is told the command.
-			command = []string{exe, "webssh", "login"}
-		}
+		command = loginFrontCommand(exe)
 	}
 	srv, err := webssh.New(webssh.Config{
 		Addr:           net.JoinHostPort(*listenAddr, strconv.Itoa(p)),
@@ -122,4 +117,15 @@ func domainNames(inst *lyconf.Instance) []string {
 		return nil
 	}
 	return strings.FieldsFunc(inst.Domain.Name, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+}
+
+// loginFrontCommand is the command that runs the login front of the
+// binary exe: "exe login", or "exe webssh login" when exe is not named
+// webssh, as in the one-binary flavour (cmd/luoyun), where the link
+// bin/webssh resolves to bin/luoyun.
+func loginFrontCommand(exe string) []string {
+	if filepath.Base(exe) != "webssh" {
+		return []string{exe, "webssh", "login"}
+	}
+	return []string{exe, "login"}
 }
