@@ -59,7 +59,7 @@ vet: ## go vet ./...
 unit: build ## go test -race ./... (browser, netns and VM tests skip with a message when their tools are missing), then the end-to-end test on the one-binary flavour
 	CGO_ENABLED=1 LUOYUN_BIN=$(CURDIR)/bin $(GO) test -tags '$(TAGS)' $(TESTFLAGS) ./...
 	$(MAKE) -s --no-print-directory $(MCBIN)
-	CGO_ENABLED=1 LUOYUN_BIN=$(CURDIR)/$(MCDIR) $(GO) test -tags '$(TAGS)' $(TESTFLAGS) -run '^(TestEndToEnd|TestMulticall.*)$$' ./integration
+	CGO_ENABLED=1 LUOYUN_BIN=$(CURDIR)/$(MCDIR) $(GO) test -tags '$(TAGS)' $(TESTFLAGS) -run '^(TestEndToEnd.*|TestInitEntryPoints|TestMulticall.*)$$' ./integration
 
 vmtest: build ## boot the appliance under qemu (three boots, docs/vmtest.md); also part of `make test`
 	LUOYUN_BIN=$(CURDIR)/bin $(GO) test -tags '$(TAGS)' -count=1 -v -timeout 15m ./internal/vmboot ./test/vmtest
