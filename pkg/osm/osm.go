@@ -51,6 +51,10 @@ type Config struct {
 	Rand func(n int64) int64
 	// Challenge makes the OSM's challenge; a random UUID when nil.
 	Challenge func() (clcproto.Block, error)
+	// Ready, when set, is called once luoyun.conf has been loaded, before
+	// the first attempt: the registrar is up (osmanager.sh start waits
+	// for it).
+	Ready func()
 }
 
 func (c *Config) defaults() {
@@ -135,6 +139,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.mu.Lock()
 	a.state.Tag = int(t.tag)
 	a.mu.Unlock()
+	if a.cfg.Ready != nil {
+		a.cfg.Ready()
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
