@@ -36,7 +36,7 @@ exit 0
 		// Up like the real ones say it (osm: "running pid=N", the
 		// servers: "listening addr=..."), or, when FAKE_DIE names it,
 		// failing at once with one error line.
-		ready := `echo "listening addr=127.0.0.1:1`+name+`"`
+		ready := `echo "listening addr=127.0.0.1:1` + name + `"`
 		if name == "osm" {
 			ready = `echo "running pid=$$"`
 		}
