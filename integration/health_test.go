@@ -65,7 +65,7 @@ func TestStartTellsTruth(t *testing.T) {
 				}
 			}
 			checkStatus(t, tree, 3, "web: running (pid ", "osm: running (pid ",
-				"webssh: not running (last output: webssh: cannot listen: no luck)", "webssh   ", "failed   cannot listen: no luck")
+				"webssh: not running (last output: webssh: cannot listen: no luck)", "  webssh  ", "failed   cannot listen: no luck (exit 1)")
 		})
 	}
 }
