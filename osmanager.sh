@@ -19,8 +19,7 @@
 #        osmanager.sh osconfig | customconfig | exec web|webssh|osm
 #
 #   start          the boot chain: floppy -> luoyun.conf, osc, custom/scripts/config,
-#                  then web, webssh and osm in the background (the default); osm
-#                  starts once web listens, so that its first report is true
+#                  then web, webssh and osm in the background (the default)
 #   start NAME...  start only these components (web, webssh, osm)
 #   stop [NAME...] stop the components (all when none is named)
 #   restart [NAME...]  stop, then start (the whole chain when none is named)
@@ -413,24 +412,14 @@ ready_in() {
 	return 1
 }
 
-# start_components NAME...: start them, web first: osm's status script
-# checks the page, so osm starts once web listens (or has failed), and
-# its first report is not a false failure.
+# start_components NAME...: start them together (in this order: web's
+# pid file is there before osm starts; the shipped status script waits
+# while web runs but does not listen yet, so that osm's first report is
+# not a false failure), then wait for each to be up.
 start_components() {
-	STARTING=
-	sc_osm=
-	for n in "$@"; do
-		if [ "$n" = osm ]; then
-			sc_osm=1
-		else
-			start_bg "$n"
-		fi
-	done
-	wait_up web
-	[ -n "$sc_osm" ] && start_bg osm
-	for n in "$@"; do
-		[ "$n" = web ] || wait_up "$n"
-	done
+	STARTING=""
+	for n in "$@"; do start_bg "$n"; done
+	for n in "$@"; do wait_up "$n"; done
 }
 
 # alive PID: reports whether PID runs (a zombie waiting for init to reap
