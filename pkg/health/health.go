@@ -156,7 +156,7 @@ func daemon(o Options, run, name string, note func(string, ...any)) Daemon {
 	}
 	if pid > 0 && procinfo.Runs(o.ProcRoot, pid, name) {
 		d.Running, d.PID = true, pid
-		if st, err := procinfo.Started(o.ProcRoot, pid); err == nil {
+		if st, err := procinfo.Started(o.ProcRoot, pid, o.Now); err == nil {
 			d.Started = st
 			d.UptimeSeconds = max(int64(o.Now.Sub(st)/time.Second), 0)
 		}

@@ -111,33 +111,37 @@ func Runs(root string, pid int, name string) bool {
 	return false
 }
 
-// BootTime reads the system's boot time (btime in /proc/stat).
-func BootTime(root string) (time.Time, error) {
-	b, err := os.ReadFile(filepath.Join(root, "stat"))
+// Uptime reads how long the system has run (/proc/uptime), to the
+// hundredth of a second.
+func Uptime(root string) (time.Duration, error) {
+	b, err := os.ReadFile(filepath.Join(root, "uptime"))
 	if err != nil {
-		return time.Time{}, err
+		return 0, err
 	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "btime "); ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil {
-				return time.Time{}, fmt.Errorf("btime %q is not a number", v)
-			}
-			return time.Unix(n, 0), nil
-		}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, errors.New("uptime: empty")
 	}
-	return time.Time{}, errors.New("no btime in stat")
+	secs, err := strconv.ParseFloat(f[0], 64)
+	if err != nil || secs < 0 || secs > 1e10 {
+		return 0, fmt.Errorf("uptime %q is not a number of seconds", f[0])
+	}
+	return time.Duration(secs * float64(time.Second)), nil
 }
 
-// Started returns when pid started, to the clock tick.
-func Started(root string, pid int) (time.Time, error) {
+// Started returns when pid started, seen from now: now less the time the
+// process has run (the system's uptime less the process's start after
+// boot). Exact to a clock tick, unlike /proc/stat's btime, which is
+// rounded to the second.
+func Started(root string, pid int, now time.Time) (time.Time, error) {
 	st, err := ReadStat(root, pid)
 	if err != nil {
 		return time.Time{}, err
 	}
-	boot, err := BootTime(root)
+	up, err := Uptime(root)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return boot.Add(time.Duration(st.StartTicks) * (time.Second / clockTicks)), nil
+	ran := up - time.Duration(st.StartTicks)*(time.Second/clockTicks)
+	return now.Add(-max(ran, 0)), nil
 }

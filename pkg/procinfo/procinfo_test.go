@@ -105,7 +105,7 @@ func TestAliveRunsStarted(t *testing.T) {
 	if Runs(Root, self, "osm") {
 		t.Errorf("Runs(self, osm) = true")
 	}
-	st, err := Started(Root, self)
+	st, err := Started(Root, self, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,16 +144,17 @@ func TestFixtureTree(t *testing.T) {
 	os.MkdirAll(filepath.Join(root, "5"), 0o755)
 	os.WriteFile(filepath.Join(root, "5/stat"), []byte("5 (osm) S 1 5 5 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 250 0 0"), 0o644)
 	os.WriteFile(filepath.Join(root, "5/cmdline"), []byte("/LuoYun/bin/osm\x00-c\x00x\x00"), 0o644)
-	os.WriteFile(filepath.Join(root, "stat"), []byte("cpu 1 2 3\nbtime 1700000000\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "uptime"), []byte("1000.50 1900.00\n"), 0o644)
 	if !Alive(root, 5) || !Runs(root, 5, "osm") || Runs(root, 5, "web") {
 		t.Errorf("fixture pid 5: Alive %v Runs(osm) %v Runs(web) %v", Alive(root, 5), Runs(root, 5, "osm"), Runs(root, 5, "web"))
 	}
-	st, err := Started(root, 5)
-	if want := time.Unix(1700000002, 500_000_000); err != nil || !st.Equal(want) {
+	now := time.Unix(1700000000, 0)
+	st, err := Started(root, 5, now)
+	if want := now.Add(-998 * time.Second); err != nil || !st.Equal(want) { // ran 1000.5 s - 2.5 s
 		t.Errorf("Started = %v, %v; want %v", st, err, want)
 	}
-	os.WriteFile(filepath.Join(root, "stat"), []byte("btime soon\n"), 0o644)
-	if _, err := Started(root, 5); err == nil || !strings.Contains(err.Error(), "btime") {
-		t.Errorf("Started with a bad btime: %v", err)
+	os.WriteFile(filepath.Join(root, "uptime"), []byte("soon\n"), 0o644)
+	if _, err := Started(root, 5, now); err == nil || !strings.Contains(err.Error(), "uptime") {
+		t.Errorf("Started with a bad uptime: %v", err)
 	}
 }

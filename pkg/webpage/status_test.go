@@ -131,7 +131,7 @@ func TestIsProbe(t *testing.T) {
 	}{
 		{"127.0.0.1:5000", "127.0.0.1", ProbeAgent, true},
 		{"[::1]:5000", "", ProbeAgent, true},
-		{"192.0.2.7:5000", "192.0.2.7", ProbeAgent, true}, // LUOYUN_LISTEN_ADDR=192.0.2.7: from this host
+		{"192.0.2.7:5000", "192.0.2.7", ProbeAgent, true},  // LUOYUN_LISTEN_ADDR=192.0.2.7: from this host
 		{"192.0.2.9:5000", "192.0.2.7", ProbeAgent, false}, // another host pretending
 		{"127.0.0.1:5000", "127.0.0.1", "curl/8.0", false},
 		{"garbage", "", ProbeAgent, false},
