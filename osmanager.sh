@@ -373,7 +373,8 @@ wait_up() {
 			wait "$wu_pid" 2>/dev/null
 			rc=$?
 			wu_last=$(last_line "$(cat "$wu_out" 2>/dev/null)")
-			wu_last=${wu_last#"$1: "}
+			# Its own "NAME: " prefix (once or, from an older binary, twice) goes.
+			while [ "${wu_last#"$1: "}" != "$wu_last" ]; do wu_last=${wu_last#"$1: "}; done
 			stamp
 			if [ "$rc" -eq 0 ]; then
 				# webssh disabled by the cloud says so and exits 0.

@@ -87,6 +87,9 @@ func TestStartPortTaken(t *testing.T) {
 	if !regexp.MustCompile(`\[ERROR\] web: failed: .*address already in use.* \(exit 1\)`).MatchString(r.out) || strings.Contains(r.out, "web: started") {
 		t.Errorf("start output does not say web failed with its reason:\n%s", r.out)
 	}
+	if strings.Contains(r.out, "failed: web:") {
+		t.Errorf("web's own prefix repeated after failed:\n%s", r.out)
+	}
 	for _, w := range []string{"[INFO] webssh: started (pid ", fmt.Sprintf("listening 127.0.0.1:%d)", s.websshPort), "[INFO] osm: started (pid "} {
 		if !strings.Contains(r.out, w) {
 			t.Errorf("start output lacks %q:\n%s", w, r.out)
