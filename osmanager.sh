@@ -571,10 +571,17 @@ status)
 	exit "$rc"
 	;;
 osconfig)
+	# The boot's first half under upstart and systemd, which then start
+	# customconfig (its step is added to run/boot) and the daemons.
 	prepare
 	record_start
 	step_floppy
 	step_osc
+	if [ "$failed" -eq 0 ]; then
+		record boot ok "osconfig done"
+	else
+		record boot failed "osconfig, with failures"
+	fi
 	;;
 customconfig)
 	prepare
