@@ -335,7 +335,10 @@ start_bg() {
 	[ -n "$SETSID" ] && sb_wrap=setsid
 	# A subshell that execs (through setsid, which does not fork here):
 	# the pid is the component's.
-	(launch "$name" "$sb_wrap") </dev/null >"$RUNDIR/$name.out" 2>&1 &
+	# Emptied here, not by the child's redirection: wait_up must not read
+	# the last run's ready line before the child gets to it.
+	: >"$RUNDIR/$name.out"
+	(launch "$name" "$sb_wrap") </dev/null >>"$RUNDIR/$name.out" 2>&1 &
 	pid=$!
 	echo "$pid" >"$RUNDIR/$name.pid"
 	STARTING="$STARTING $name:$pid"

@@ -256,6 +256,23 @@ func TestStatusReport(t *testing.T) {
 			t.Errorf("page with osm killed does not say stopped:\n%s", body)
 		}
 	})
+
+	t.Run("osm cannot start", func(t *testing.T) {
+		mustWrite(t, filepath.Join(s.tree, "conf/luoyun.conf"), "TAG=nope\n", 0o600)
+		r := s.osmanager(t, "start", "osm")
+		if r.code != 1 || !strings.Contains(r.out, "[ERROR] osm: failed: ") || strings.Contains(r.out, "osm: started") {
+			t.Errorf("start osm with a broken luoyun.conf = exit %d, want 1 and failed:\n%s\nosm.out: %s\nconf: %q", r.code, r.out,
+				readFile(t, filepath.Join(s.tree, "run/osm.out")), readFile(t, filepath.Join(s.tree, "conf/luoyun.conf")))
+		}
+		// osm rewrote its state file: no longer "registered".
+		if got := readFile(t, filepath.Join(s.tree, "run/osm.json")); !strings.Contains(got, `"state": "stopped"`) {
+			t.Errorf("osm.json after a failed start = %s", got)
+		}
+		st := s.osmanager(t, "status", "osm")
+		if st.code != 3 || !strings.Contains(st.out, "osm: not running (last output: ") || !strings.Contains(st.out, "osm state: stopped") {
+			t.Errorf("status osm = exit %d:\n%s", st.code, st.out)
+		}
+	})
 }
 
 // TestFirstReportIs2000: at boot the first report of a healthy appliance

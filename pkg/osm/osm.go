@@ -133,6 +133,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	t, err := loadTarget(a.cfg.ConfPath)
 	if err != nil {
 		a.log.Error("cannot start", zap.Error(err))
+		// The state file of an earlier run must not go on saying
+		// "registered". The reason is in the log only: it may quote
+		// luoyun.conf.
+		a.update(func(s *osmstate.State) {
+			s.Phase, s.Since, s.Controller, s.LocalIP = osmstate.Stopped, time.Now(), "", ""
+			s.LastError = "cannot start: luoyun.conf is unusable (luoyun.log says why)"
+		})
 		return fmt.Errorf("osm: %w", err)
 	}
 	a.cur = t
