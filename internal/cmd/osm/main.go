@@ -7,10 +7,12 @@
 // SIGTERM/SIGINT stop it (exit 0); SIGHUP re-reads luoyun.conf.
 //
 // `osm clc ...` is the controller simulator; see clc.go and docs/osm.md.
+// `osm status ...` is the instance's health report; see status.go.
 package osm
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/luoyun/osmanager/pkg/cli"
@@ -20,5 +22,10 @@ import (
 // name) until ctx ends and returns its exit status; cmd/osm and the
 // multicall binary cmd/luoyun call it.
 func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	return cli.ExitCode("osm", run(ctx, args, stdout, stderr), stderr)
+	err := run(ctx, args, stdout, stderr)
+	var st exitStatus
+	if errors.As(err, &st) {
+		return int(st) // osm status: the report says why
+	}
+	return cli.ExitCode("osm", err, stderr)
 }
