@@ -200,3 +200,38 @@ func TestMulticallInstall(t *testing.T) {
 		}
 	}
 }
+
+// TestMulticallDist: make dist MULTICALL=1 packs bin/luoyun and the five
+// links, and the tarball's upgrade.sh lays out a tree whose commands run.
+func TestMulticallDist(t *testing.T) {
+	dist := t.TempDir()
+	if r := runScript(t, []string{"MAKEFLAGS="}, mcMakeArgs(t, "dist", "MULTICALL=1", "DISTDIR="+dist)...); r.code != 0 {
+		t.Fatalf("make dist MULTICALL=1 = exit %d:\n%s", r.code, r.out)
+	}
+	tars, _ := filepath.Glob(filepath.Join(dist, "luoyun-osmanager-*.tar.gz"))
+	if len(tars) != 1 {
+		t.Fatalf("make dist made %v, want one tarball", tars)
+	}
+	unpacked := t.TempDir()
+	if out, err := exec.Command("tar", "-C", unpacked, "-xzf", tars[0]).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	for _, b := range binaries {
+		if target, err := os.Readlink(filepath.Join(unpacked, "LuoYun/bin", b)); err != nil || target != testbin.MulticallName {
+			t.Errorf("tarball bin/%s: link to %q (%v), want one to %s", b, target, err, testbin.MulticallName)
+		}
+	}
+	dest := filepath.Join(t.TempDir(), "LuoYun")
+	if r := runScript(t, nil, filepath.Join(unpacked, "LuoYun/upgrade.sh"), dest); r.code != 0 {
+		t.Fatalf("upgrade.sh = exit %d:\n%s", r.code, r.out)
+	}
+	for _, b := range binaries {
+		p := filepath.Join(dest, "bin", b)
+		if target, err := os.Readlink(p); err != nil || target != testbin.MulticallName {
+			t.Errorf("upgraded bin/%s: link to %q (%v)", b, target, err)
+		}
+		if out, _, code := runBin(t, p, p, "", "--version"); code != 0 || !strings.HasPrefix(out, b+" ") {
+			t.Errorf("upgraded %s --version = exit %d %q", b, code, out)
+		}
+	}
+}
