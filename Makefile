@@ -31,7 +31,7 @@ export CGO_ENABLED ?= 0
 
 .PHONY: all build test fmt-check vet unit vmtest fuzz bench install stage dist demo clean help
 
-all: build ## build every cmd/* into ./bin (static, stripped, version stamped)
+all: build ## build the five cmd/* into ./bin (static, stripped, version stamped); MULTICALL=1: cmd/luoyun and five links into bin/multicall
 
 build: $(if $(filter 1,$(MULTICALL)),$(MCBIN),$(BINS))
 
@@ -89,7 +89,7 @@ define stage_tree
 	find "$(1)/custom" "$(1)/build" -name .keep -delete
 endef
 
-install: build ## lay out or upgrade the tree under $(DESTDIR)$(PREFIX) (upgrade.sh: old parts to a printed backup, custom/ build/ conf/ kept)
+install: build ## lay out or upgrade the tree under $(DESTDIR)$(PREFIX) (upgrade.sh: old parts to a printed backup, custom/ build/ conf/ kept); MULTICALL=1: bin/ is one binary and five links
 	@stage=$$(mktemp -d "$${TMPDIR:-/tmp}/luoyun-stage.XXXXXX") && \
 	trap 'rm -rf "$$stage"' EXIT && \
 	$(MAKE) -s --no-print-directory stage STAGE="$$stage/tree" && \
