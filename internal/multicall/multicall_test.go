@@ -1,6 +1,8 @@
 package multicall
 
 import (
+	"bytes"
+	"context"
 	"reflect"
 	"slices"
 	"strings"
@@ -39,6 +41,22 @@ func TestLookup(t *testing.T) {
 		}
 		if !slices.Equal(argv, tt.wantArgv) {
 			t.Errorf("Lookup(%q) argv %q, want %q", tt.argv, argv, tt.wantArgv)
+		}
+	}
+}
+
+// TestCommandsInProcess runs each command's Main in this process, as a
+// test of any package can: --version and a bad option.
+func TestCommandsInProcess(t *testing.T) {
+	for name, m := range Commands {
+		var out, errb bytes.Buffer
+		if code := m(context.Background(), []string{"--version"}, nil, &out, &errb); code != 0 || !strings.HasPrefix(out.String(), name+" ") {
+			t.Errorf("%s --version = exit %d, %q %q", name, code, out.String(), errb.String())
+		}
+		out.Reset()
+		errb.Reset()
+		if code := m(context.Background(), []string{"--no-such-option"}, nil, &out, &errb); code != 2 || !strings.HasPrefix(errb.String(), name+": ") {
+			t.Errorf("%s --no-such-option = exit %d, %q %q", name, code, out.String(), errb.String())
 		}
 	}
 }
