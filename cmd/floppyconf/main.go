@@ -34,7 +34,7 @@ func main() {
 	os.Exit(cli.ExitCode("floppyconf", err, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := cli.New("floppyconf", "[-d PATH] [-c DEST] [--wait DUR] | --make IMAGE -i luoyun.ini",
 		`Copy luoyun.ini from the configuration floppy (a block device, an image
 file or a mounted directory; nothing is mounted) to luoyun.conf, atomically
@@ -56,7 +56,7 @@ out as the cloud's compute nodes write it.`)
 		if *mk == "" || *ini == "" {
 			return cli.Usagef("--make IMAGE and -i/--ini FILE go together")
 		}
-		return makeImage(*mk, *ini, stdout)
+		return makeImage(*mk, *ini, stdout, stderr)
 	}
 	s, err := c.Settings()
 	if err != nil {
@@ -72,11 +72,12 @@ out as the cloud's compute nodes write it.`)
 	if err := cfg.Validate(); err != nil {
 		return cli.Usagef("%v", err)
 	}
-	res, err := floppyconf.Update(ctx, cfg, zap.NewNop())
+	out, err := floppyconf.Update(ctx, cfg, zap.NewNop())
+	warnProblems(stderr, out.Problems)
 	if err != nil {
 		return err
 	}
-	if res == atomicfile.Changed {
+	if out.Result == atomicfile.Changed {
 		fmt.Fprintln(stdout, "updated")
 	} else {
 		fmt.Fprintln(stdout, "unchanged")
@@ -84,14 +85,25 @@ out as the cloud's compute nodes write it.`)
 	return nil
 }
 
-func makeImage(image, iniPath string, stdout io.Writer) error {
+// warnProblems writes one line per unusable line of luoyun.ini.
+func warnProblems(stderr io.Writer, problems []*lyconf.ParseError) {
+	for _, p := range problems {
+		fmt.Fprintf(stderr, "floppyconf: warning: %v\n", p)
+	}
+}
+
+func makeImage(image, iniPath string, stdout, stderr io.Writer) error {
 	data, err := os.ReadFile(iniPath)
 	if err != nil {
 		return err
 	}
-	if err := floppyconf.Check(data); err != nil {
+	problems, err := floppyconf.Check(data)
+	if err != nil {
 		return fmt.Errorf("%s: %w", iniPath, err)
 	}
+	// The image is written all the same: compute nodes write such lines
+	// (JSON=(null)), and an image is how to try them.
+	warnProblems(stderr, problems)
 	img, err := floppy.Make(data)
 	if err != nil {
 		return err

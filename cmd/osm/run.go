@@ -81,5 +81,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	log.Info("starting", zap.String("config", *confPath), zap.String("scripts", *scriptDir), zap.Int("pid", os.Getpid()))
+	// Lines osm does not need (a bad JSON, a typo) are said once here; the
+	// ones it needs stop it in agent.Run.
+	if conf, err := lyconf.Load(*confPath); err == nil {
+		for _, p := range conf.Problems {
+			log.Warn(p.Error())
+		}
+	}
 	return agent.Run(ctx)
 }

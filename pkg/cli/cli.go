@@ -115,14 +115,25 @@ func ExitCode(name string, err error, stderr io.Writer) int {
 	case err == nil, errors.Is(err, context.Canceled):
 		return ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "%s: %v\nTry '%s --help' for more information.\n", name, oneLine(err), name)
+		fmt.Fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", name, Message(name, err), name)
 		return ExitUsage
 	default:
-		fmt.Fprintf(stderr, "%s: %v\n", name, oneLine(err))
+		fmt.Fprintf(stderr, "%s: %s\n", name, Message(name, err))
 		return ExitFailure
 	}
 }
 
-func oneLine(err error) string {
-	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+// Message is err's text as one line for the command name: joined errors
+// separated by "; ", and without a leading "name: " that a library put
+// there (so the line never reads "osm: osm: ..."). The last word of name
+// counts too: "osm clc" drops a leading "clc: ".
+func Message(name string, err error) string {
+	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+	short := name[strings.LastIndexByte(name, ' ')+1:]
+	for _, p := range []string{name + ": ", short + ": "} {
+		for strings.HasPrefix(msg, p) {
+			msg = strings.TrimPrefix(msg, p)
+		}
+	}
+	return msg
 }

@@ -27,10 +27,17 @@ func (t target) same(o target) bool {
 	return t.direct == o.direct && t.mcast.String() == o.mcast.String() && t.tag == o.tag && t.key.Equal(o.key)
 }
 
+// osmKeys are the luoyun.conf keys the registrar uses.
+var osmKeys = []string{"CLC_IP", "CLC_PORT", "CLC_MCAST_IP", "CLC_MCAST_PORT", "TAG", "KEY"}
+
 // loadTarget reads and checks luoyun.conf. Errors never contain the KEY.
 func loadTarget(path string) (target, error) {
 	c, err := lyconf.Load(path)
 	if err != nil {
+		return target{}, err
+	}
+	// Only the lines osm needs can stop it; a bad JSON line cannot.
+	if err := c.Err(osmKeys...); err != nil {
 		return target{}, err
 	}
 	return targetOf(c)
@@ -59,7 +66,11 @@ func targetOf(c *lyconf.Conf) (target, error) {
 	if c.MCastIP != "" && c.MCastPort != 0 {
 		ip := net.ParseIP(c.MCastIP)
 		if ip == nil || ip.To4() == nil || !ip.IsMulticast() {
-			errs = append(errs, fmt.Errorf("CLC_MCAST_IP %q is not an IPv4 multicast group", c.MCastIP))
+			v := "its value"
+			if lyconf.MayShow(c.MCastIP, c.Key.Reveal()) {
+				v = strconv.Quote(c.MCastIP)
+			}
+			errs = append(errs, fmt.Errorf("CLC_MCAST_IP: %s is not an IPv4 multicast group", v))
 		} else {
 			t.mcast = &net.UDPAddr{IP: ip.To4(), Port: c.MCastPort}
 		}
