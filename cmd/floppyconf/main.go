@@ -25,6 +25,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/floppy"
 	"github.com/luoyun/osmanager/pkg/floppyconf"
 	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 func main() {
@@ -58,10 +59,8 @@ out as the cloud's compute nodes write it.`)
 		}
 		return makeImage(*mk, *ini, stdout, stderr)
 	}
-	s, err := c.Settings()
-	if err != nil {
-		return err
-	}
+	// A mistake in the settings never stops the boot chain here.
+	s := c.SettingsOrDefaults(stderr, settings.SectionFloppy)
 	cfg := floppyconf.Config{Device: s.Floppy.Device, Dest: *dest, Wait: s.Floppy.Wait.D()}
 	if c.Flags.Changed("device") {
 		cfg.Device = *device

@@ -34,7 +34,7 @@ func main() {
 	os.Exit(cli.ExitCode("osc", err, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := cli.New("osc", "[-c FILE] [--root DIR] [--no-network] [--dry-run]",
 		`Apply the instance's settings from luoyun.conf: passwd_hash to root's
 entry in etc/shadow, public_key to root/.ssh/authorized_keys, nameservers
@@ -51,9 +51,9 @@ Prints one line per step; exits 1 when any step failed.`)
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	if _, err := c.Settings(); err != nil {
-		return err
-	}
+	// osc uses no section of the settings file, and a mistake in it never
+	// stops the system's configuration: at most a warning.
+	c.SettingsOrDefaults(stderr)
 	st, err := os.Stat(*root)
 	if err != nil {
 		return fmt.Errorf("root: %w", err)
@@ -64,6 +64,11 @@ Prints one line per step; exits 1 when any step failed.`)
 	lc, err := lyconf.Load(*conf)
 	if err != nil {
 		return err
+	}
+	// A line that cannot be used is said once; a bad JSON line leaves
+	// nothing to apply, and every step then says "skipped".
+	for _, p := range lc.Problems {
+		fmt.Fprintf(stderr, "osc: warning: %v\n", p)
 	}
 	cfg := osc.Config{Root: *root, DryRun: *dry, NoNetwork: *noNet}
 	if !*noNet && len(lc.Instance.Network) > 0 {

@@ -56,7 +56,7 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		QueryEvery: *queryEvery, EchoEvery: *echoEvery, Reply: *reply}
 	switch {
 	case *confPath != "" && *key != "":
-		return cli.Usagef("give -c/--config or --key, not both")
+		return c.Usagef("give -c/--config or --key, not both")
 	case *confPath != "":
 		conf, err := lyconf.Load(*confPath)
 		if err != nil {
@@ -69,14 +69,14 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case *key != "":
 		cfg.Key = []byte(*key)
 	default:
-		return cli.Usagef("the KEY is needed: -c luoyun.conf or --key KEY")
+		return c.Usagef("the KEY is needed: -c luoyun.conf or --key KEY")
 	}
 	if *tag < 0 || *tag > math.MaxInt32 {
-		return cli.Usagef("--tag %d out of range", *tag)
+		return c.Usagef("--tag %d out of range", *tag)
 	}
 	cfg.Tag = int32(*tag)
 	if *reply != clcproto.RegisterOK && *reply != clcproto.RegisterFailed {
-		return cli.Usagef("--reply must be 1021 or 1022")
+		return c.Usagef("--reply must be 1021 or 1022")
 	}
 	level := zapcore.InfoLevel
 	if *debug {

@@ -13,6 +13,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osm"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 const about = `Keeps this instance registered with the LuoYun Cloud Controller: finds it
@@ -38,7 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings()
+	set, err := c.Settings(stderr, settings.SectionOSM, settings.SectionLog)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/logging"
+	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/webpage"
 )
@@ -34,7 +35,7 @@ type options struct {
 
 // parse reads the command line and the settings; done means --help or
 // --version has been answered.
-func parse(args []string, stdout io.Writer) (o options, done bool, err error) {
+func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err error) {
 	cmd := cli.New("web", "[options] [PORT]", about)
 	d := webpage.Defaults()
 	fl := cmd.Flags
@@ -49,7 +50,7 @@ func parse(args []string, stdout io.Writer) (o options, done bool, err error) {
 	if done, err := cmd.Parse(args, stdout); done || err != nil {
 		return o, done, err
 	}
-	set, err := cmd.Settings()
+	set, err := cmd.Settings(stderr, settings.SectionWeb, settings.SectionLog)
 	if err != nil {
 		return o, false, err
 	}
@@ -105,7 +106,7 @@ func parse(args []string, stdout io.Writer) (o options, done bool, err error) {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, done, err := parse(args, stdout)
+	o, done, err := parse(args, stdout, stderr)
 	if done || err != nil {
 		return err
 	}
