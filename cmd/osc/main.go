@@ -65,10 +65,12 @@ Prints one line per step; exits 1 when any step failed.`)
 	if err != nil {
 		return err
 	}
-	// A line that cannot be used is said once; a bad JSON line leaves
-	// nothing to apply, and every step then says "skipped".
+	// osc applies the JSON only: a bad JSON line is said once, and every
+	// step then says "skipped" (floppyconf reports the other lines).
 	for _, p := range lc.Problems {
-		fmt.Fprintf(stderr, "osc: warning: %v\n", p)
+		if p.Key == "JSON" {
+			fmt.Fprintf(stderr, "osc: warning: %v\n", p)
+		}
 	}
 	cfg := osc.Config{Root: *root, DryRun: *dry, NoNetwork: *noNet}
 	if !*noNet && len(lc.Instance.Network) > 0 {

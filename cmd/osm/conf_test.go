@@ -25,7 +25,7 @@ func TestRegistersWithNullJSON(t *testing.T) {
 	if e := waitEvent(t, ch, clcsim.Registered); e.Tag != 42 {
 		t.Errorf("registered tag %d, want 42", e.Tag)
 	}
-	p.waitLine(t, `\[WARNING\] .*line 7: JSON: not valid JSON`)
+	p.waitLine(t, `\[WARNING\] .*line 3: unknown key`)
 	if code, _ := p.stop(t, syscall.SIGTERM); code != 0 {
 		t.Errorf("exit %d", code)
 	}

@@ -82,11 +82,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	log.Info("starting", zap.String("config", *confPath), zap.String("scripts", *scriptDir), zap.Int("pid", os.Getpid()))
-	// Lines osm does not need (a bad JSON, a typo) are said once here; the
-	// ones it needs stop it in agent.Run.
+	// Lines osm cannot use but can do without (a typo, a line without
+	// '=') are said once here; a bad line it needs stops it in agent.Run;
+	// the JSON is none of its business.
 	if conf, err := lyconf.Load(*confPath); err == nil {
 		for _, p := range conf.Problems {
-			log.Warn(p.Error())
+			if p.Key != "JSON" {
+				log.Warn(p.Error())
+			}
 		}
 	}
 	return agent.Run(ctx)

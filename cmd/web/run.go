@@ -46,6 +46,7 @@ func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err e
 	buildDir := fl.String("build", d.BuildDir, "appliance build directory holding VERSION")
 	state := fl.String("state", "", "registrar state file (default: settings osm.state_file)")
 	listen := fl.String("listen-addr", "", "address to listen on (default all addresses)")
+	sshPort := fl.Int("webssh-port", 0, "the web terminal's port for $websshport/$websshurl, as given to webssh -p (default: JSON webssh.port, else settings webssh.port)")
 	debug := fl.Bool("debug", false, "log to stdout at debug level instead of the log file")
 	if done, err := cmd.Parse(args, stdout); done || err != nil {
 		return o, done, err
@@ -88,6 +89,12 @@ func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err e
 	}
 	cfg.Addr = net.JoinHostPort(*listen, strconv.Itoa(p))
 	cfg.WebSSHPort = set.WebSSH.Port
+	if fl.Changed("webssh-port") {
+		if *sshPort < 1 || *sshPort > 65535 {
+			return o, false, cmd.Usagef("--webssh-port must be 1..65535, got %d", *sshPort)
+		}
+		cfg.WebSSHPortExplicit = *sshPort
+	}
 	if err := cfg.Validate(); err != nil {
 		return o, false, cli.Usagef("%v", err)
 	}

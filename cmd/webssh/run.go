@@ -56,16 +56,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 
-	p := set.WebSSH.Port
-	if inst != nil && inst.WebSSH != nil && inst.WebSSH.Port != 0 {
-		p = int(inst.WebSSH.Port)
+	if c.Flags.Changed("port") && (*port < 1 || *port > 65535) {
+		return c.Usagef("-p/--port must be 1..65535, got %d", *port)
 	}
-	if c.Flags.Changed("port") {
-		p = *port
-	}
-	if p < 1 || p > 65535 {
-		return cli.Usagef("port must be 1..65535, got %d", p)
-	}
+	p, portWarn := settings.WebSSHPort(*port, inst, set.WebSSH.Port)
 
 	log, closeLog, err := logging.New(logging.Options{File: *logFile, MaxSizeMB: set.Log.MaxSizeMB,
 		MaxBackups: set.Log.MaxBackups, Debug: *debug, Stdout: stdout})
@@ -89,6 +83,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if err := srv.Listen(); err != nil {
 		return err
+	}
+	if conf != nil {
+		if err := conf.Err("JSON"); err != nil {
+			log.Warn(err.Error())
+		}
+	}
+	if portWarn != nil {
+		log.Warn("luoyun.conf: " + portWarn.Error())
 	}
 	log.Info("webssh starting", zap.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)
