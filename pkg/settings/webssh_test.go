@@ -7,7 +7,9 @@ import (
 )
 
 func TestWebSSHPort(t *testing.T) {
-	json := func(p int64) *lyconf.Instance { return &lyconf.Instance{WebSSH: &lyconf.WebSSH{Port: lyconf.FlexInt(p)}} }
+	json := func(p int64) *lyconf.Instance {
+		return &lyconf.Instance{WebSSH: &lyconf.WebSSH{Port: lyconf.FlexInt(p)}}
+	}
 	tests := []struct {
 		name     string
 		explicit int
