@@ -42,9 +42,10 @@ file or a mounted directory; nothing is mounted) to luoyun.conf, atomically
 and mode 0600, when it differs. Prints "updated" or "unchanged".
 With --make, write a 1 MiB floppy image holding the given luoyun.ini, laid
 out as the cloud's compute nodes write it.`)
-	device := c.Flags.StringP("device", "d", "", "floppy device, image or directory (default from settings, /dev/fd0)")
+	def := settings.Defaults().Floppy
+	device := c.Flags.StringP("device", "d", "", fmt.Sprintf("floppy device, image or directory (default from settings, %s)", def.Device))
 	dest := c.Flags.StringP("config", "c", lyconf.DefaultPath, "luoyun.conf to write")
-	wait := c.Flags.Duration("wait", 0, "how long to wait for a missing device node (default from settings, 5s)")
+	wait := c.Flags.Duration("wait", 0, fmt.Sprintf("how long to wait for a missing device node (default from settings, %s)", def.Wait))
 	mk := c.Flags.String("make", "", "write a floppy image to this path instead of reading one")
 	ini := c.Flags.StringP("ini", "i", "", "the luoyun.ini to put in the image (with --make)")
 	if done, err := c.Parse(args, stdout); done || err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -31,7 +32,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
 	logPath := c.Flags.StringP("log", "l", "/LuoYun/log/luoyun.log", "log file")
 	scriptDir := c.Flags.StringP("script", "s", "/LuoYun/custom/scripts", "directory of the status script")
-	statePath := c.Flags.String("state", "", "state file (default: settings osm.state_file, /LuoYun/run/osm.json)")
+	statePath := c.Flags.String("state", "", fmt.Sprintf("state file (default: settings osm.state_file, %s)", settings.Defaults().OSM.StateFile))
 	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err

@@ -42,11 +42,12 @@ func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err e
 	confPath := fl.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf): cookie, domain.name, webssh.port")
 	logPath := fl.StringP("log", "l", "/LuoYun/log/lyweb.log", "log file (rotated)")
 	root := fl.StringP("web", "w", d.Root, "www directory holding withcookie/ and nocookie/")
-	port := fl.IntP("port", "p", 0, "TCP port (default: settings web.port, 8080; 0 with --listen-addr picks a free port)")
+	def := settings.Defaults()
+	port := fl.IntP("port", "p", 0, fmt.Sprintf("TCP port (default: settings web.port, %d; 0 with --listen-addr picks a free port)", def.Web.Port))
 	buildDir := fl.String("build", d.BuildDir, "appliance build directory holding VERSION")
-	state := fl.String("state", "", "registrar state file (default: settings osm.state_file)")
+	state := fl.String("state", "", fmt.Sprintf("registrar state file (default: settings osm.state_file, %s)", def.OSM.StateFile))
 	listen := fl.String("listen-addr", "", "address to listen on (default all addresses)")
-	sshPort := fl.Int("webssh-port", 0, "the web terminal's port for $websshport/$websshurl, as given to webssh -p (default: JSON webssh.port, else settings webssh.port)")
+	sshPort := fl.Int("webssh-port", 0, fmt.Sprintf("the web terminal's port for $websshport/$websshurl, as given to webssh -p (default: JSON webssh.port, else settings webssh.port, %d)", def.WebSSH.Port))
 	debug := fl.Bool("debug", false, "log to stdout at debug level instead of the log file")
 	if done, err := cmd.Parse(args, stdout); done || err != nil {
 		return o, done, err

@@ -25,7 +25,7 @@ command (settings webssh.command, default /bin/login) on a pseudo terminal.`
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := cli.New("webssh", "[options]", about)
 	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
-	port := c.Flags.IntP("port", "p", 0, "TCP port (default: JSON webssh.port, else settings webssh.port, 8001)")
+	port := c.Flags.IntP("port", "p", 0, fmt.Sprintf("TCP port (default: JSON webssh.port, else settings webssh.port, %d)", settings.Defaults().WebSSH.Port))
 	logFile := c.Flags.StringP("log", "l", "/LuoYun/log/webssh.log", "log file")
 	listenAddr := c.Flags.String("listen-addr", "", "address to listen on (default all addresses)")
 	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
