@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -95,7 +96,7 @@ func warnProblems(stderr io.Writer, problems []*lyconf.ParseError) {
 func makeImage(image, iniPath string, stdout, stderr io.Writer) error {
 	data, err := os.ReadFile(iniPath)
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot read %s: %w", iniPath, errors.Unwrap(err))
 	}
 	problems, err := floppyconf.Check(data)
 	if err != nil {

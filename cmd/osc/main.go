@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,10 +57,10 @@ Prints one line per step; exits 1 when any step failed.`)
 	c.SettingsOrDefaults(stderr)
 	st, err := os.Stat(*root)
 	if err != nil {
-		return fmt.Errorf("root: %w", err)
+		return fmt.Errorf("--root %s: %w", *root, errors.Unwrap(err))
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("root %s is not a directory", *root)
+		return fmt.Errorf("--root %s is not a directory", *root)
 	}
 	lc, err := lyconf.Load(*conf)
 	if err != nil {

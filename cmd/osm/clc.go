@@ -90,7 +90,7 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if err := srv.Listen(*listen); err != nil {
-		return err
+		return cli.ListenError(*listen, err)
 	}
 	return srv.Serve(ctx)
 }

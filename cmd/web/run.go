@@ -138,7 +138,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := srv.Listen(); err != nil {
-		log.Error("cannot listen", zap.String("addr", o.page.Addr), zap.Error(err))
+		err = cli.ListenError(o.page.Addr, err)
+		log.Error(err.Error())
 		return err
 	}
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())

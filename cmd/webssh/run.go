@@ -68,8 +68,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeLog()
 
+	addr := net.JoinHostPort(*listenAddr, strconv.Itoa(p))
 	srv, err := webssh.New(webssh.Config{
-		Addr:           net.JoinHostPort(*listenAddr, strconv.Itoa(p)),
+		Addr:           addr,
 		Command:        set.WebSSH.Command,
 		MaxSessions:    set.WebSSH.MaxSessions,
 		IdleTimeout:    set.WebSSH.IdleTimeout.D(),
@@ -82,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := srv.Listen(); err != nil {
-		return err
+		return cli.ListenError(addr, err)
 	}
 	if conf != nil {
 		if err := conf.Err("JSON"); err != nil {

@@ -40,11 +40,12 @@ type ExecRunner struct{}
 func (ExecRunner) Run(ctx context.Context, name string, args ...string) error {
 	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
 	if err != nil {
-		msg := strings.TrimSpace(string(out))
-		if msg != "" {
-			return fmt.Errorf("%s: %w: %s", name, err, msg)
+		cmd := strings.Join(append([]string{name}, args...), " ")
+		// Its own words when it said any ("modprobe: FATAL: ..."), once.
+		if msg := strings.TrimPrefix(strings.TrimSpace(string(out)), name+": "); msg != "" {
+			return fmt.Errorf("%s: %s", cmd, msg)
 		}
-		return fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	return nil
 }
@@ -180,7 +181,7 @@ func waitDevice(ctx context.Context, cfg Config, log *zap.Logger) error {
 		case <-deadline.C:
 			msg := fmt.Sprintf("no floppy: %s did not appear within %s", cfg.Device, cfg.Wait)
 			if modErr != nil {
-				msg += fmt.Sprintf(" (modprobe floppy: %v)", oneLine(modErr))
+				msg += fmt.Sprintf(" (%v)", oneLine(modErr))
 			}
 			return errors.New(msg)
 		case <-tick.C:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -108,7 +109,11 @@ const MaxSize = 1 << 20
 func Load(path string) (*Conf, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the instance configuration: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is said once, below
+		}
+		return nil, fmt.Errorf("cannot read the instance configuration %s: %w", path, err)
 	}
 	defer f.Close()
 	c, err := Parse(f)

@@ -124,8 +124,8 @@ func TestParseProblems(t *testing.T) {
 		{"json null from the node", "TAG=1\nJSON=(null)\n", "JSON", 2, "line 2: JSON: not valid JSON at character 1; nothing from it is applied", false},
 		{"json trailing", "JSON={} {}\n", "JSON", 1, "more than one JSON value", false},
 		{"json array", "JSON=[1]\n", "JSON", 1, "JSON: expected an object, got a list", false},
-		{"no equals", "TAG=1\ngarbage\n", "", 2, "line 2: no '=' in the line; skipped", false},
-		{"no equals on a known key", "TAG 1\n", "TAG", 1, "line 1: TAG: no '=' in the line; skipped", false},
+		{"no equals", "TAG=1\ngarbage\n", "", 2, "line 2: no '=' in the line; skipped", true},
+		{"no equals on a known key", "TAG 1\n", "TAG", 1, "line 1: TAG: no '=' in the line; skipped", true},
 		{"typo", "CLC_PROT=1369\n", "", 1, `line 1: unknown key "CLC_PROT", kept but not used; did you mean CLC_PORT?`, true},
 	}
 	for _, tt := range tests {
