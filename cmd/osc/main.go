@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/netconf"
 	"github.com/luoyun/osmanager/pkg/osc"
+	"github.com/luoyun/osmanager/pkg/resolvconf"
 )
 
 func main() {
@@ -74,6 +76,9 @@ Prints one line per step; exits 1 when any step failed.`)
 		}
 	}
 	cfg := osc.Config{Root: *root, DryRun: *dry, NoNetwork: *noNet}
+	if filepath.Clean(*root) == "/" {
+		cfg.Reload = resolvconf.Reload // the running system's resolver service
+	}
 	if !*noNet && len(lc.Instance.Network) > 0 {
 		// Without netlink only the network steps fail; the others apply.
 		if nl, err := netconf.NewNetlink(); err != nil {

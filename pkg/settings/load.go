@@ -240,6 +240,8 @@ func typeMsg(t reflect.Type, got string, err error) string {
 		want = "a string in quotes"
 	case reflect.Slice:
 		want = `a list of strings, such as ["a", "b"]`
+	case reflect.Bool:
+		want = "true or false"
 	}
 	if got == "" {
 		return "must be " + want

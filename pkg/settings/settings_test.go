@@ -87,6 +87,7 @@ func TestProblems(t *testing.T) {
 		{"[webssh]\ncommand = \"/bin/sh\"\n", `t.toml line 2: [webssh] command: must be a list of strings, such as ["a", "b"], got a string`},
 		{"[webssh]\ntls_cert = \"/x\"\n", "t.toml line 2: [webssh] tls_cert: tls_cert and tls_key go together: set both or neither; both take their defaults"},
 		{"[log]\nmax_size_mb = 0\n", "t.toml line 2: [log] max_size_mb: must be at least 1, got 0"},
+		{"[webssh]\nlogin_front = \"yes\"\n", "t.toml line 2: [webssh] login_front: must be true or false, got a string"},
 		{"[floppy]\n\n# x\nwait = \"-1s\"\n", "t.toml line 4: [floppy] wait: must not be negative, got -1s"},
 	}
 	for _, tt := range tests {
