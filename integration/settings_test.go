@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,5 +114,38 @@ func TestWebSSHPortOneRule(t *testing.T) {
 	if resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", s.websshPort)); err == nil {
 		resp.Body.Close()
 		t.Errorf("something answers on the JSON's port %d", s.websshPort)
+	}
+}
+
+// TestNodeWithoutConfig (issue #13.5): for an instance without config the
+// compute node writes JSON=(null). The chain goes on: luoyun.conf is
+// written, osc applies nothing, osm registers with TAG/KEY/CLC_*, web and
+// webssh serve, and the bad line is reported with its number.
+func TestNodeWithoutConfig(t *testing.T) {
+	s := newSandbox(t, 300*time.Millisecond)
+	ini := fmt.Sprintf("CLC_IP=127.0.0.1\nCLC_PORT=%d\nCLC_MCAST_IP=228.0.0.1\nCLC_MCAST_PORT=1369\nTAG=%d\nKEY=%s\nJSON=(null)\n", s.clcPort, e2eTag, e2eKey)
+	p := filepath.Join(s.dir, "null.ini")
+	mustWrite(t, p, ini, 0o600)
+	if out, err := exec.Command(filepath.Join(binDir(t), "floppyconf"), "--make", s.floppy, "-i", p).CombinedOutput(); err != nil {
+		t.Fatalf("floppyconf --make: %v\n%s", err, out)
+	}
+	shadow := readFile(t, filepath.Join(s.root, "etc/shadow"))
+	r := s.osmanager(t, "start")
+	if _, _, ok := s.clc.wait(0, 10*time.Second, fmt.Sprintf("registered tag=%d ", e2eTag)); !ok {
+		t.Fatalf("osm did not register:\n%s", r.out)
+	}
+	if got := readFile(t, filepath.Join(s.tree, "conf/luoyun.conf")); got != ini {
+		t.Errorf("luoyun.conf = %q, want the floppy's", got)
+	}
+	if got := readFile(t, filepath.Join(s.root, "etc/shadow")); got != shadow {
+		t.Errorf("osc changed shadow from nothing: %q", got)
+	}
+	waitAnswers(t, s.webPort)
+	waitAnswers(t, s.websshPort)
+	for _, w := range []string{"luoyun.ini line 7: JSON: not valid JSON at character 1; nothing from it is applied",
+		"osc: passwd_hash: skipped"} {
+		if !strings.Contains(r.out, w) {
+			t.Errorf("osmanager.sh start does not say %q:\n%s", w, r.out)
+		}
 	}
 }
