@@ -73,6 +73,12 @@ func TestErrorLines(t *testing.T) {
 			"web: -p/--port: \"abc\" is not a whole number\nTry 'web --help' for more information.\n"},
 		{"webssh own section", []string{"webssh", "-c", okConf, "-l", log, "--settings", typo}, 1,
 			"webssh: DIR/typo.toml line 2: [webssh] max_sesions: unknown key; did you mean max_sessions?\n"},
+		{"osm log dir impossible", []string{"osm", "-c", okConf, "-l", "/proc/nope/o.log", "--settings", none}, 1,
+			"osm: cannot create the log file /proc/nope/o.log: no such file or directory\n"},
+		{"osm conf is a directory", []string{"osm", "-c", dir, "-l", log, "--settings", none}, 1,
+			"osm: cannot read the instance configuration DIR: is a directory\n"},
+		{"osm clc TAG not a number", []string{"osm", "clc", "-c", badTag}, 1,
+			"osm: DIR/tag.conf line 2: TAG: \"abc\" is not a number\n"},
 		{"webssh bad port", []string{"webssh", "-p", "70000"}, 2,
 			"webssh: -p/--port must be 1..65535, got 70000\nTry 'webssh --help' for more information.\n"},
 	}

@@ -62,6 +62,9 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
+		if err := conf.Err("TAG", "KEY"); err != nil {
+			return err
+		}
 		cfg.Key = []byte(conf.Key.Reveal())
 		if conf.HasTag && !c.Flags.Changed("tag") {
 			*tag = conf.Tag

@@ -118,6 +118,10 @@ func Load(path string) (*Conf, error) {
 	defer f.Close()
 	c, err := Parse(f)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // a directory, an I/O error
+			return nil, fmt.Errorf("cannot read the instance configuration %s: %w", path, pe.Err)
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	c.SetFile(path)
