@@ -13,7 +13,6 @@ var checks = map[string]func(s *Settings) error{
 	"osm.reconnect_min":    positive(func(s *Settings) Duration { return s.OSM.ReconnectMin }),
 	"osm.reconnect_max":    positive(func(s *Settings) Duration { return s.OSM.ReconnectMax }),
 	"osm.discovery_window": positive(func(s *Settings) Duration { return s.OSM.DiscoveryWindow }),
-	"osm.state_file":       nonEmpty(func(s *Settings) string { return s.OSM.StateFile }),
 	"web.port":             port(func(s *Settings) int { return s.Web.Port }),
 	"web.procs":            atLeast(0, func(s *Settings) int { return s.Web.Procs }),
 	"webssh.port":          port(func(s *Settings) int { return s.WebSSH.Port }),
@@ -39,7 +38,7 @@ var checks = map[string]func(s *Settings) error{
 // checkOrder is the order Validate reports in: the file's order.
 var checkOrder = []string{
 	"osm.status_interval", "osm.status_timeout", "osm.reconnect_min", "osm.reconnect_max",
-	"osm.discovery_window", "osm.state_file", "web.port", "web.procs", "webssh.port",
+	"osm.discovery_window", "web.port", "web.procs", "webssh.port",
 	"webssh.command", "webssh.max_sessions", "webssh.idle_timeout", "log.max_size_mb",
 	"log.max_backups", "floppy.device", "floppy.wait",
 }
