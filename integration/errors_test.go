@@ -64,7 +64,7 @@ func TestErrorLines(t *testing.T) {
 		{"osm clc bad reply", []string{"osm", "clc", "--key", "abcdefgh", "--reply", "7"}, 2,
 			"osm clc: --reply must be 1021 or 1022\nTry 'osm clc --help' for more information.\n"},
 		{"osm clc bad listen", []string{"osm", "clc", "--key", "abcdefgh", "--listen", "bogus"}, 1,
-			"osm: cannot listen on bogus: missing port in address\n"},
+			"osm clc: cannot listen on bogus: missing port in address\n"},
 		{"web own section", []string{"web", "-c", okConf, "-l", log, "--settings", webBad}, 1,
 			"web: DIR/web.toml line 2: [web] port: must be a port 1..65535, got 99999\n"},
 		{"web bad port argument", []string{"web", "abc"}, 2,
@@ -78,7 +78,7 @@ func TestErrorLines(t *testing.T) {
 		{"osm conf is a directory", []string{"osm", "-c", dir, "-l", log, "--settings", none}, 1,
 			"osm: cannot read the instance configuration DIR: is a directory\n"},
 		{"osm clc TAG not a number", []string{"osm", "clc", "-c", badTag}, 1,
-			"osm: DIR/tag.conf line 2: TAG: \"abc\" is not a number\n"},
+			"osm clc: DIR/tag.conf line 2: TAG: \"abc\" is not a number\n"},
 		{"webssh bad port", []string{"webssh", "-p", "70000"}, 2,
 			"webssh: -p/--port must be 1..65535, got 70000\nTry 'webssh --help' for more information.\n"},
 	}

@@ -22,5 +22,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	os.Exit(cli.ExitCode("osm", err, os.Stderr))
+	name := "osm"
+	if len(os.Args) > 1 && os.Args[1] == "clc" {
+		name = "osm clc" // its errors read "osm clc: ..."
+	}
+	os.Exit(cli.ExitCode(name, err, os.Stderr))
 }
