@@ -107,6 +107,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if portWarn != nil {
 		log.Warn("luoyun.conf: " + portWarn.Error())
 	}
+	// osmanager.sh start waits for this line.
+	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
 	log.Info("webssh starting", zap.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)
 	log.Info("webssh stopped")
