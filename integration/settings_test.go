@@ -84,7 +84,11 @@ func TestSettingsMistakeStaysInItsSection(t *testing.T) {
 				t.Errorf("osmanager.log lacks %q:\n%s", tt.says, log)
 			}
 			for _, n := range tt.down {
-				if tt.section != "" && !strings.Contains(log, n+": "+toml+" line ") {
+				found := false
+				for _, l := range strings.Split(log, "\n") {
+					found = found || (strings.Contains(l, "] "+n+": ") && strings.Contains(l, toml+" line "))
+				}
+				if tt.section != "" && !found {
 					t.Errorf("osmanager.log lacks %s's one line naming %s and the line:\n%s", n, toml, log)
 				}
 			}
