@@ -27,5 +27,9 @@ func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Wri
 	if errors.As(err, &st) {
 		return int(st) // osm status: the report says why
 	}
-	return cli.ExitCode("osm", err, stderr)
+	name := "osm"
+	if len(args) > 0 && args[0] == "clc" {
+		name = "osm clc" // its errors read "osm clc: ..."
+	}
+	return cli.ExitCode(name, err, stderr)
 }
