@@ -1,6 +1,7 @@
 // Package webssh is the web terminal server: it serves a page with
-// xterm.js and, on its websocket, bridges each browser to a command (by
-// default /bin/login) on a fresh pseudo terminal.
+// xterm.js and bridges each browser to a command (by default /bin/login)
+// on a fresh pseudo terminal, over a websocket or, where a proxy passes
+// no websocket, over plain HTTP (stream.go).
 package webssh
 
 import (
@@ -79,6 +80,7 @@ type Server struct {
 	ln       net.Listener
 	sessions atomic.Int32
 	wg       sync.WaitGroup
+	streams  streams // the HTTP transport's open sessions
 }
 
 // New returns a server for cfg.
@@ -98,7 +100,8 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 32 << 10,
-		CheckOrigin:     func(r *http.Request) bool { return OriginAllowed(r.Header.Get("Origin"), r.Host, cfg.AllowedOrigins) },
+		// admit has checked the origin before the upgrade.
+		CheckOrigin: func(*http.Request) bool { return true },
 	}
 	return s, nil
 }
@@ -173,12 +176,15 @@ func (s *Server) Serve(ctx context.Context) error {
 	return nil
 }
 
-// Handler returns the HTTP handler: the page, its assets and /ws.
+// Handler returns the HTTP handler: the page, its assets, /ws and the
+// HTTP transport's /stream and /input.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.servePage)
 	mux.Handle("GET /static/", staticHandler())
 	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("POST /stream", s.serveStream)
+	mux.HandleFunc("POST /input", s.serveInput)
 	return mux
 }
 
@@ -188,32 +194,61 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// Wait then covers every session.
 	s.wg.Add(1)
 	defer s.wg.Done()
-	log := s.log.With(zap.String("remote", r.RemoteAddr))
+	log := s.requestLog(r, "websocket")
+	if !websocket.IsWebSocketUpgrade(r) {
+		// A proxy that does not forward the upgrade (the cloud's nginx):
+		// the page falls back to the HTTP transport.
+		log.Debug("websocket refused: no upgrade in the request (a proxy?)")
+		http.Error(w, "websocket upgrade expected", http.StatusBadRequest)
+		return
+	}
+	release, ref := s.admit(r, log)
+	if ref != nil && ref.status == http.StatusForbidden {
+		http.Error(w, http.StatusText(ref.status), ref.status)
+		return
+	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		// The upgrader has answered (403 for a foreign Origin).
-		log.Info("websocket refused", zap.String("origin", r.Header.Get("Origin")), zap.Error(err))
+		// The upgrader has answered.
+		log.Info("websocket refused", zap.Error(err))
+		if release != nil {
+			release()
+		}
 		return
 	}
-	if n := s.sessions.Add(1); int(n) > s.cfg.MaxSessions {
-		s.sessions.Add(-1)
-		log.Info("session refused: too many sessions", zap.Int("max", s.cfg.MaxSessions))
-		refuse(ws, websocket.CloseTryAgainLater, termproto.Notice{Kind: termproto.NoticeBusy,
-			Text: fmt.Sprintf("all %d terminal sessions are in use; close one or try again later", s.cfg.MaxSessions)})
+	if ref != nil {
+		refuse(ws, websocket.CloseTryAgainLater, ref.notice)
 		return
 	}
-	defer s.sessions.Add(-1)
+	defer release()
+	s.runSession(r.Context(), termbridge.WebSocket(ws), log)
+}
 
+// requestLog is the logger of one session request.
+func (s *Server) requestLog(r *http.Request, transport string) *zap.Logger {
+	log := s.log.With(zap.String("remote", r.RemoteAddr), zap.String("transport", transport))
+	if ip := r.Header.Get("X-Real-IP"); ip != "" {
+		// Set by the cloud's proxy; informational only.
+		log = log.With(zap.String("real_ip", ip))
+	}
+	return log
+}
+
+// runSession runs the command for an admitted page on transport conn
+// until either ends.
+func (s *Server) runSession(ctx context.Context, conn termbridge.Conn, log *zap.Logger) {
 	sh, err := ptyshell.Start(ptyshell.Config{Command: s.cfg.Command, Env: s.cfg.Env, Grace: s.cfg.Grace})
 	if err != nil {
 		log.Error("start session", zap.Error(err))
-		refuse(ws, websocket.CloseInternalServerErr, termproto.Notice{Kind: termproto.NoticeError, Text: "cannot start the terminal: " + err.Error()})
+		_ = conn.WriteNotice(termproto.Notice{Kind: termproto.NoticeError, Text: "cannot start the terminal: " + err.Error()},
+			time.Now().Add(2*time.Second))
+		conn.Close()
 		return
 	}
 	log = log.With(zap.Int("pid", sh.Pid()))
 	log.Info("session started")
 	start := time.Now()
-	err = termbridge.Run(r.Context(), ws, sh, termbridge.Config{
+	err = termbridge.RunConn(ctx, conn, sh, termbridge.Config{
 		Window:      s.cfg.Window,
 		IdleTimeout: s.cfg.IdleTimeout,
 		Stats:       &s.stats,
