@@ -112,27 +112,30 @@
   function openHTTP(h) {
     var ctl = new AbortController();
     var id = '';
-    var out = [];        // messages to post
-    var posting = false; // one POST at a time keeps them in order
     var done = false;
-    function post() {
-      if (posting || !id || done || out.length === 0) return;
+    // Two lanes, each one POST at a time so that its messages stay in
+    // order: input and resizes, and acknowledgements (only the newest
+    // matters), so that a keystroke never waits behind an ack.
+    function lane() { return { q: [], busy: false }; }
+    var keys = lane(), acks = lane();
+    function post(l) {
+      if (l.busy || !id || done || l.q.length === 0) return;
       var size = 0, n = 0;
-      while (n < out.length && size + out[n].length + 2 <= 65536) size += out[n++].length + 2;
+      while (n < l.q.length && size + l.q[n].length + 2 <= 65536) size += l.q[n++].length + 2;
       var body = new Uint8Array(size);
       for (var i = 0, off = 0; i < n; i++) {
-        var m = out[i];
+        var m = l.q[i];
         body[off] = m.length >> 8;
         body[off + 1] = m.length & 0xff;
         body.set(m, off + 2);
         off += m.length + 2;
       }
-      out = out.slice(n);
-      posting = true;
+      l.q = l.q.slice(n);
+      l.busy = true;
       var hdr = { 'Content-Type': 'application/octet-stream' };
       hdr['X-Webssh-Session'] = id;
       fetch(base + 'input', { method: 'POST', headers: hdr, body: body, cache: 'no-store', signal: ctl.signal })
-        .then(function () { posting = false; post(); }, function () { posting = false; });
+        .then(function () { l.busy = false; post(l); }, function () { l.busy = false; });
     }
     function end() {
       if (done) return;
@@ -158,7 +161,8 @@
         if (kind === 0x73) { // 's': the session's id, first
           id = dec.decode(p);
           h.opened();
-          post();
+          post(keys);
+          post(acks);
         } else if (kind === 0x6f) { // 'o': output
           h.output(p);
         } else if (kind === 0x6e) { // 'n': notice
@@ -187,7 +191,15 @@
     }).catch(function () { end(); });
     return {
       name: 'http',
-      send: function (m) { out.push(m); post(); },
+      send: function (m) {
+        if (m[0] === 0x61) { // 'a': a running total, the newest replaces the rest
+          acks.q = [m];
+          post(acks);
+        } else {
+          keys.q.push(m);
+          post(keys);
+        }
+      },
       close: function () { end(); },
     };
   }
