@@ -249,3 +249,22 @@ func TestBrowserLoginThroughNginx(t *testing.T) {
 	}
 	waitJS(ctx, t, "the typed name and the password prompt", rowsHave("has", "nosuchuser")+" && "+rowsHave("has", "Password:"))
 }
+
+// TestBrowserThroughNginxBusy: with every session in use, the page that
+// fell back to the HTTP transport shows why there is no terminal.
+func TestBrowserThroughNginxBusy(t *testing.T) {
+	ctx := browsertest.New(t, 90*time.Second)
+	s := startServer(t, Config{MaxSessions: 1, Command: []string{"/bin/cat"}})
+	p := nginxtest.Start(t, s.Addr().String())
+	mustOpenStream(t, s)
+	if !pollUntil(5*time.Second, func() bool { return s.Sessions() == 1 }) {
+		t.Fatalf("sessions = %d, want 1", s.Sessions())
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(p.URL), chromedp.WaitReady(`.xterm-rows`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "the busy message", rowsHave("has", "all 1 terminal sessions are in use"))
+	if s.Sessions() != 1 {
+		t.Fatalf("sessions = %d after the refusal, want 1", s.Sessions())
+	}
+}

@@ -28,7 +28,7 @@
   var ready = false;   // cur can send
   var transport = '';  // the transport that last worked: reconnects use it
   var ended = true;
-  var notice = '';
+  var notice = null; // the server's last {kind, text} notice
   var processed = 0; // rendered output bytes, modulo 2^32
   var unacked = 0;   // rendered bytes not yet acknowledged
   var pending = 0;   // writes handed to xterm and not yet rendered
@@ -64,12 +64,12 @@
     unacked = 0;
   }
   function setStatus(s) { statusEl.textContent = s; }
-  function noticeText(json) {
+  function parseNotice(json) {
     try {
       var n = JSON.parse(json);
-      if (n && typeof n.text === 'string') return n.text;
+      if (n && typeof n.text === 'string') return n;
     } catch (e) { /* ignore a malformed notice */ }
-    return '';
+    return null;
   }
 
   function finish() {
@@ -77,7 +77,7 @@
     ended = true;
     cur = null;
     ready = false;
-    var why = notice || 'connection closed';
+    var why = (notice && notice.text) || 'connection closed';
     term.write('\r\n\x1b[0m\x1b[1m[' + why + ']\x1b[0m\r\n' +
       'session ended \u2014 press Enter to start a new one\r\n');
     setStatus('session ended \u2014 press Enter to start a new one');
@@ -86,7 +86,7 @@
   var base = location.pathname.replace(/[^/]*$/, '');
 
   // A transport opens one session and calls h.opened(), h.output(bytes),
-  // h.notice(text) and, once, h.closed(heardAnything). It offers
+  // h.notice({kind, text}) and, once, h.closed(heardAnything). It offers
   // send(message) once opened, and close().
   function openWebSocket(h) {
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base + 'ws';
@@ -98,7 +98,7 @@
     sock.onopen = function () { clearTimeout(timer); h.opened(); };
     sock.onmessage = function (ev) {
       heard = true;
-      if (typeof ev.data === 'string') h.notice(noticeText(ev.data));
+      if (typeof ev.data === 'string') h.notice(parseNotice(ev.data));
       else h.output(new Uint8Array(ev.data));
     };
     sock.onclose = function () { clearTimeout(timer); h.closed(heard); };
@@ -166,7 +166,7 @@
         } else if (kind === 0x6f) { // 'o': output
           h.output(p);
         } else if (kind === 0x6e) { // 'n': notice
-          h.notice(noticeText(dec.decode(p)));
+          h.notice(parseNotice(dec.decode(p)));
         } // 'k': keep-alive
       }
       buf = buf.subarray(off);
@@ -174,7 +174,7 @@
     fetch(base + 'stream', { method: 'POST', cache: 'no-store', signal: ctl.signal }).then(function (resp) {
       if (!resp.ok) {
         return resp.text().then(function (t) {
-          h.notice(t.trim() || ('HTTP ' + resp.status));
+          h.notice({ kind: resp.status === 503 ? 'busy' : 'error', text: t.trim() || ('HTTP ' + resp.status) });
           end();
         });
       }
@@ -230,7 +230,7 @@
           if (pending === 0 || unacked >= 65536) sendAck();
         });
       },
-      notice: function (text) { if (t === cur && text) notice = text; },
+      notice: function (n) { if (t === cur && n) notice = n; },
       closed: function (heard) {
         if (t !== cur) return;
         if (!heard && t.name === 'websocket') {
@@ -246,7 +246,7 @@
 
   function connect() {
     ended = false;
-    notice = '';
+    notice = null;
     processed = 0;
     unacked = 0;
     pending = 0;
