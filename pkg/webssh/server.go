@@ -148,12 +148,18 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.ln == nil {
 		return errors.New("webssh: Serve before Listen")
 	}
+	// Requests see the shutdown as its own cause, so that a transport can
+	// tell it from the page going away (both end the request's context).
+	base, stopBase := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer stopBase(nil)
+	stopOnCancel := context.AfterFunc(ctx, func() { stopBase(errShutdown) })
+	defer stopOnCancel()
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
 	}
 	ln := s.ln
@@ -175,6 +181,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.wg.Wait() // sessions end through ctx
 	return nil
 }
+
+// errShutdown is the cause of the requests' contexts when Serve stops.
+var errShutdown = errors.New("server shutting down")
 
 // Handler returns the HTTP handler: the page, its assets, /ws and the
 // HTTP transport's /stream and /input.

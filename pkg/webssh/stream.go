@@ -1,6 +1,7 @@
 package webssh
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -66,7 +67,7 @@ func (ss *streams) get(id string) *streamConn {
 type streamConn struct {
 	id   string
 	in   chan inbound
-	gone <-chan struct{} // the stream request's context: the page went away
+	req  context.Context // the stream request's: ends when the page goes away (or at shutdown)
 	done chan struct{}   // closed by Close
 
 	wmu    sync.Mutex // the bridge's writer and the keep-alive
@@ -87,7 +88,12 @@ func (c *streamConn) ReadMessage() ([]byte, error) {
 	select {
 	case m := <-c.in:
 		return m.msg, m.err
-	case <-c.gone:
+	case <-c.req.Done():
+		if errors.Is(context.Cause(c.req), errShutdown) {
+			// The bridge ends the session itself and tells the page.
+			<-c.done
+			return nil, errors.New("session closed")
+		}
 		return nil, errors.New("stream closed by the page")
 	case <-c.done:
 		return nil, errors.New("session closed")
@@ -173,7 +179,7 @@ func (c *streamConn) deliver(m inbound, r *http.Request) bool {
 		return true
 	case <-c.done:
 		return false
-	case <-c.gone:
+	case <-c.req.Done():
 		return false
 	case <-r.Context().Done():
 		return false
@@ -206,7 +212,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot start the terminal", http.StatusInternalServerError)
 		return
 	}
-	c := &streamConn{id: id, in: make(chan inbound), gone: r.Context().Done(), done: make(chan struct{}),
+	c := &streamConn{id: id, in: make(chan inbound), req: r.Context(), done: make(chan struct{}),
 		w: w, rc: http.NewResponseController(w)}
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
