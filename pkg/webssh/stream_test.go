@@ -280,7 +280,7 @@ func TestStreamCloseLeaksNothing(t *testing.T) {
 		t.Fatalf("after the warm-up: %d sessions, children %v", s.Sessions(), children(t))
 	}
 	fds := openFDs(t)
-	n := 40
+	n := 100
 	if testing.Short() {
 		n = 6
 	}
