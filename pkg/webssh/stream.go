@@ -167,6 +167,7 @@ func (c *streamConn) Close() error {
 	if !c.closed {
 		c.closed = true
 		close(c.done)
+		_ = c.rc.SetWriteDeadline(time.Time{}) // the connection may serve another request
 	}
 	return nil
 }
