@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -20,11 +21,15 @@ const about = `Keeps this instance registered with the LuoYun Cloud Controller: 
 authenticates both ways with KEY, registers, and reports the exit code of
 <script dir>/status every status_interval. SIGHUP re-reads the config.
 
-"osm clc --help" describes the controller simulator.`
+"osm clc --help" describes the controller simulator, "osm status --help"
+the health report of osmanager.sh status.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "clc" {
 		return runCLC(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "status" {
+		return runStatus(ctx, args[1:], stdout)
 	}
 	c := cli.New("osm", "[options] | clc [options]", about)
 	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
@@ -62,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ReconnectMin:    set.OSM.ReconnectMin.D(),
 		ReconnectMax:    set.OSM.ReconnectMax.D(),
 		DiscoveryWindow: set.OSM.DiscoveryWindow.D(),
+		// osmanager.sh start waits for this line.
+		Ready: func() { fmt.Fprintf(stdout, "running pid=%d\n", os.Getpid()) },
 	}, log)
 	if err != nil {
 		return err

@@ -51,6 +51,10 @@ type Config struct {
 	Rand func(n int64) int64
 	// Challenge makes the OSM's challenge; a random UUID when nil.
 	Challenge func() (clcproto.Block, error)
+	// Ready, when set, is called once luoyun.conf has been loaded, before
+	// the first attempt: the registrar is up (osmanager.sh start waits
+	// for it).
+	Ready func()
 }
 
 func (c *Config) defaults() {
@@ -129,12 +133,22 @@ func (a *Agent) Run(ctx context.Context) error {
 	t, err := loadTarget(a.cfg.ConfPath)
 	if err != nil {
 		a.log.Error("cannot start", zap.Error(err))
+		// The state file of an earlier run must not go on saying
+		// "registered". The reason is in the log only: it may quote
+		// luoyun.conf.
+		a.update(func(s *osmstate.State) {
+			s.Phase, s.Since, s.Controller, s.LocalIP = osmstate.Stopped, time.Now(), "", ""
+			s.LastError = "cannot start: luoyun.conf is unusable (luoyun.log says why)"
+		})
 		return fmt.Errorf("osm: %w", err)
 	}
 	a.cur = t
 	a.mu.Lock()
 	a.state.Tag = int(t.tag)
 	a.mu.Unlock()
+	if a.cfg.Ready != nil {
+		a.cfg.Ready()
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)

@@ -45,7 +45,7 @@ type Config struct {
 	// IdleTimeout ends a session with no input for this long; 0 means
 	// never.
 	IdleTimeout time.Duration
-	// WriteTimeout bounds one websocket write; 0 means 30s.
+	// WriteTimeout bounds one write to the page; 0 means 30s.
 	WriteTimeout time.Duration
 	// Stats, when set, receives counters (shared by all sessions of a
 	// server).
@@ -98,10 +98,15 @@ type bridge struct {
 	exit    *termproto.Notice // set after the shell's last output
 	dataSig chan struct{}
 
-	// Flow control: byte counts modulo 2^32.
-	sent   atomic.Uint32
-	acked  atomic.Uint32
-	ackSig chan struct{}
+	// Flow control: byte counts modulo 2^32. sent counts what was read
+	// from the shell, written what the writer has handed to the
+	// page; an acknowledgement counts for no more than written, so a
+	// page that acknowledges output it cannot have read does not make the
+	// bridge read on while the socket is blocked.
+	sent    atomic.Uint32
+	written atomic.Uint32
+	acked   atomic.Uint32
+	ackSig  chan struct{}
 
 	endOnce sync.Once
 	final   *termproto.Notice // set once before cancel, read by the writer after ctx is done
@@ -137,7 +142,13 @@ func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log *zap.Logg
 	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer b.cancel()
 	stop := context.AfterFunc(ctx, func() {
-		b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "server shutting down"}, nil)
+		// A cause other than plain cancellation says why (for example
+		// that another visitor took the place of this session).
+		text := "server shutting down"
+		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) && !errors.Is(c, context.DeadlineExceeded) {
+			text = c.Error()
+		}
+		b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: text}, nil)
 	})
 	defer stop()
 
@@ -211,6 +222,12 @@ func (b *bridge) readPage(idle *time.Timer) {
 				b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "protocol error"},
 					fmt.Errorf("%w: acknowledged %d bytes, sent %d", ErrProtocol, m.Acked, b.sent.Load()))
 				return
+			}
+			if w := b.written.Load(); m.Acked-acked > w-acked {
+				// Acknowledged before it was even written to the socket:
+				// the page is lying (or broken); it gets credit only for
+				// what was written.
+				m.Acked = w
 			}
 			b.acked.Store(m.Acked)
 			b.stats.InFlight.Add(-int64(m.Acked - acked))
@@ -295,6 +312,9 @@ func (b *bridge) write() {
 			b.pending = spare[:0]
 			b.mu.Unlock()
 			if len(data) > 0 {
+				// Counted before the write: the page may acknowledge a
+				// frame before WriteOutput has returned.
+				b.written.Add(uint32(len(data)))
 				if err := b.conn.WriteOutput(data, time.Now().Add(b.cfg.WriteTimeout)); err != nil {
 					b.log.Debug("write to page", zap.Error(err))
 					b.end(nil, nil)

@@ -28,9 +28,18 @@ type Config struct {
 	ConfigFile string
 	// BuildDir holds the appliance's VERSION file.
 	BuildDir string
-	// StateFile is the registrar's state file for $osmstatus and
-	// $osmsince; "" or a missing file gives "unknown".
+	// StateFile is the registrar's state file for $osmstatus,
+	// $osmsince, $appstatus and $appstatustext; "" or a missing file
+	// gives "unknown".
 	StateFile string
+	// ProcRoot is the proc file system that tells whether the osm that
+	// wrote the state file still runs ("/proc").
+	ProcRoot string
+	// ProbeSummaryEvery is how often the requests of the status script
+	// (User-Agent luoyun-status, from this host) are summed up in one
+	// access log line; each is not logged, except when its answer
+	// differs from the previous one's.
+	ProbeSummaryEvery time.Duration
 	// Addr is the listen address, "host:port"; an empty host listens on
 	// all addresses.
 	Addr string
@@ -76,6 +85,8 @@ func Defaults() Config {
 		ConfigFile:        "/LuoYun/conf/luoyun.conf",
 		BuildDir:          "/LuoYun/build",
 		StateFile:         "/LuoYun/run/osm.json",
+		ProcRoot:          "/proc",
+		ProbeSummaryEvery: time.Hour,
 		Addr:              ":8080",
 		WebSSHPort:        8001,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -118,6 +129,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxHeaderBytes < 4097 {
 		errs = append(errs, fmt.Errorf("header limit must be more than 4096 bytes, got %d", c.MaxHeaderBytes))
+	}
+	if c.ProbeSummaryEvery < 0 {
+		errs = append(errs, fmt.Errorf("status probe summary interval must not be negative, got %s", c.ProbeSummaryEvery))
 	}
 	if c.CheckEvery < 0 {
 		errs = append(errs, fmt.Errorf("check interval must not be negative, got %s", c.CheckEvery))

@@ -25,12 +25,19 @@ var (
 	hdrNoRef     = []string{"no-referrer"}
 	hdrPlainText = []string{"text/plain; charset=utf-8"}
 	hdrAllow     = []string{"GET, HEAD"}
+	// Another site may not frame the page (clickjacking): CSP for current
+	// browsers, X-Frame-Options for old ones.
+	hdrFrameCSP = []string{"frame-ancestors 'self'"}
+	hdrFrameXFO = []string{"SAMEORIGIN"}
 )
 
 // ServeHTTP serves one request and writes its access log line.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	status, n, variant := s.serve(w, r, start)
+	if isProbe(r) && !s.probe(status, start) {
+		return // counted; summed up in one line every ProbeSummaryEvery
+	}
 	if ce := s.access.Check(zap.InfoLevel, "request"); ce != nil {
 		p := r.URL.Path
 		if len(p) > 256 {
@@ -86,6 +93,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, now time.Time) (i
 		return plain(w, http.StatusMovedPermanently), 0, variant
 	}
 	h["X-Content-Type-Options"] = hdrNoSniff
+	h["Content-Security-Policy"], h["X-Frame-Options"] = hdrFrameCSP, hdrFrameXFO
 	h["Content-Type"] = f.ctype
 	switch {
 	case f.stream != nil:

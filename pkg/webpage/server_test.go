@@ -115,6 +115,10 @@ func TestHeaders(t *testing.T) {
 		if h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("GET %s: no nosniff", tt.target)
 		}
+		if h.Get("Content-Security-Policy") != "frame-ancestors 'self'" || h.Get("X-Frame-Options") != "SAMEORIGIN" {
+			t.Errorf("GET %s: CSP %q, X-Frame-Options %q; want another site unable to frame it", tt.target,
+				h.Get("Content-Security-Policy"), h.Get("X-Frame-Options"))
+		}
 		if cl := h.Get("Content-Length"); cl != "" && cl != strconv.Itoa(len(r.body)) {
 			t.Errorf("GET %s: Content-Length %s for %d bytes", tt.target, cl, len(r.body))
 		}
@@ -249,9 +253,9 @@ func TestTemplateVariables(t *testing.T) {
 			"2001:db8::1|ownCloud|2.5|4.0.7|09:05|http://[2001:db8::1]/|8001|http://[2001:db8::1]:8001/|unknown|unknown|2001:db8::1|$hostname|$nope|${nope}|$cookie"},
 		{"hostile domain escaped", `JSON={"domain":{"name":"<script>\"x\""}}`, nil,
 			"&lt;script&gt;&#34;x&#34;|ownCloud|2.5|4.0.7|09:05|http://&lt;script&gt;&#34;x&#34;/|8001|http://&lt;script&gt;&#34;x&#34;:8001/|unknown|unknown|&lt;script&gt;&#34;x&#34;|$hostname|$nope|${nope}|$cookie"},
-		{"registered", `JSON={"domain":{"name":"h"}}`, &osmstate.State{Phase: osmstate.Registered, Since: time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)},
+		{"registered", `JSON={"domain":{"name":"h"}}`, &osmstate.State{Phase: osmstate.Registered, Since: time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC), PID: fixtureOSMPid},
 			"h|ownCloud|2.5|4.0.7|09:05|http://h/|8001|http://h:8001/|registered|2026-11-21 08:00|h|$hostname|$nope|${nope}|$cookie"},
-		{"backing off", `JSON={"domain":{"name":"h"}}`, &osmstate.State{Phase: osmstate.BackingOff},
+		{"backing off", `JSON={"domain":{"name":"h"}}`, &osmstate.State{Phase: osmstate.BackingOff, PID: fixtureOSMPid},
 			"h|ownCloud|2.5|4.0.7|09:05|http://h/|8001|http://h:8001/|backing off|unknown|h|$hostname|$nope|${nope}|$cookie"},
 	}
 	for _, tt := range tests {

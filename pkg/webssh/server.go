@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -39,6 +39,13 @@ type Config struct {
 	// AllowedOrigins lists Origin hosts ("host" or "host:port") or full
 	// origins ("https://host:port") allowed besides the page's own host.
 	AllowedOrigins []string
+	// AllowedHosts lists the names (besides IP literals and localhost)
+	// this instance is reached by: the Host of a session's request must
+	// be one of them (HostAllowed). The JSON's domain name goes here.
+	AllowedHosts []string
+	// TrustedProxies lists the proxies (IPs or CIDR prefixes; loopback
+	// always) whose X-Real-IP names the client for the session limit.
+	TrustedProxies []string
 	// TLSCert and TLSKey, when both set, make the server speak HTTPS.
 	TLSCert, TLSKey string
 	// Title is the page's title, usually the instance's host name.
@@ -65,6 +72,9 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("TLS certificate and key go together"))
 	}
+	if _, err := ParseTrusted(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -77,8 +87,9 @@ type Server struct {
 	stats    termbridge.Stats
 	tlsConf  *tls.Config
 
+	trusted  []netip.Prefix
 	ln       net.Listener
-	sessions atomic.Int32
+	sessions *slots
 	wg       sync.WaitGroup
 	streams  streams // the HTTP transport's open sessions
 }
@@ -88,7 +99,8 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("webssh config: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log.With(zap.String("component", "webssh"))}
+	s := &Server{cfg: cfg, log: log.With(zap.String("component", "webssh")), sessions: newSlots(cfg.MaxSessions)}
+	s.trusted, _ = ParseTrusted(cfg.TrustedProxies) // checked by Validate
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
@@ -132,7 +144,7 @@ func (s *Server) URL() string {
 func (s *Server) Stats() *termbridge.Stats { return &s.stats }
 
 // Sessions returns the number of open sessions.
-func (s *Server) Sessions() int { return int(s.sessions.Load()) }
+func (s *Server) Sessions() int { return s.sessions.len() }
 
 // Run listens and serves until ctx is cancelled.
 func (s *Server) Run(ctx context.Context) error {
@@ -211,31 +223,27 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "websocket upgrade expected", http.StatusBadRequest)
 		return
 	}
-	release, ref := s.admit(r, log)
-	if ref != nil && ref.status == http.StatusForbidden {
-		http.Error(w, http.StatusText(ref.status), ref.status)
+	if !s.admit(w, r) {
 		return
 	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// The upgrader has answered.
 		log.Info("websocket refused", zap.Error(err))
-		if release != nil {
-			release()
-		}
 		return
 	}
-	if ref != nil {
-		refuse(ws, websocket.CloseTryAgainLater, ref.notice)
+	sl, busy := s.takeSlot(r, log)
+	if sl == nil {
+		refuse(ws, websocket.CloseTryAgainLater, busy)
 		return
 	}
-	defer release()
-	s.runSession(r.Context(), termbridge.WebSocket(ws), log)
+	defer s.sessions.release(sl)
+	s.runSession(r.Context(), sl, termbridge.WebSocket(ws), log)
 }
 
 // requestLog is the logger of one session request.
 func (s *Server) requestLog(r *http.Request, transport string) *zap.Logger {
-	log := s.log.With(zap.String("remote", r.RemoteAddr), zap.String("transport", transport))
+	log := s.log.With(zap.String("remote", r.RemoteAddr), zap.String("source", source(r, s.trusted)), zap.String("transport", transport))
 	if ip := r.Header.Get("X-Real-IP"); ip != "" {
 		// Set by the cloud's proxy; informational only.
 		log = log.With(zap.String("real_ip", ip))
@@ -243,9 +251,9 @@ func (s *Server) requestLog(r *http.Request, transport string) *zap.Logger {
 	return log
 }
 
-// runSession runs the command for an admitted page on transport conn
-// until either ends.
-func (s *Server) runSession(ctx context.Context, conn termbridge.Conn, log *zap.Logger) {
+// runSession runs the command for an admitted page, holding slot sl, on
+// transport conn until either ends (or the slot is given to a newcomer).
+func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn, log *zap.Logger) {
 	sh, err := ptyshell.Start(ptyshell.Config{Command: s.cfg.Command, Env: s.cfg.Env, Grace: s.cfg.Grace})
 	if err != nil {
 		log.Error("start session", zap.Error(err))
@@ -257,6 +265,9 @@ func (s *Server) runSession(ctx context.Context, conn termbridge.Conn, log *zap.
 	log = log.With(zap.Int("pid", sh.Pid()))
 	log.Info("session started")
 	start := time.Now()
+	ctx, end := context.WithCancelCause(ctx)
+	defer end(nil)
+	s.sessions.attach(sl, end, sh.PastLogin)
 	err = termbridge.RunConn(ctx, conn, sh, termbridge.Config{
 		Window:      s.cfg.Window,
 		IdleTimeout: s.cfg.IdleTimeout,

@@ -200,13 +200,16 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 	s.wg.Add(1)
 	defer s.wg.Done()
 	log := s.requestLog(r, "http")
-	release, ref := s.admit(r, log)
-	if ref != nil {
-		w.Header().Set("Cache-Control", "no-store")
-		http.Error(w, ref.notice.Text, ref.status)
+	w.Header().Set("Cache-Control", "no-store")
+	if !s.admit(w, r) {
 		return
 	}
-	defer release()
+	sl, busy := s.takeSlot(r, log)
+	if sl == nil {
+		http.Error(w, busy.Text, http.StatusServiceUnavailable)
+		return
+	}
+	defer s.sessions.release(sl)
 	id, err := newSessionID()
 	if err != nil {
 		log.Error("open stream", zap.Error(err))
@@ -235,17 +238,14 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	go c.keepAlive()
-	s.runSession(r.Context(), c, log)
+	s.runSession(r.Context(), sl, c, log)
 	c.Close() // also when the session could not start
 }
 
 // serveInput takes a batch of the page's messages: POST /input.
 func (s *Server) serveInput(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if !s.requestAllowed(r) {
-		s.log.Info("input refused: origin not allowed", zap.String("remote", r.RemoteAddr),
-			zap.String("origin", r.Header.Get("Origin")), zap.String("host", r.Host))
-		http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)
+	if !s.admit(w, r) {
 		return
 	}
 	c := s.streams.get(r.Header.Get(SessionHeader))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -64,6 +65,13 @@ func mustParse(b []byte) termproto.Message {
 // origin ("" for none). It returns the response when the server refused.
 func openStream(t testing.TB, base, origin string) (*client, *http.Response, error) {
 	t.Helper()
+	return openStreamAs(t, base, "", "", origin)
+}
+
+// openStreamAs is openStream from local address from ("" for any) with
+// the given Host header ("" for the URL's).
+func openStreamAs(t testing.TB, base, from, host, origin string) (*client, *http.Response, error) {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, base+"stream", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +79,15 @@ func openStream(t testing.TB, base, origin string) (*client, *http.Response, err
 	if origin != "" {
 		req.Header.Set("Origin", origin)
 	}
+	if host != "" {
+		req.Host = host
+	}
 	// Its own connection: closing the body closes it, as a closed tab does.
-	sc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	tr := &http.Transport{DisableKeepAlives: true}
+	if from != "" {
+		tr.DialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}).DialContext
+	}
+	sc := &http.Client{Transport: tr}
 	resp, err := sc.Do(req)
 	if err != nil {
 		return nil, nil, err
@@ -399,5 +414,62 @@ func TestStreamShutdownEndsSessions(t *testing.T) {
 	}
 	if s.Sessions() != 0 || len(children(t)) != 0 {
 		t.Fatalf("after Serve returned: %d sessions, children %v", s.Sessions(), children(t))
+	}
+}
+
+// TestStreamHostCheck: the Host allowlist against DNS rebinding applies
+// to the HTTP transport too, for opening a session and for its input.
+func TestStreamHostCheck(t *testing.T) {
+	s := startServer(t, Config{Command: []string{"/bin/cat"}, AllowedHosts: []string{"vm1.cloud.example"}})
+	p := ":" + itoa(uint16(s.Addr().(*net.TCPAddr).Port))
+	_, resp, err := openStreamAs(t, s.URL(), "", "evil.example"+p, "http://evil.example"+p)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("stream for Host evil.example: %v, %v, want 403", resp, err)
+	}
+	c, _, err := openStreamAs(t, s.URL(), "", "vm1.cloud.example"+p, "http://vm1.cloud.example"+p)
+	if err != nil {
+		t.Fatalf("stream for the instance's name: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, s.URL()+"input", bytes.NewReader(termproto.AppendBatch(nil, termproto.Input([]byte("x\n")))))
+	req.Host = "evil.example" + p
+	req.Header.Set(SessionHeader, c.hs.id)
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusForbidden {
+		t.Fatalf("input for Host evil.example: %s, want 403", r.Status)
+	}
+}
+
+// TestStreamLockOutEvicted: sessions an HTTP-transport client holds at
+// the login prompt are given up for a newcomer like websocket ones.
+func TestStreamLockOutEvicted(t *testing.T) {
+	s := startServer(t, Config{MaxSessions: 2, Command: fakeLogin})
+	var held []*client
+	for range 2 {
+		c, _, err := openStreamAs(t, s.URL(), "127.0.0.2", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.waitFor("login: ", 5*time.Second)
+		held = append(held, c)
+	}
+	user, _, err := openStreamAs(t, s.URL(), "127.0.0.3", "", "")
+	if err != nil {
+		t.Fatalf("newcomer refused while the sessions are at the login prompt: %v", err)
+	}
+	user.waitFor("login: ", 5*time.Second)
+	ended := 0
+	for _, c := range held {
+		for c.next(time.Now().Add(200 * time.Millisecond)) {
+		}
+		if c.closed != nil {
+			ended++
+		}
+	}
+	if ended != 1 || s.Sessions() != 2 {
+		t.Fatalf("%d held sessions ended, %d open; want 1 given up and 2 open", ended, s.Sessions())
 	}
 }
