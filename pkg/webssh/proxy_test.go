@@ -153,6 +153,7 @@ func TestBrowserThroughNginx(t *testing.T) {
 		}
 		waitJS(ctx, t, "a row reading U8:你好", rowsHave("eq", "U8:你好"))
 	})
+	browsertest.Screenshot(t, ctx, dir, "webssh-nginx-utf8.png")
 	t.Run("resize", func(t *testing.T) {
 		if err := chromedp.Run(ctx, emulation.SetDeviceMetricsOverride(640, 500, 1, false)); err != nil {
 			t.Fatal(err)
@@ -170,7 +171,7 @@ func TestBrowserThroughNginx(t *testing.T) {
 		}
 		waitJS(ctx, t, "stty size "+size, rowsHave("eq", "SZ:"+size))
 	})
-	browsertest.Screenshot(t, ctx, dir, "webssh-nginx.png")
+	browsertest.Screenshot(t, ctx, dir, "webssh-nginx-resized.png")
 	t.Run("seq 1 50000 within 10s", func(t *testing.T) {
 		d := seqTime(ctx, t, 50000, 10*time.Second)
 		t.Logf("through nginx: seq 1 50000 shown in %v", d)
