@@ -37,7 +37,8 @@
 #   LUOYUN_FLOPPY       floppy device, image or directory (default: settings, /dev/fd0)
 #   LUOYUN_LISTEN_ADDR  address web and webssh listen on (default all addresses)
 #   LUOYUN_WEB_PORT     port of the appliance page (default: settings, 8080)
-#   LUOYUN_WEBSSH_PORT  port of the web terminal (default: JSON, settings, 8001)
+#   LUOYUN_WEBSSH_PORT  port of the web terminal (default: JSON, settings, 8001); given
+#                       to webssh and to web (the page's $websshport) alike
 #   LUOYUN_STOP_TIMEOUT seconds stop waits before SIGKILL (default 5)
 #   LUOYUN_START_TIMEOUT seconds start waits for a daemon to be up (default 5)
 #   GOMAXPROCS          Go processors of osm, webssh and web (default 1; web: settings web.procs)
@@ -266,6 +267,7 @@ launch() {
 		set -- -c "$iconf" -l "$LOGDIR/lyweb.log" -w "$DIR/custom/www" \
 			--build "$DIR/build" --state "$RUNDIR/osm.json"
 		[ -n "$LUOYUN_WEB_PORT" ] && set -- "$@" -p "$LUOYUN_WEB_PORT"
+		[ -n "$LUOYUN_WEBSSH_PORT" ] && set -- "$@" --webssh-port "$LUOYUN_WEBSSH_PORT"
 		[ -n "$LUOYUN_LISTEN_ADDR" ] && set -- "$@" --listen-addr "$LUOYUN_LISTEN_ADDR"
 		;;
 	webssh)
@@ -604,7 +606,8 @@ exec)
 	exit 0
 	;;
 *)
-	echo "usage: osmanager.sh [start|stop|restart|status] [web|webssh|osm ...]" >&2
+	echo "osmanager.sh: unknown command '$cmd'" >&2
+	echo "usage: osmanager.sh [start|stop|restart|status] [web|webssh|osm ...]; osmanager.sh --help for more" >&2
 	exit 2
 	;;
 esac

@@ -28,5 +28,9 @@ func main() {
 	if errors.As(err, &st) {
 		os.Exit(int(st)) // osm status: the report says why
 	}
-	os.Exit(cli.ExitCode("osm", err, os.Stderr))
+	name := "osm"
+	if len(os.Args) > 1 && os.Args[1] == "clc" {
+		name = "osm clc" // its errors read "osm clc: ..."
+	}
+	os.Exit(cli.ExitCode(name, err, os.Stderr))
 }

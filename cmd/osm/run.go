@@ -14,6 +14,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osm"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 const about = `Keeps this instance registered with the LuoYun Cloud Controller: finds it
@@ -35,7 +36,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
 	logPath := c.Flags.StringP("log", "l", "/LuoYun/log/luoyun.log", "log file")
 	scriptDir := c.Flags.StringP("script", "s", "/LuoYun/custom/scripts", "directory of the status script")
-	statePath := c.Flags.String("state", "", "state file (default: settings osm.state_file, /LuoYun/run/osm.json)")
+	statePath := c.Flags.String("state", "", fmt.Sprintf("state file (default: settings osm.state_file, %s)", settings.Defaults().OSM.StateFile))
 	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
@@ -43,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings()
+	set, err := c.Settings(stderr, settings.SectionOSM, settings.SectionLog)
 	if err != nil {
 		return err
 	}
@@ -88,5 +89,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	log.Info("starting", zap.String("config", *confPath), zap.String("scripts", *scriptDir), zap.Int("pid", os.Getpid()))
+	// Lines osm cannot use but can do without (a typo, a line without
+	// '=') are said once here; a bad line it needs stops it in agent.Run;
+	// the JSON is none of its business.
+	if conf, err := lyconf.Load(*confPath); err == nil {
+		for _, p := range conf.Problems {
+			if p.Key != "JSON" {
+				log.Warn(p.Error())
+			}
+		}
+	}
 	return agent.Run(ctx)
 }

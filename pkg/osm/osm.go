@@ -63,13 +63,11 @@ func (c *Config) defaults() {
 			*d = v
 		}
 	}
-	def(&c.StatusInterval, 5*time.Second)
-	def(&c.StatusTimeout, 30*time.Second)
-	def(&c.ReconnectMin, time.Second)
-	def(&c.ReconnectMax, time.Minute)
+	// The settings' tunables (StatusInterval, StatusTimeout, Reconnect*,
+	// DiscoveryWindow) are not defaulted here: settings.Defaults holds
+	// them, and New refuses a config without them.
 	def(&c.DialTimeout, 5*time.Second)
 	def(&c.HandshakeTimeout, 10*time.Second)
-	def(&c.DiscoveryWindow, 15*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
 	if c.Sleep == nil {
 		c.Sleep = backoff.Sleep
@@ -105,6 +103,9 @@ func New(cfg Config, log *zap.Logger) (*Agent, error) {
 	cfg.defaults()
 	if cfg.ConfPath == "" || cfg.ScriptDir == "" {
 		return nil, errors.New("osm: config path and script directory are required")
+	}
+	if cfg.StatusInterval <= 0 || cfg.StatusTimeout <= 0 || cfg.ReconnectMin <= 0 || cfg.ReconnectMax <= 0 || cfg.DiscoveryWindow <= 0 {
+		return nil, errors.New("osm: the [osm] settings are required (settings.Defaults holds them)")
 	}
 	if cfg.ReconnectMax < cfg.ReconnectMin {
 		return nil, fmt.Errorf("osm: reconnect_max %s below reconnect_min %s", cfg.ReconnectMax, cfg.ReconnectMin)

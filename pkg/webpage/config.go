@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/hostname"
+	"github.com/luoyun/osmanager/pkg/lyconf"
 )
 
-// Config is what the page server needs; Defaults gives production values.
+// Config is what the page server needs; Defaults gives its own production
+// values, the settings file the rest.
 type Config struct {
 	// Root is the www directory holding withcookie/ and nocookie/.
 	Root string
@@ -43,8 +45,12 @@ type Config struct {
 	// Addr is the listen address, "host:port"; an empty host listens on
 	// all addresses.
 	Addr string
-	// WebSSHPort is the web shell's port when the JSON gives none.
+	// WebSSHPort is the settings' [webssh] port, the web shell's port
+	// when the JSON gives none.
 	WebSSHPort int
+	// WebSSHPortExplicit, when not 0, is the port webssh was told with
+	// -p; it wins over the JSON (settings.WebSSHPort is the rule).
+	WebSSHPortExplicit int
 
 	// ReadHeaderTimeout bounds the time to read a request's headers.
 	ReadHeaderTimeout time.Duration
@@ -78,17 +84,17 @@ type Config struct {
 	Addrs hostname.Addrs
 }
 
-// Defaults returns the production configuration of the original's paths.
+// Defaults returns the page server's own production values and the
+// original's paths. The tunables of the settings file are not defaulted
+// here: Addr (its port), WebSSHPort and StateFile come from
+// settings.Settings, whose Defaults hold them once (cmd/web fills them).
 func Defaults() Config {
 	return Config{
 		Root:              "/LuoYun/custom/www",
-		ConfigFile:        "/LuoYun/conf/luoyun.conf",
+		ConfigFile:        lyconf.DefaultPath,
 		BuildDir:          "/LuoYun/build",
-		StateFile:         "/LuoYun/run/osm.json",
 		ProcRoot:          "/proc",
 		ProbeSummaryEvery: time.Hour,
-		Addr:              ":8080",
-		WebSSHPort:        8001,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

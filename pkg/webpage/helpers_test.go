@@ -109,6 +109,7 @@ func (f *fixture) config(c *clock) Config {
 	cfg.StateFile = f.state
 	cfg.ProcRoot = f.proc
 	cfg.Addr = "127.0.0.1:0"
+	cfg.WebSSHPort = 8001
 	cfg.CheckEvery = 0
 	cfg.ShutdownTimeout = 2 * time.Second
 	if c != nil {

@@ -485,15 +485,16 @@ func TestConfigValidate(t *testing.T) {
 		{"check", func(c *Config) { c.CheckEvery = -1 }, "check interval"},
 		{"cache", func(c *Config) { c.MaxCachedFile = -1 }, "cache limits"},
 	}
+	base := Defaults()
+	base.Addr, base.WebSSHPort = ":8080", 8001 // from the settings in production
 	for _, tt := range tests {
-		c := Defaults()
+		c := base
 		tt.mod(&c)
 		if _, err := New(c, zap.NewNop()); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: New error = %v, want mention of %q", tt.name, err, tt.want)
 		}
 	}
-	d := Defaults()
-	if err := d.Validate(); err != nil {
-		t.Errorf("defaults: %v", err)
+	if err := base.Validate(); err != nil {
+		t.Errorf("defaults with the settings' values: %v", err)
 	}
 }

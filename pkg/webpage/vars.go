@@ -20,6 +20,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osmstate"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 // Variable names a page may use, besides the original's five.
@@ -121,20 +122,17 @@ func (v *varSource) build(now time.Time) *snapshot {
 	var in *lyconf.Instance
 	if v.cfg.ConfigFile != "" {
 		c, err := lyconf.Load(v.cfg.ConfigFile)
-		v.report("config", err)
 		if err == nil {
 			in = &c.Instance
+			err = c.Err("JSON") // a bad JSON line: no cookie, said once
 		}
+		v.report("config", err)
 	}
-	sshPort := v.cfg.WebSSHPort
-	if in != nil {
-		if in.Cookie != "" {
-			s.hasCookie = true
-			s.cookieSum = sha256.Sum256([]byte(in.Cookie))
-		}
-		if in.WebSSH != nil && in.WebSSH.Port > 0 && in.WebSSH.Port <= 65535 {
-			sshPort = int(in.WebSSH.Port)
-		}
+	// The same rule as webssh's listening port.
+	sshPort, _ := settings.WebSSHPort(v.cfg.WebSSHPortExplicit, in, v.cfg.WebSSHPort)
+	if in != nil && in.Cookie != "" {
+		s.hasCookie = true
+		s.cookieSum = sha256.Sum256([]byte(in.Cookie))
 	}
 	host := hostname.Name(in, v.cfg.Addrs)
 	build, err := buildver.Load(filepath.Join(v.cfg.BuildDir, "VERSION"))
