@@ -42,10 +42,10 @@ func BuildMulticall(repo, dir string) error {
 	return nil
 }
 
-// build runs go build for pkgs with the Makefile's flags (no version
-// stamp) into dir.
+// build runs go build for pkgs into dir, static and with the shipped
+// tags (not stripped, no version stamp).
 func build(repo, dir string, pkgs ...string) error {
-	args := append([]string{"build", "-trimpath", "-tags", Tags, "-ldflags", "-s -w", "-o", dir + "/"}, pkgs...)
+	args := append([]string{"build", "-trimpath", "-tags", Tags, "-o", dir + "/"}, pkgs...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = repo
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
