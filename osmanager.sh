@@ -121,16 +121,48 @@ log_at() {
 	return 0
 }
 
-# log_lines LEVEL PREFIX TEXT: log every non-empty line of TEXT, with one
-# time stamp for all of them (they came together).
+# log_lines LEVEL PREFIX TEXT [NAME]: log every non-empty line of TEXT,
+# with one time stamp for all of them (they came together). With NAME
+# (the program that printed TEXT), each line loses its own "NAME: " (see
+# own_line), and a "warning: " line is logged at WARN without the word;
+# LL_WARN is set to the number of those.
 log_lines() {
-	ll_level=$1 ll_prefix=$2
+	ll_level=$1 ll_prefix=$2 ll_name=${4:-} LL_WARN=0
 	stamp
 	while IFS= read -r l; do
-		[ -n "$l" ] && log_at "$ll_level" "$ll_prefix$l"
+		[ -n "$l" ] || continue
+		if [ -z "$ll_name" ]; then
+			log_at "$ll_level" "$ll_prefix$l"
+			continue
+		fi
+		own_line "$ll_name" "$l"
+		case $OL in
+		"warning: "*)
+			LL_WARN=$((LL_WARN + 1))
+			log_at WARN "$ll_prefix${OL#warning: }"
+			;;
+		*) log_at "$ll_level" "$ll_prefix$OL" ;;
+		esac
 	done <<EOF
 $3
 EOF
+}
+
+# own_line NAME LINE: set OL to LINE without the leading "NAME: " a
+# program puts before its own messages (once or, from an older binary,
+# twice), so that osmanager.sh's "step: " prefix is not doubled.
+own_line() {
+	OL=$2
+	while [ "${OL#"$1: "}" != "$OL" ]; do OL=${OL#"$1: "}; done
+}
+
+# warned N: " (N warning(s) in log/osmanager.log)", or nothing for 0.
+warned() {
+	case $1 in
+	0) ;;
+	1) printf ' (1 warning in log/osmanager.log)' ;;
+	*) printf ' (%s warnings in log/osmanager.log)' "$1" ;;
+	esac
 }
 
 # last_line TEXT: print its last non-empty line.
@@ -185,17 +217,19 @@ step_floppy() {
 	s=$(settings_opt) && set -- "$@" --settings "$s"
 	out=$("$BIN/floppyconf" "$@" 2>&1)
 	rc=$?
+	own_line floppyconf "$(last_line "$out")"
+	fl_last=${OL:-ok}
 	if [ "$rc" -eq 0 ]; then
-		log INFO "floppy: ${out:-ok}"
-		record floppy ok "${out:-ok}"
+		log_lines INFO "floppy: " "${out:-ok}" floppyconf
+		record floppy ok "$fl_last$(warned "$LL_WARN")"
 	elif [ -s "$CONF" ]; then
-		log_lines WARN "floppy: " "$out"
+		log_lines WARN "floppy: " "$out" floppyconf
 		log_at WARN "floppy: failed (exit $rc); going on with the existing $CONF"
-		record floppy warning "failed (exit $rc): $(last_line "$out"); going on with the existing $CONF"
+		record floppy warning "failed (exit $rc): $fl_last; going on with the existing $CONF"
 	else
-		log_lines ERROR "floppy: " "$out"
+		log_lines ERROR "floppy: " "$out" floppyconf
 		log_at ERROR "floppy: failed (exit $rc) and there is no $CONF"
-		record floppy failed "failed (exit $rc): $(last_line "$out"); no $CONF"
+		record floppy failed "failed (exit $rc): $fl_last; no $CONF"
 	fi
 }
 
@@ -212,13 +246,14 @@ step_osc() {
 	s=$(settings_opt) && set -- "$@" --settings "$s"
 	out=$("$BIN/osc" "$@" 2>&1)
 	rc=$?
-	log_lines INFO "osc: " "$out"
+	log_lines INFO "osc: " "$out" osc
 	if [ "$rc" -eq 0 ]; then
 		log_at INFO "osc: done"
-		record osc ok "done"
+		record osc ok "done$(warned "$LL_WARN")"
 	else
 		log_at ERROR "osc: failed (exit $rc)"
-		record osc failed "failed (exit $rc): $(last_line "$out")"
+		own_line osc "$(last_line "$out")"
+		record osc failed "failed (exit $rc): $OL"
 	fi
 }
 
@@ -377,9 +412,8 @@ wait_up() {
 		if ! alive "$wu_pid"; then
 			wait "$wu_pid" 2>/dev/null
 			rc=$?
-			wu_last=$(last_line "$(cat "$wu_out" 2>/dev/null)")
-			# Its own "NAME: " prefix (once or, from an older binary, twice) goes.
-			while [ "${wu_last#"$1: "}" != "$wu_last" ]; do wu_last=${wu_last#"$1: "}; done
+			own_line "$1" "$(last_line "$(cat "$wu_out" 2>/dev/null)")"
+			wu_last=$OL
 			stamp
 			if [ "$rc" -eq 0 ]; then
 				# webssh disabled by the cloud says so and exits 0.
