@@ -246,15 +246,26 @@ step_osc() {
 	s=$(settings_opt) && set -- "$@" --settings "$s"
 	out=$("$BIN/osc" "$@" 2>&1)
 	rc=$?
-	log_lines INFO "osc: " "$out" osc
-	if [ "$rc" -eq 0 ]; then
-		log_at INFO "osc: done"
-		record osc ok "done$(warned "$LL_WARN")"
-	else
-		log_at ERROR "osc: failed (exit $rc)"
-		own_line osc "$(last_line "$out")"
-		record osc failed "failed (exit $rc): $OL"
+	step_end osc "$rc" "$out" osc
+}
+
+# step_end STEP RC OUTPUT [NAME]: log a step's output line by line (see
+# log_lines; NAME is the program that printed it), then its outcome, done
+# or failed (exit RC), and record it with the output's last line.
+step_end() {
+	log_lines INFO "$1: " "$3" "${4:-}"
+	if [ "$2" -eq 0 ]; then
+		log_at INFO "$1: done"
+		record "$1" ok "done$(warned "$LL_WARN")"
+		return 0
 	fi
+	log_at ERROR "$1: failed (exit $2)"
+	se_last=$(last_line "$3")
+	if [ -n "${4:-}" ]; then
+		own_line "$4" "$se_last"
+		se_last=$OL
+	fi
+	record "$1" failed "failed (exit $2): $se_last"
 }
 
 # step_customconfig: custom/scripts/config, once, if executable.
@@ -270,15 +281,8 @@ step_customconfig() {
 	(cd "$DIR" && exec "$SCRIPTS/config") </dev/null >"$outf" 2>&1
 	rc=$?
 	out=$(cat "$outf" 2>/dev/null)
-	log_lines INFO "config: " "$out"
 	rm -f "$outf"
-	if [ "$rc" -eq 0 ]; then
-		log_at INFO "config: done"
-		record config ok "done"
-	else
-		log_at ERROR "config: failed (exit $rc)"
-		record config failed "failed (exit $rc): $(last_line "$out")"
-	fi
+	step_end config "$rc" "$out"
 }
 
 # exec_component NAME: replace this shell with the component (the init
