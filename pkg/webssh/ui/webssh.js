@@ -18,6 +18,21 @@
   fit.fit();
   term.focus();
 
+  // drawNow renders the rows a write changed at once instead of on the
+  // next animation frame. xterm.js draws on requestAnimationFrame, which
+  // adds up to a frame (16.7 ms at 60 Hz) between the echo of a keystroke
+  // arriving and its text being in the page; small outputs (echo, a
+  // command's short answer) are drawn as soon as they are parsed, floods
+  // still once a frame. It uses xterm.js internals of the pinned version
+  // (pkg/webssh/ui/package.json) and does nothing if they are not there.
+  var debouncer = term._core && term._core._renderService && term._core._renderService._renderDebouncer;
+  if (!debouncer || typeof debouncer._innerRefresh !== 'function' || !('_animationFrame' in debouncer)) debouncer = null;
+  function drawNow() {
+    if (!debouncer || !debouncer._animationFrame) return;
+    window.cancelAnimationFrame(debouncer._animationFrame);
+    debouncer._innerRefresh();
+  }
+
   var enc = new TextEncoder();
   var ws = null;
   var ended = true;
@@ -105,6 +120,7 @@
         processed = (processed + data.length) % 4294967296;
         unacked += data.length;
         pending--;
+        if (pending === 0 && data.length <= 4096) drawNow();
         if (pending === 0 || unacked >= 65536) sendAck();
       });
     };
