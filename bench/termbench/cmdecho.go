@@ -61,7 +61,8 @@ const cmdProbe = `(function () {
     shown: function (s, ms) { return when(function () { return count(s) > 0; }, ms, s).then(function () { return true; }); },
     // arm starts timing the output of the command holding mark: the
     // result, a promise in __tbc.p, is [Enter -> output received by the
-    // page, Enter -> output in the DOM, Enter -> keydown handler] in ms.
+    // page, Enter -> output in the DOM, Enter -> keydown handler, Enter ->
+    // input sent, and the Enter's wall clock time] in ms.
     arm: function (mark, ms) {
       var base = count(mark), t0 = 0, lag = 0;
       function kd(e) {
@@ -71,11 +72,11 @@ const cmdProbe = `(function () {
         t0 = e.timeStamp || performance.now(); lag = performance.now() - t0;
       }
       document.addEventListener('keydown', kd, true);
-      __tbw.mark = mark; __tbw.markAt = 0;
+      __tbw.mark = mark; __tbw.markAt = 0; __tbw.sentAt = 0;
       __tbc.p = when(function () { return t0 > 0 && count(mark) > base; }, ms, 'the output ' + mark).then(function (t) {
         document.removeEventListener('keydown', kd, true);
         __tbw.mark = '';
-        return [__tbw.markAt ? __tbw.markAt - t0 : -1, t - t0, lag];
+        return [__tbw.markAt ? __tbw.markAt - t0 : -1, t - t0, lag, __tbw.sentAt ? __tbw.sentAt - t0 : -1, performance.timeOrigin + t0];
       }, function (e) { document.removeEventListener('keydown', kd, true); throw e; });
       return base;
     }
@@ -108,10 +109,10 @@ func cmdSample(ctx context.Context, i int, logf func(string, ...any)) (wire, dom
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`__tbc.p`, &r, awaitPromise)); err != nil {
 		return 0, 0, fmt.Errorf("command %d: %w", i, err)
 	}
-	if len(r) != 3 {
+	if len(r) != 5 {
 		return 0, 0, fmt.Errorf("command %d: probe returned %v", i, r)
 	}
-	logf("%s: keydown handled after %.1f ms, output received after %.1f ms, in the DOM after %.1f ms", mark, r[2], r[0], r[1])
+	logf("%s: Enter at %.3f: keydown handled after %.1f ms, sent after %.1f ms, output received after %.1f ms, in the DOM after %.1f ms", mark, r[4], r[2], r[3], r[0], r[1])
 	// The next command waits for the prompt, as a user does; the wait is
 	// not timed.
 	if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`__tbc.prompt(%q, 10000)`, mark), &ok, awaitPromise)); err != nil {

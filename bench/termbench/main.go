@@ -259,8 +259,13 @@ const wireProbe = `(function () {
     if (typeof d !== 'string') d = dec ? dec.decode(d) : '';
     if (d.indexOf(__tbw.mark) >= 0) __tbw.markAt = performance.now();
   }
+  // sent records when the page first sends something (the Enter) after
+  // the command being timed was armed.
+  function sent() { if (__tbw.mark && !__tbw.sentAt) __tbw.sentAt = performance.now(); }
   var WS = window.WebSocket;
   if (WS) {
+    var wsSend = WS.prototype.send;
+    WS.prototype.send = function (d) { sent(); return wsSend.apply(this, arguments); };
     var Wrapped = function (u, p) {
       var ws = p === undefined ? new WS(u) : new WS(u, p);
       ws.addEventListener('message', function (ev) {
@@ -282,6 +287,8 @@ const wireProbe = `(function () {
   // constructed, so that it runs before the page's own handler, which
   // draws the output synchronously.
   var XHR = window.XMLHttpRequest;
+  var xhrSend = XHR.prototype.send;
+  XHR.prototype.send = function (b) { if (b) sent(); return xhrSend.apply(this, arguments); };
   var WrappedXHR = function () {
     var x = new XHR();
     x.addEventListener('readystatechange', function () {

@@ -18,17 +18,22 @@
   fit.fit();
   term.focus();
 
-  // drawNow renders the rows a write changed at once instead of on the
+  // drawSoon renders the rows a write changed at once instead of on the
   // next animation frame. xterm.js draws on requestAnimationFrame, which
   // adds up to a frame (16.7 ms at 60 Hz) between the echo of a keystroke
-  // arriving and its text being in the page; small outputs (echo, a
-  // command's short answer) are drawn as soon as they are parsed, floods
-  // still once a frame. It uses xterm.js internals of the pinned version
-  // (pkg/webssh/ui/package.json) and does nothing if they are not there.
+  // arriving and its text being in the page. Small outputs that answer
+  // typing (echo, a command's short answer: within 500 ms of a key) are
+  // drawn as soon as they are parsed, at most once per 8 ms; floods are
+  // still drawn once a frame. It uses xterm.js internals of the pinned
+  // version (pkg/webssh/ui/package.json) and does nothing without them.
   var debouncer = term._core && term._core._renderService && term._core._renderService._renderDebouncer;
   if (!debouncer || typeof debouncer._innerRefresh !== 'function' || !('_animationFrame' in debouncer)) debouncer = null;
-  function drawNow() {
-    if (!debouncer || !debouncer._animationFrame) return;
+  var typedAt = -1e9, drewAt = -1e9;
+  function drawSoon(n) {
+    if (!debouncer || !debouncer._animationFrame || n > 4096) return;
+    var now = performance.now();
+    if (now - typedAt > 500 || now - drewAt < 8) return;
+    drewAt = now;
     window.cancelAnimationFrame(debouncer._animationFrame);
     debouncer._innerRefresh();
   }
@@ -120,7 +125,7 @@
         processed = (processed + data.length) % 4294967296;
         unacked += data.length;
         pending--;
-        if (pending === 0 && data.length <= 4096) drawNow();
+        if (pending === 0) drawSoon(data.length);
         if (pending === 0 || unacked >= 65536) sendAck();
       });
     };
@@ -130,6 +135,7 @@
   }
 
   term.onData(function (d) {
+    typedAt = performance.now();
     if (ended) {
       if (d === '\r') connect();
       return;
