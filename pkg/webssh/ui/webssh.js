@@ -41,7 +41,9 @@
   var enc = new TextEncoder();
   var ws = null;
   var ended = true;
-  var notice = '';
+  var notice = null; // the server's last {kind, text} notice
+  var msgs = window.WebsshMessages;        // messages.js: English and Chinese
+  var keybar = window.WebsshKeybar ? window.WebsshKeybar(term) : null; // keybar.js: touch screens
   var processed = 0; // rendered output bytes, modulo 2^32
   var unacked = 0;   // rendered bytes not yet acknowledged
   var pending = 0;   // writes handed to xterm and not yet rendered
@@ -82,21 +84,21 @@
     if (ended) return;
     ended = true;
     ws = null;
-    var why = notice || 'connection closed';
-    term.write('\r\n\x1b[0m\x1b[1m[' + why + ']\x1b[0m\r\n' +
-      'session ended \u2014 press Enter to start a new one\r\n');
-    setStatus('session ended \u2014 press Enter to start a new one');
+    var m = msgs.ended(notice);
+    term.write('\r\n\x1b[0m\x1b[1m' + m.lines.slice(0, -2).join('\r\n') + '\x1b[0m\r\n' +
+      m.lines.slice(-2).join('\r\n') + '\r\n');
+    setStatus(m.status);
   }
 
   function connect() {
     ended = false;
-    notice = '';
+    notice = null;
     processed = 0;
     unacked = 0;
     pending = 0;
     queued = [];
     term.reset();
-    setStatus('connecting\u2026');
+    setStatus(msgs.connecting);
     var base = location.pathname.replace(/[^/]*$/, '');
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base + 'ws';
     var sock = new WebSocket(url);
@@ -115,7 +117,7 @@
       if (typeof ev.data === 'string') {
         try {
           var n = JSON.parse(ev.data);
-          if (n && typeof n.text === 'string') notice = n.text;
+          if (n && typeof n.text === 'string') notice = n;
         } catch (e) { /* ignore a malformed notice */ }
         return;
       }
@@ -135,6 +137,7 @@
   }
 
   term.onData(function (d) {
+    if (keybar) d = keybar.modify(d);
     typedAt = performance.now();
     if (ended) {
       if (d === '\r') connect();
