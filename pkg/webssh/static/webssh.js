@@ -21,19 +21,16 @@
   // drawSoon renders the rows a write changed at once instead of on the
   // next animation frame. xterm.js draws on requestAnimationFrame, which
   // adds up to a frame (16.7 ms at 60 Hz) between the echo of a keystroke
-  // arriving and its text being in the page. Small outputs that answer
-  // typing (echo, a command's short answer: within 500 ms of a key) are
-  // drawn as soon as they are parsed, at most once per 8 ms; floods are
-  // still drawn once a frame. It uses xterm.js internals of the pinned
-  // version (pkg/webssh/ui/package.json) and does nothing without them.
+  // arriving and its text being in the page. Output that answers typing
+  // (the echo, a command's short answer: the first 4 KiB within 500 ms of
+  // a key) is drawn as soon as it is parsed; the rest, floods included,
+  // still once a frame. It uses xterm.js internals of the pinned version
+  // (pkg/webssh/ui/package.json) and does nothing without them.
   var debouncer = term._core && term._core._renderService && term._core._renderService._renderDebouncer;
   if (!debouncer || typeof debouncer._innerRefresh !== 'function' || !('_animationFrame' in debouncer)) debouncer = null;
-  var typedAt = -1e9, drewAt = -1e9;
-  function drawSoon(n) {
-    if (!debouncer || !debouncer._animationFrame || n > 4096) return;
-    var now = performance.now();
-    if (now - typedAt > 500 || now - drewAt < 8) return;
-    drewAt = now;
+  var typedAt = -1e9, answered = 0;
+  function drawSoon() {
+    if (!debouncer || !debouncer._animationFrame || answered > 4096 || performance.now() - typedAt > 500) return;
     window.cancelAnimationFrame(debouncer._animationFrame);
     debouncer._innerRefresh();
   }
@@ -127,7 +124,8 @@
         processed = (processed + data.length) % 4294967296;
         unacked += data.length;
         pending--;
-        if (pending === 0) drawSoon(data.length);
+        answered += data.length;
+        if (pending === 0) drawSoon();
         if (pending === 0 || unacked >= 65536) sendAck();
       });
     };
@@ -139,6 +137,7 @@
   term.onData(function (d) {
     if (keybar) d = keybar.modify(d);
     typedAt = performance.now();
+    answered = 0;
     if (ended) {
       if (d === '\r') connect();
       return;
