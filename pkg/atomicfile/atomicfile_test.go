@@ -1,12 +1,16 @@
 package atomicfile
 
 import (
+	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestCreateDefaultMode(t *testing.T) {
@@ -148,8 +152,8 @@ func assertNoTemp(t *testing.T, dir string) {
 }
 
 // TestRemovesStaleTemps: temp files a killed writer left beside the
-// target go at the next write (changed or not); young ones (a writer at
-// work) and look-alikes stay.
+// target go at the next write, changed or not, however young they are;
+// the one a live writer holds (flock) stays, as do look-alikes.
 func TestRemovesStaleTemps(t *testing.T) {
 	for _, content := range []string{"old\n", "new\n"} {
 		t.Run(strings.TrimSpace(content), func(t *testing.T) {
@@ -158,41 +162,151 @@ func TestRemovesStaleTemps(t *testing.T) {
 			if err := os.WriteFile(path, []byte("old\n"), 0o640); err != nil {
 				t.Fatal(err)
 			}
-			old := time.Now().Add(-StaleAfter - time.Minute)
-			mk := func(name string, mtime time.Time) {
-				p := filepath.Join(dir, name)
-				if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.Chtimes(p, mtime, mtime); err != nil {
+			mk := func(name string) {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte("partial"), 0o600); err != nil {
 					t.Fatal(err)
 				}
 			}
-			mk(".shadow.tmp-123456", old)     // stale: removed
-			mk(".shadow.tmp-987", old)        // stale: removed
-			mk(".shadow.tmp-555", time.Now()) // a writer at work: kept
-			mk(".shadow.tmp-abc", old)        // not ours: kept
-			mk(".shadow.tmp-", old)           // not ours: kept
-			mk(".passwd.tmp-123", old)        // another target's: kept
-			mk("shadow.tmp-123", old)         // not ours: kept
+			mk(".shadow.tmp-123456") // a dead writer's: removed
+			mk(".shadow.tmp-987")    // a dead writer's: removed
+			mk(".shadow.tmp-555")    // a dead writer's, written this instant: removed
+			mk(".shadow.tmp-777")    // a live writer's (locked): kept
+			mk(".shadow.tmp-abc")    // not ours: kept
+			mk(".shadow.tmp-")       // not ours: kept
+			mk(".passwd.tmp-123")    // another target's: kept
+			mk("shadow.tmp-123")     // not ours: kept
 			if err := os.Mkdir(filepath.Join(dir, ".shadow.tmp-42"), 0o700); err != nil {
 				t.Fatal(err) // a directory: kept
+			}
+			live, err := os.Open(filepath.Join(dir, ".shadow.tmp-777"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer live.Close()
+			if err := unix.Flock(int(live.Fd()), unix.LOCK_EX); err != nil {
+				t.Fatal(err)
 			}
 			if _, err := WriteFile(path, []byte(content)); err != nil {
 				t.Fatal(err)
 			}
-			ents, err := os.ReadDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range ents {
-				got = append(got, e.Name())
-			}
-			want := []string{".passwd.tmp-123", ".shadow.tmp-", ".shadow.tmp-42", ".shadow.tmp-555", ".shadow.tmp-abc", "shadow", "shadow.tmp-123"}
-			if strings.Join(got, " ") != strings.Join(want, " ") {
+			want := []string{".passwd.tmp-123", ".shadow.tmp-", ".shadow.tmp-42", ".shadow.tmp-777", ".shadow.tmp-abc", "shadow", "shadow.tmp-123"}
+			if got := names(t, dir); strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("directory holds %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	return got
+}
+
+// TestRemovesKilledWritersTemp: a writer SIGKILLed between creating its
+// temp file and the rename leaves it behind; the next write, with nothing
+// to change, removes it at once: the lock died with the writer.
+func TestRemovesKilledWritersTemp(t *testing.T) {
+	if os.Getenv("ATOMICFILE_HOLD") != "" {
+		r, err := os.OpenRoot(os.Getenv("ATOMICFILE_HOLD"))
+		if err != nil {
+			os.Exit(3)
+		}
+		if _, _, err := createTemp(r, ".", "shadow"); err != nil {
+			os.Exit(3)
+		}
+		os.Stdout.WriteString("ready\n")
+		time.Sleep(time.Hour) // until killed
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(path, []byte("same\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRemovesKilledWritersTemp$")
+	cmd.Env = append(os.Environ(), "ATOMICFILE_HOLD="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "ready\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("helper said %q", line)
+	}
+	// While the writer lives, its temp file is kept.
+	tmp := temps(t, dir)
+	if len(tmp) != 1 {
+		t.Fatalf("temp files %q, want one", tmp)
+	}
+	if res, err := WriteFile(path, []byte("same\n")); err != nil || res != Unchanged {
+		t.Fatalf("WriteFile = %v, %v", res, err)
+	}
+	if got := temps(t, dir); len(got) != 1 {
+		t.Fatalf("a live writer's temp file was removed: %q", got)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if res, err := WriteFile(path, []byte("same\n")); err != nil || res != Unchanged {
+		t.Fatalf("WriteFile = %v, %v", res, err)
+	}
+	if got := temps(t, dir); len(got) != 0 {
+		t.Errorf("the killed writer's temp file is still there: %q", got)
+	}
+}
+
+func temps(t *testing.T, dir string) []string {
+	var out []string
+	for _, n := range names(t, dir) {
+		if strings.HasPrefix(n, ".shadow.tmp-") {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// TestCleanerNeverTakesALiveWritersFile: cleaners running all the time
+// beside a writer (as a second osc or floppyconf would) never make a
+// write fail or lose it: a temp file taken between its create and its
+// lock is noticed by the writer, which starts again.
+func TestCleanerNeverTakesALiveWritersFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "shadow")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				RemoveStale(path)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for i := range 300 {
+		want := []byte(strings.Repeat("x", i%7) + "\n")
+		if _, err := WriteFile(path, want); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if got, _ := os.ReadFile(path); string(got) != string(want) {
+			t.Fatalf("write %d: content %q, want %q", i, got, want)
+		}
+	}
+	if left := temps(t, dir); len(left) != 0 {
+		t.Errorf("temp files left: %q", left)
 	}
 }

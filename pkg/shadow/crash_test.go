@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/luoyun/osmanager/pkg/atomicfile"
 )
 
 const crashEnv = "SHADOW_CRASH_HELPER_ROOT"
@@ -31,13 +33,18 @@ func bigShadow(hash string) []byte {
 // set: it rewrites root's hash in a loop until killed.
 func TestMain(m *testing.M) {
 	if root := os.Getenv(crashEnv); root != "" {
+		r, err := atomicfile.OpenRoot(root)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
 		fmt.Println("ready")
 		for i := 0; ; i++ {
 			h := "$6$a$first"
 			if i%2 == 1 {
 				h = "$6$b$second"
 			}
-			if _, err := Update(root, h, false); err != nil {
+			if _, err := Update(r, h, false); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(3)
 			}
@@ -67,10 +74,11 @@ func TestCrashSafety(t *testing.T) {
 	os.MkdirAll(filepath.Join(probe, "etc"), 0o755)
 	os.WriteFile(filepath.Join(probe, Path), second, 0o640)
 	start := time.Now()
-	if _, err := Update(probe, "$6$a$first", false); err != nil {
+	if _, err := Update(openRoot(t, probe), "$6$a$first", false); err != nil {
 		t.Fatal(err)
 	}
 	window := 3 * time.Since(start)
+	r := openRoot(t, root)
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	seen := map[string]int{}
 	for trial := 0; trial < 100; trial++ {
@@ -113,13 +121,21 @@ func TestCrashSafety(t *testing.T) {
 		if st, _ := os.Stat(p); st.Mode().Perm() != 0o640 {
 			t.Fatalf("trial %d: mode %v, want 0640", trial, st.Mode().Perm())
 		}
-		// A temp file left behind means the kill landed inside a write.
+		// A temp file left behind means the kill landed inside a write; the
+		// next run removes it, whether it changes anything or not.
 		tmps, _ := filepath.Glob(filepath.Join(root, "etc", ".shadow.tmp-*"))
 		if len(tmps) > 0 {
 			seen["mid-write"]++
 		}
-		for _, f := range tmps {
-			os.Remove(f)
+		h := "$6$a$first"
+		if trial%2 == 1 {
+			h = "$6$b$second"
+		}
+		if _, err := Update(r, h, false); err != nil {
+			t.Fatalf("trial %d: next run: %v", trial, err)
+		}
+		if left, _ := filepath.Glob(filepath.Join(root, "etc", ".shadow.tmp-*")); len(left) > 0 {
+			t.Fatalf("trial %d: the next run left the killed writer's %q", trial, left)
 		}
 	}
 	t.Logf("after 100 kills within %v of start: %v", window, seen)
