@@ -12,8 +12,10 @@
 (function () {
   'use strict';
 
+  // isTouch: the primary pointer is a finger. A laptop with a touch
+  // screen but a mouse or touchpad as its primary pointer is a desktop.
   function isTouch() {
-    if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) return true;
+    if (window.matchMedia) return window.matchMedia('(pointer: coarse)').matches;
     return (navigator.maxTouchPoints || 0) > 0;
   }
 
