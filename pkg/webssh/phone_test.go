@@ -174,6 +174,7 @@ func TestPhoneKeybar(t *testing.T) {
 			{"busy", "all 8 terminal sessions are in use; close one or try again later", "[全部 8 个终端会话都在使用中，请关闭一个或稍后再试]"},
 			{"error", "protocol error", "[协议错误]"},
 			{"error", "server shutting down", "[服务器正在关闭]"},
+			{"error", "this terminal stayed at the login prompt and was closed to let another visitor in", "[此终端一直停在登录提示，已关闭以让其他访问者登录]"},
 			{"error", "cannot start the terminal: no pty", "[无法启动终端：no pty]"},
 			{"exit", "session ended (killed by a signal)", "[会话已结束（被信号终止）]"},
 			{"", "", "[连接已断开]"},

@@ -26,6 +26,7 @@
       case 'error':
         if (text === 'protocol error') return '协议错误';
         if (text === 'server shutting down') return '服务器正在关闭';
+        if (/stayed at the login prompt and was closed to let another visitor in/.test(text)) return '此终端一直停在登录提示，已关闭以让其他访问者登录';
         if ((m = /^cannot start the terminal: (.*)$/.exec(text))) return '无法启动终端：' + m[1];
         return '出错：' + text;
       default:
