@@ -56,10 +56,13 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		QueryEvery: *queryEvery, EchoEvery: *echoEvery, Reply: *reply}
 	switch {
 	case *confPath != "" && *key != "":
-		return cli.Usagef("give -c/--config or --key, not both")
+		return c.Usagef("give -c/--config or --key, not both")
 	case *confPath != "":
 		conf, err := lyconf.Load(*confPath)
 		if err != nil {
+			return err
+		}
+		if err := conf.Err("TAG", "KEY"); err != nil {
 			return err
 		}
 		cfg.Key = []byte(conf.Key.Reveal())
@@ -69,14 +72,14 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case *key != "":
 		cfg.Key = []byte(*key)
 	default:
-		return cli.Usagef("the KEY is needed: -c luoyun.conf or --key KEY")
+		return c.Usagef("the KEY is needed: -c luoyun.conf or --key KEY")
 	}
 	if *tag < 0 || *tag > math.MaxInt32 {
-		return cli.Usagef("--tag %d out of range", *tag)
+		return c.Usagef("--tag %d out of range", *tag)
 	}
 	cfg.Tag = int32(*tag)
 	if *reply != clcproto.RegisterOK && *reply != clcproto.RegisterFailed {
-		return cli.Usagef("--reply must be 1021 or 1022")
+		return c.Usagef("--reply must be 1021 or 1022")
 	}
 	level := zapcore.InfoLevel
 	if *debug {
@@ -90,7 +93,7 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if err := srv.Listen(*listen); err != nil {
-		return err
+		return cli.ListenError(*listen, err)
 	}
 	return srv.Serve(ctx)
 }
