@@ -236,6 +236,11 @@ func compareCmdEcho(ctx context.Context, o options, out io.Writer, logf func(str
 		}
 	}
 	for _, t := range terms {
+		var transport string
+		_ = chromedp.Run(t.ctx, chromedp.Evaluate(`document.documentElement.getAttribute('data-transport') || ''`, &transport))
+		if transport != "" {
+			fmt.Fprintf(out, "%-12s transport %s (the page's data-transport)\n", t.name, transport)
+		}
 		printCmdEcho(out, t.name, t.wire, t.dom)
 	}
 	return nil
