@@ -1,6 +1,7 @@
 package webssh
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -10,6 +11,20 @@ import (
 	"github.com/luoyun/osmanager/internal/browsertest"
 )
 
+// openPage opens the terminal page at url, gives the terminal the
+// keyboard and waits for the shell's prompt character.
+func openPage(ctx context.Context, t *testing.T, url, prompt string) {
+	t.Helper()
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitReady(`.xterm-rows`, chromedp.ByQuery),
+		chromedp.Focus(`.xterm-helper-textarea`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "the shell prompt", rowsHave("has", prompt))
+}
+
 // TestOutputDrawnWithoutWaitingForAFrame checks that the short output of
 // a typed command is put into the DOM as soon as it arrives, not on the
 // next animation frame (where xterm.js draws by default, up to 16.7 ms
@@ -17,14 +32,7 @@ import (
 func TestOutputDrawnWithoutWaitingForAFrame(t *testing.T) {
 	ctx := browsertest.New(t, 90*time.Second)
 	s := startServer(t, Config{})
-	if err := chromedp.Run(ctx,
-		chromedp.Navigate(s.URL()),
-		chromedp.WaitReady(`.xterm-rows`, chromedp.ByQuery),
-		chromedp.Focus(`.xterm-helper-textarea`, chromedp.ByQuery),
-	); err != nil {
-		t.Fatal(err)
-	}
-	waitJS(ctx, t, "the shell prompt", rowsHave("has", "#"))
+	openPage(ctx, t, s.URL(), "#")
 	// Mutations of the rows are sorted by where they happen: inside an
 	// animation frame callback (taken at its end) or outside one (the
 	// observer's own callback).

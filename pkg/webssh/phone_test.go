@@ -80,13 +80,10 @@ func TestPhoneKeybar(t *testing.T) {
 	if err := chromedp.Run(ctx,
 		emulation.SetDeviceMetricsOverride(390, 844, 3, true),
 		emulation.SetTouchEmulationEnabled(true).WithMaxTouchPoints(5),
-		chromedp.Navigate(s.URL()),
-		chromedp.WaitReady(`.xterm-rows`, chromedp.ByQuery),
-		chromedp.Focus(`.xterm-helper-textarea`, chromedp.ByQuery),
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(ctx, t, "the shell prompt", rowsHave("has", "$"))
+	openPage(ctx, t, s.URL(), "$")
 
 	t.Run("bar shown below the terminal", func(t *testing.T) {
 		var got string
