@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,6 +144,12 @@ func TestStatusScripts(t *testing.T) {
 		{"hangs", "sleep 300 &\nwait", 2128, 300 * time.Millisecond},
 		{"floods and fails", "head -c 2000000 /dev/zero\nexit 1", 2001, 0},
 		{"exit 5", "exit 5", 2005, 0},
+		// As the original: 2000 + code for 0..255; 2129 (stopped) and
+		// 2130 (failed) are defined codes a script may use.
+		{"exit 129", "exit 129", 2129, 0},
+		{"exit 130", "exit 130", 2130, 0},
+		{"exit 255", "exit 255", 2255, 0},
+		{"killed by a signal", "kill -9 $$", 2128, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -270,4 +277,48 @@ func TestNewValidates(t *testing.T) {
 	if _, err := New(Config{}, zaptest.NewLogger(t)); err == nil {
 		t.Error("New accepted an empty config")
 	}
+}
+
+// TestStatusScriptLeavesNothing: a status script that starts a background
+// child every run ("sleep 600 &") does not pile up processes: each run's
+// child is gone once the run is over.
+func TestStatusScriptLeavesNothing(t *testing.T) {
+	s := startSim(t, "127.0.0.1:0", clcsim.Config{})
+	e := newEnv(t, s.addr())
+	pids := e.dir + "/children"
+	writeScript(t, e.scripts, "sleep 600 &\necho $! >> "+pids+"\nexit 0")
+	e.start(t)
+	s.ev.wait(t, clcsim.ReportEvent, nil)
+	var list []int
+	waitFor(t, "five runs", func() bool {
+		b, _ := os.ReadFile(pids)
+		list = list[:0]
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				list = append(list, pid)
+			}
+		}
+		return len(list) >= 5
+	})
+	e.stop(t)
+	for _, pid := range list {
+		deadline := time.Now().Add(5 * time.Second)
+		for processAlive(pid) {
+			if time.Now().After(deadline) {
+				syscall.Kill(pid, syscall.SIGKILL)
+				t.Fatalf("background child %d of a status run is still running", pid)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// processAlive reports whether pid runs (a zombie does not).
+func processAlive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
 }
