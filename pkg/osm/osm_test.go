@@ -322,3 +322,51 @@ func processAlive(pid int) bool {
 	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 	return len(f) > 0 && f[0] != "Z"
 }
+
+// TestFlappingControllerBacksOff: a controller that accepts every
+// registration and then drops the connection or sends garbage gets at
+// most 8 connections in 30 s with the default settings. The settings and
+// the window are scaled down 20 times (reconnect_min 50 ms, reconnect_max
+// 3 s, 1.5 s): the policy depends on their ratios only, and a real
+// connection costs about a millisecond, 2 % of the smallest delay. With a
+// back-off reset on each registration it was one connection per
+// reconnect_min (about 30).
+func TestFlappingControllerBacksOff(t *testing.T) {
+	const scale = 20
+	for _, mode := range []string{clcsim.FlapDrop, clcsim.FlapGarbage} {
+		t.Run(mode, func(t *testing.T) {
+			s := startSim(t, "127.0.0.1:0", clcsim.Config{Flap: mode})
+			e := newEnv(t, s.addr())
+			e.cfg.ReconnectMin, e.cfg.ReconnectMax = time.Second/scale, time.Minute/scale
+			e.cfg.Sleep = nil // real waits: the count is over real time
+			e.start(t)
+			s.ev.wait(t, clcsim.AuthOK, nil)
+			start := time.Now()
+			window := 30 * time.Second / scale
+			n := 1
+			timer := time.NewTimer(window)
+			defer timer.Stop()
+		count:
+			for {
+				select {
+				case ev := <-s.ev.ch:
+					if ev.Kind == clcsim.AuthOK {
+						n++
+					}
+				case <-timer.C:
+					break count
+				}
+			}
+			t.Logf("%s: %d connections in %v (30 s at full scale)", mode, n, time.Since(start).Round(time.Millisecond))
+			if n > 8 {
+				t.Errorf("%d connections in 30 s (scaled), want <= 8", n)
+			}
+			if n < 3 {
+				t.Errorf("only %d connections: the agent stopped retrying a flapping controller", n)
+			}
+			if l := countLogs(e.logs, "controller connection lost; reconnecting"); l < n-1 {
+				t.Errorf("%d 'connection lost' lines for %d connections", l, n)
+			}
+		})
+	}
+}

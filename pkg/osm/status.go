@@ -3,7 +3,6 @@ package osm
 import (
 	"context"
 	"path/filepath"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -14,7 +13,7 @@ import (
 // publishing each result for the sessions to report.
 func (a *Agent) statusLoop(ctx context.Context) {
 	r := &statusrun.Runner{Path: filepath.Join(a.cfg.ScriptDir, "status"), Timeout: a.cfg.StatusTimeout}
-	t := time.NewTicker(a.cfg.StatusInterval)
+	t := a.cfg.Clock.NewTicker(a.cfg.StatusInterval)
 	defer t.Stop()
 	var prev statusrun.Result
 	first := true
@@ -29,7 +28,7 @@ func (a *Agent) statusLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 		}
 	}
 }
