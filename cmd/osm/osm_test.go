@@ -89,12 +89,19 @@ func TestSignals(t *testing.T) {
 			switch {
 			case tt.script != "":
 				waitEvent(t, ch, clcsim.Registered)
-				time.Sleep(300 * time.Millisecond) // let the script start; exit must not wait for it
+				// The script runs (its child is started); exit must not wait for it.
+				waitCond(t, "the status script's child", func() bool {
+					b, err := os.ReadFile(in.scripts + "/child.pid")
+					return err == nil && strings.HasSuffix(string(b), "\n")
+				})
 			case tt.controller:
 				waitEvent(t, ch, clcsim.ReportEvent)
 			case tt.mcastOnly:
 				p.waitLine(t, `starting`)
-				time.Sleep(300 * time.Millisecond) // into the discovery window (or its back-off)
+				waitCond(t, "the discovery window (or its back-off)", func() bool {
+					st, err := osmstate.Read(in.state)
+					return err == nil && (st.Phase == osmstate.Discovering || st.Phase == osmstate.BackingOff)
+				})
 			default:
 				p.waitLine(t, `controller not reached; retrying`)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/clcsim"
+	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
 
@@ -368,5 +369,31 @@ func TestFlappingControllerBacksOff(t *testing.T) {
 				t.Errorf("%d 'connection lost' lines for %d connections", l, n)
 			}
 		})
+	}
+}
+
+// TestStatusIntervalOnTheClock: the status script runs at start and then
+// once per StatusInterval of the injected clock, not of the wall clock.
+func TestStatusIntervalOnTheClock(t *testing.T) {
+	s := startSim(t, "127.0.0.1:0", clcsim.Config{})
+	e := newEnv(t, s.addr())
+	runs := e.dir + "/runs"
+	writeScript(t, e.scripts, "echo run >> "+runs)
+	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
+	e.cfg.Clock = clk
+	e.cfg.StatusInterval = time.Hour
+	e.start(t)
+	count := func() int {
+		b, _ := os.ReadFile(runs)
+		return strings.Count(string(b), "run\n")
+	}
+	s.ev.wait(t, clcsim.ReportEvent, nil)
+	waitFor(t, "the status ticker", func() bool { return clk.Waiters() == 1 })
+	if n := count(); n != 1 {
+		t.Fatalf("%d runs before the clock moved, want 1", n)
+	}
+	for want := 2; want <= 3; want++ {
+		clk.Advance(time.Hour)
+		waitFor(t, fmt.Sprintf("run %d", want), func() bool { return count() == want })
 	}
 }
