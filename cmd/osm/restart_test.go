@@ -72,7 +72,7 @@ func TestRestartReRegistersFast(t *testing.T) {
 			back := time.Now()
 			sim2.waitLine(t, `^registered tag=42 `)
 			took := time.Since(back)
-			t.Logf("re-registered %v after the controller was back (outage %v)", took.Round(10*time.Millisecond), tt.outage)
+			t.Logf("%s: re-registered %v after the controller was back", tt.name, took.Round(10*time.Millisecond))
 			if took > tt.target {
 				t.Errorf("re-registered %v after the controller was back, want <= %v", took, tt.target)
 			}
