@@ -21,7 +21,7 @@ DISTDIR   := dist
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build test fmt-check vet unit vmtest fuzz bench install dist demo clean help
+.PHONY: all build test fmt-check vet unit vmtest fuzz bench install stage dist demo clean help
 
 all: build ## build every cmd/* into ./bin (static, stripped, version stamped)
 
@@ -58,30 +58,41 @@ fuzz: ## run every fuzz target for FUZZTIME (default 20s) each
 bench: ## go test -bench for every package
 	$(GO) test -tags '$(TAGS)' -run '^$$' -bench . -benchmem ./...
 
-install: build ## lay the tree out under $(DESTDIR)$(PREFIX), keeping an existing custom/ and build/
-	install -d -m 0755 $(TREE) $(TREE)/bin $(TREE)/log $(TREE)/init $(TREE)/run
-	install -d -m 0700 $(TREE)/conf
-	$(if $(BINS),install -m 0755 $(BINS) $(TREE)/bin/)
-	@for f in osmanager.sh install.sh uninstall.sh; do \
-	  if [ -f $$f ]; then install -m 0755 $$f $(TREE)/$$f; fi; done
-	@if [ -n "$$(ls -A init 2>/dev/null)" ]; then cp -R init/. $(TREE)/init/; fi
-	@for d in custom build; do \
-	  if [ -e $(TREE)/$$d ]; then echo "keeping existing $(TREE)/$$d"; \
-	  else cp -R $$d $(TREE)/$$d; find $(TREE)/$$d -name .keep -delete; fi; done
-	@echo "installed into $(TREE)"
+# stage_tree DIR: lay the new tree out in the (empty) directory DIR. Every
+# path is quoted: DESTDIR, DISTDIR and the source may hold spaces.
+define stage_tree
+	install -d -m 0755 "$(1)" "$(1)/bin" "$(1)/log" "$(1)/init" "$(1)/run"
+	install -d -m 0700 "$(1)/conf"
+	$(if $(BINS),install -m 0755 $(foreach b,$(BINS),"$(b)") "$(1)/bin/")
+	for f in osmanager.sh install.sh uninstall.sh upgrade.sh; do \
+	  install -m 0755 "$$f" "$(1)/$$f" || exit 1; done
+	if [ -n "$$(ls -A init 2>/dev/null)" ]; then cp -R init/. "$(1)/init/"; fi
+	cp -R custom build "$(1)/"
+	find "$(1)/custom" "$(1)/build" -name .keep -delete
+endef
 
-dist: ## build dist/luoyun-osmanager-VERSION.tar.gz of the installed tree
-	rm -rf $(DISTDIR)/stage
-	$(MAKE) install DESTDIR=$(abspath $(DISTDIR))/stage
-	tar -C $(DISTDIR)/stage --owner=0 --group=0 -czf $(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz .$(PREFIX)
-	rm -rf $(DISTDIR)/stage
-	@echo $(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz
+install: build ## lay out or upgrade the tree under $(DESTDIR)$(PREFIX) (upgrade.sh: old parts to a printed backup, custom/ build/ conf/ kept)
+	@stage=$$(mktemp -d "$${TMPDIR:-/tmp}/luoyun-stage.XXXXXX") && \
+	trap 'rm -rf "$$stage"' EXIT && \
+	$(MAKE) -s --no-print-directory stage STAGE="$$stage/tree" && \
+	sh "$$stage/tree/upgrade.sh" "$(TREE)"
+
+stage: # internal: lay the tree out in the new directory STAGE
+	@[ -n "$(STAGE)" ] && [ ! -e "$(STAGE)" ] || { echo "make stage: STAGE must name a new directory" >&2; exit 2; }
+	@$(call stage_tree,$(STAGE))
+
+dist: build ## build dist/luoyun-osmanager-VERSION.tar.gz of the tree (upgrade: unpack elsewhere, run its LuoYun/upgrade.sh DEST)
+	rm -rf "$(DISTDIR)/stage"
+	$(MAKE) -s --no-print-directory stage STAGE="$(DISTDIR)/stage$(PREFIX)"
+	tar -C "$(DISTDIR)/stage" --owner=0 --group=0 -czf "$(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz" ".$(PREFIX)"
+	rm -rf "$(DISTDIR)/stage"
+	@echo "$(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz"
 
 demo: build ## run the whole chain in a sandbox against the controller simulator, loopback only (Ctrl-C stops it)
 	scripts/demo.sh
 
 clean: ## remove build outputs
-	rm -rf bin $(DISTDIR)
+	rm -rf bin "$(DISTDIR)"
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12

@@ -45,6 +45,40 @@ fail() {
 	exit 1
 }
 
+# resolve PATH [follow]: where PATH, absolute as the target system sees it,
+# is on this host. Symbolic links on the way are followed as a chroot into
+# the target would: an absolute target starts again at the target's root
+# and ".." never goes above it, so the result is always inside the root.
+# The last component is followed only with "follow" (a link install.sh
+# makes or replaces is itself the entry).
+resolve() {
+	if [ -z "$R" ]; then
+		printf '%s\n' "$1"
+		return 0
+	fi
+	_todo=${1#/}
+	_got=
+	_hops=0
+	while [ -n "$_todo" ]; do
+		_c=${_todo%%/*}
+		case $_todo in */*) _todo=${_todo#*/} ;; *) _todo= ;; esac
+		case $_c in
+		'' | .) continue ;;
+		..) _got=${_got%/*}; continue ;;
+		esac
+		if [ -L "$R$_got/$_c" ] && { [ -n "$_todo" ] || [ "$2" = follow ]; }; then
+			_hops=$((_hops + 1))
+			[ "$_hops" -le 40 ] || { echo "too many symbolic links in $1 under $R" >&2; return 1; }
+			_t=$(readlink -- "$R$_got/$_c") || return 1
+			case $_t in /*) _got= ;; esac
+			_todo=${_t#/}${_todo:+/$_todo}
+		else
+			_got=$_got/$_c
+		fi
+	done
+	printf '%s%s\n' "$R" "${_got:-/}"
+}
+
 KIND=${LUOYUN_INIT:-auto}
 ROOT=${LUOYUN_INSTALL_ROOT:-/}
 FORCE=0
@@ -80,7 +114,7 @@ else
 fi
 case $DIR in /*) ;; *) fail "LUOYUN_DIR must be an absolute path, not '$DIR'" ;; esac
 case $DIR in *[!A-Za-z0-9/._+-]*) fail "the tree's path '$DIR' has characters init files cannot carry" ;; esac
-TREE=$R$DIR
+TREE=$(resolve "$DIR" follow) || fail "cannot resolve $DIR inside $ROOT"
 [ -f "$TREE/osmanager.sh" ] || fail "$TREE/osmanager.sh not found"
 [ -x "$TREE/osmanager.sh" ] || chmod 0755 "$TREE/osmanager.sh" || fail "cannot make $TREE/osmanager.sh executable"
 MANIFEST=$TREE/install.manifest
@@ -143,21 +177,86 @@ entries >"$WORK/new"
 in_old() { [ -f "$MANIFEST" ] && awk -v t="$1" -v p="$2" '$1 == t && $2 == p { f = 1 } END { exit !f }' "$MANIFEST"; }
 # same TYPE PATH ARG: reports whether PATH already is what we would install.
 same() {
+	_p=$(resolve "$2") || return 1
 	case $1 in
-	l) [ -L "$R$2" ] && [ "$(readlink "$R$2")" = "$3" ] ;;
-	f) [ -f "$R$2" ] && [ ! -L "$R$2" ] && render "$3" | cmp -s - "$R$2" ;;
+	l) [ -L "$_p" ] && [ "$(readlink "$_p")" = "$3" ] ;;
+	f) [ -f "$_p" ] && [ ! -L "$_p" ] && render "$3" | cmp -s - "$_p" ;;
 	esac
 }
+
+# original TYPE PATH: reports whether PATH is an entry the original LuoYun
+# scripts made for this tree, known by what it runs: an rc link to
+# DIR/osmanager.sh (the original install.sh), or one of the original's
+# upstart jobs (init/luoyun/*.conf) whose exec lines and script blocks run
+# only that job's own programs under DIR/bin (or, for customconfig,
+# DIR/custom/scripts/config).
+original() {
+	_p=$(resolve "$2") || return 1
+	case $1:$2 in
+	l:/etc/rc[2345].d/S99luoyun-osmanager) [ -L "$_p" ] && [ "$(readlink "$_p")" = "$DIR/osmanager.sh" ] ;;
+	f:/etc/init/luoyun/*.conf) [ -f "$_p" ] && [ ! -L "$_p" ] && original_job "$(basename "$2" .conf)" "$_p" ;;
+	*) return 1 ;;
+	esac
+}
+
+# original_job NAME FILE: the upstart job FILE runs NAME's original programs
+# and nothing else.
+original_job() {
+	case $1 in
+	osconfig) _progs="$DIR/bin/lyconfig.sh $DIR/bin/pyosc/" ;;
+	customconfig) _progs="$DIR/custom/scripts/config" ;;
+	customweb) _progs="$DIR/bin/pyweb/" ;;
+	osm) _progs="$DIR/bin/pyosm/" ;;
+	webssh) _progs="$DIR/bin/webssh/" ;;
+	*) return 1 ;;
+	esac
+	awk -v progs="$_progs" '
+	function ok(w, i, n, a) {
+		n = split(progs, a, " ")
+		for (i = 1; i <= n; i++) {
+			if (a[i] ~ /\/$/ && index(w, a[i]) == 1 && length(w) > length(a[i])) return 1
+			if (w == a[i]) return 1
+		}
+		return w == "/dev/null"
+	}
+	function check(w) { refs++; if (!ok(w)) bad = 1 }
+	{ sub(/#.*/, "") }
+	inscript && $1 == "end" && $2 == "script" { inscript = 0; next }
+	inscript {
+		line = $0
+		gsub(/[$()`"\047;|&<>=]/, " ", line)
+		n = split(line, w, /[ \t]+/)
+		for (i = 1; i <= n; i++) if (w[i] ~ /^\/[^\/]+\//) check(w[i])
+		next
+	}
+	$1 == "script" || $2 == "script" { inscript = 1; cmds++; next }
+	$1 == "exec" { cmds++; check($2); next }
+	$2 == "exec" { cmds++; check($3); next }
+	END { exit !(cmds >= 1 && refs >= 1 && !bad && !inscript) }
+	' "$2"
+}
+
+# ORIGINAL: the original's entries for this tree, which this run replaces
+# or (when they belong to another init system) removes.
+ORIGINAL=
+for n in 2 3 4 5; do
+	original l "/etc/rc$n.d/S99luoyun-osmanager" && ORIGINAL="$ORIGINAL l:/etc/rc$n.d/S99luoyun-osmanager"
+done
+for j in osconfig customconfig customweb osm webssh; do
+	original f "/etc/init/luoyun/$j.conf" && ORIGINAL="$ORIGINAL f:/etc/init/luoyun/$j.conf"
+done
+is_original() { case " $ORIGINAL " in *" $1:$2 "*) return 0 ;; esac; return 1; }
 
 # First pass: every source exists, nothing foreign is in the way.
 while read -r type path arg; do
 	if [ "$type" = f ] && [ ! -f "$arg" ]; then
 		fail "missing $arg"
 	fi
-	if [ -e "$R$path" ] || [ -L "$R$path" ]; then
-		[ -d "$R$path" ] && [ ! -L "$R$path" ] && fail "$R$path is a directory"
-		if ! in_old "$type" "$path" && ! same "$type" "$path" "$arg" && [ "$FORCE" != 1 ]; then
-			fail "$R$path exists and was not installed by install.sh (use --force to replace it)"
+	p=$(resolve "$path") || fail "cannot resolve $path inside $ROOT"
+	if [ -e "$p" ] || [ -L "$p" ]; then
+		[ -d "$p" ] && [ ! -L "$p" ] && fail "$p is a directory"
+		if ! in_old "$type" "$path" && ! same "$type" "$path" "$arg" && ! is_original "$type" "$path" && [ "$FORCE" != 1 ]; then
+			fail "$p exists and was not installed by install.sh (use --force to replace it)"
 		fi
 	fi
 done <"$WORK/new"
@@ -174,8 +273,9 @@ while read -r type path arg; do
 	done
 	for d in $list; do
 		grep -qx "d $d" "$WORK/dirs" && continue
-		if [ ! -d "$R$d" ]; then
-			mkdir -m 0755 "$R$d" || fail "cannot create $R$d"
+		p=$(resolve "$d" follow) || fail "cannot resolve $d inside $ROOT"
+		if [ ! -d "$p" ]; then
+			mkdir -m 0755 "$p" || fail "cannot create $d (at $p inside the root)"
 			echo "d $d" >>"$WORK/dirs"
 		elif in_old d "$d"; then
 			echo "d $d" >>"$WORK/dirs"
@@ -188,15 +288,31 @@ done <"$WORK/new"
 if [ -f "$MANIFEST" ]; then
 	grep -E '^[fl] ' "$MANIFEST" | while read -r type path arg; do
 		awk -v t="$type" -v p="$path" '$1 == t && $2 == p { f = 1 } END { exit !f }' "$WORK/new" && continue
+		p=$(resolve "$path") || continue
 		case $type in
-		l) [ -L "$R$path" ] && [ "$(readlink "$R$path")" = "$arg" ] && rm -f "$R$path" && echo "removed $path" ;;
-		f) [ -f "$R$path" ] && rm -f "$R$path" && echo "removed $path" ;;
+		l) [ -L "$p" ] && [ "$(readlink "$p")" = "$arg" ] && rm -f "$p" && echo "removed $path" ;;
+		f) [ -f "$p" ] && rm -f "$p" && echo "removed $path" ;;
 		esac
 	done
 	grep -E '^d ' "$MANIFEST" | sort -r | while read -r type path; do
 		grep -qx "d $path" "$WORK/dirs" && continue
-		[ -d "$R$path" ] && [ -z "$(ls -A "$R$path")" ] && rmdir "$R$path" && echo "removed $path/"
+		p=$(resolve "$path" follow) || continue
+		[ -d "$p" ] && [ -z "$(ls -A "$p")" ] && rmdir "$p" && echo "removed $path/"
 	done
+fi
+
+# The original's entries that this init system does not use: they would
+# start the tree a second time.
+for e in $ORIGINAL; do
+	type=${e%%:*}
+	path=${e#*:}
+	awk -v t="$type" -v p="$path" '$1 == t && $2 == p { f = 1 } END { exit !f }' "$WORK/new" && continue
+	p=$(resolve "$path") || continue
+	rm -f "$p" && echo "removed the original's $path"
+done
+p=$(resolve /etc/init/luoyun follow)
+if ! grep -qx "d /etc/init/luoyun" "$WORK/dirs" && [ -d "$p" ] && [ -z "$(ls -A "$p")" ] && [ -n "$ORIGINAL" ]; then
+	rmdir "$p" && echo "removed the original's /etc/init/luoyun/"
 fi
 
 # Install.
@@ -205,14 +321,19 @@ while read -r type path arg; do
 		echo "unchanged $path"
 		continue
 	fi
-	tmp=$R$path.luoyun-tmp
+	p=$(resolve "$path") || fail "cannot resolve $path inside $ROOT"
+	tmp=$p.luoyun-tmp
 	rm -f "$tmp"
 	case $type in
-	l) ln -s "$arg" "$tmp" || fail "cannot create $R$path" ;;
-	f) { render "$arg" >"$tmp" && chmod 0644 "$tmp"; } || { rm -f "$tmp"; fail "cannot write $R$path"; } ;;
+	l) ln -s "$arg" "$tmp" || fail "cannot create $p" ;;
+	f) { render "$arg" >"$tmp" && chmod 0644 "$tmp"; } || { rm -f "$tmp"; fail "cannot write $p"; } ;;
 	esac
-	mv -f "$tmp" "$R$path" || { rm -f "$tmp"; fail "cannot create $R$path"; }
-	echo "installed $path"
+	mv -f "$tmp" "$p" || { rm -f "$tmp"; fail "cannot create $p"; }
+	if is_original "$type" "$path"; then
+		echo "installed $path (replaced the original's)"
+	else
+		echo "installed $path"
+	fi
 done <"$WORK/new"
 
 {

@@ -35,6 +35,40 @@ fail() {
 	exit 1
 }
 
+# resolve PATH [follow]: where PATH, absolute as the target system sees it,
+# is on this host. Symbolic links on the way are followed as a chroot into
+# the target would: an absolute target starts again at the target's root
+# and ".." never goes above it, so the result is always inside the root.
+# The last component is followed only with "follow" (a link install.sh
+# makes or replaces is itself the entry).
+resolve() {
+	if [ -z "$R" ]; then
+		printf '%s\n' "$1"
+		return 0
+	fi
+	_todo=${1#/}
+	_got=
+	_hops=0
+	while [ -n "$_todo" ]; do
+		_c=${_todo%%/*}
+		case $_todo in */*) _todo=${_todo#*/} ;; *) _todo= ;; esac
+		case $_c in
+		'' | .) continue ;;
+		..) _got=${_got%/*}; continue ;;
+		esac
+		if [ -L "$R$_got/$_c" ] && { [ -n "$_todo" ] || [ "$2" = follow ]; }; then
+			_hops=$((_hops + 1))
+			[ "$_hops" -le 40 ] || { echo "too many symbolic links in $1 under $R" >&2; return 1; }
+			_t=$(readlink -- "$R$_got/$_c") || return 1
+			case $_t in /*) _got= ;; esac
+			_todo=${_t#/}${_todo:+/$_todo}
+		else
+			_got=$_got/$_c
+		fi
+	done
+	printf '%s%s\n' "$R" "${_got:-/}"
+}
+
 ROOT=${LUOYUN_INSTALL_ROOT:-/}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -61,7 +95,7 @@ if [ ! -f "$MANIFEST" ]; then
 	fi
 	echo "no $MANIFEST: removing only links to $DIR/osmanager.sh"
 	for n in 2 3 4 5; do
-		l=$R/etc/rc$n.d/S99luoyun-osmanager
+		l=$(resolve "/etc/rc$n.d/S99luoyun-osmanager") || continue
 		if [ -L "$l" ] && [ "$(readlink "$l")" = "$DIR/osmanager.sh" ]; then
 			rm -f "$l" || fail "cannot remove $l"
 			echo "removed /etc/rc$n.d/S99luoyun-osmanager"
@@ -75,20 +109,21 @@ KIND=$(sed -n 's/^# init //p' "$MANIFEST")
 left=
 # Files and links, last installed first.
 grep -E '^[fl] ' "$MANIFEST" | sed -n '1!G;h;$p' | while read -r type path arg; do
+	p=$(resolve "$path") || continue
 	case $type in
 	l)
-		if [ -L "$R$path" ]; then
-			if [ "$(readlink "$R$path")" = "$arg" ]; then
-				rm -f "$R$path" && echo "removed $path"
+		if [ -L "$p" ]; then
+			if [ "$(readlink "$p")" = "$arg" ]; then
+				rm -f "$p" && echo "removed $path"
 			else
-				echo "kept $path: it now points at $(readlink "$R$path")"
+				echo "kept $path: it now points at $(readlink "$p")"
 			fi
 		fi
 		;;
 	f)
-		if [ -f "$R$path" ] && [ ! -L "$R$path" ]; then
-			rm -f "$R$path" && echo "removed $path"
-		elif [ -e "$R$path" ]; then
+		if [ -f "$p" ] && [ ! -L "$p" ]; then
+			rm -f "$p" && echo "removed $path"
+		elif [ -e "$p" ]; then
 			echo "kept $path: no longer a regular file"
 		fi
 		;;
@@ -96,8 +131,9 @@ grep -E '^[fl] ' "$MANIFEST" | sed -n '1!G;h;$p' | while read -r type path arg; 
 done
 # Directories install.sh created, deepest first, when empty.
 grep -E '^d ' "$MANIFEST" | sort -r | while read -r type path; do
-	[ -d "$R$path" ] || continue
-	if [ -z "$(ls -A "$R$path")" ] && rmdir "$R$path"; then
+	p=$(resolve "$path" follow) || continue
+	[ -d "$p" ] || continue
+	if [ -z "$(ls -A "$p")" ] && rmdir "$p"; then
 		echo "removed $path/"
 	else
 		echo "kept $path/: not empty"
@@ -106,9 +142,10 @@ done
 
 # Verify: no file or link of ours is left (kept foreign ones excepted).
 while read -r type path arg; do
+	p=$(resolve "$path") || continue
 	case $type in
-	l) [ -L "$R$path" ] && [ "$(readlink "$R$path")" = "$arg" ] && left="$left $path" ;;
-	f) [ -f "$R$path" ] && [ ! -L "$R$path" ] && left="$left $path" ;;
+	l) [ -L "$p" ] && [ "$(readlink "$p")" = "$arg" ] && left="$left $path" ;;
+	f) [ -f "$p" ] && [ ! -L "$p" ] && left="$left $path" ;;
 	esac
 done <<EOF
 $(grep -E '^[fl] ' "$MANIFEST")

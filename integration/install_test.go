@@ -455,3 +455,64 @@ func symlink(t *testing.T, target, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestInstallRootConfined: links inside the target root are followed as a
+// chroot would, so an absolute link (IMG/etc/systemd -> /abs) or one that
+// climbs with ".." lands inside the root: install.sh and uninstall.sh never
+// touch the host's copy of that path.
+func TestInstallRootConfined(t *testing.T) {
+	tests := []struct {
+		kind, link string
+		target     func(outside string) string
+	}{
+		{"systemd", "etc/systemd", func(o string) string { return o }},
+		{"upstart", "etc/init", func(o string) string { return strings.Repeat("../", 30) + strings.TrimPrefix(o, "/") }},
+		{"sysv", "etc/rc3.d", func(o string) string { return o }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			outside := t.TempDir() // on the host: must stay empty
+			root := newRoot(t)
+			tree := filepath.Join(root, "LuoYun")
+			symlink(t, tt.target(outside), filepath.Join(root, tt.link))
+			mkdirs(t, root, outside) // the link's target as the image sees it
+			r := runScript(t, nil, filepath.Join(tree, "install.sh"), "--root", root, "--init", tt.kind)
+			if r.code != 0 || !strings.Contains(r.out, "install success") {
+				t.Fatalf("install.sh = exit %d:\n%s", r.code, r.out)
+			}
+			if got := snapshot(t, outside); len(got) > 0 {
+				t.Errorf("install.sh wrote outside the root, in %s: %v", outside, got)
+			}
+			// The entries are where the image sees them: root + outside.
+			var found bool
+			filepath.WalkDir(filepath.Join(root, outside), func(p string, d os.DirEntry, err error) error {
+				if err == nil && strings.Contains(d.Name(), "luoyun") {
+					found = true
+				}
+				return nil
+			})
+			if !found {
+				t.Errorf("no entry under %s inside the root:\n%s", outside, r.out)
+			}
+			r = runScript(t, nil, filepath.Join(tree, "uninstall.sh"), "--root", root)
+			if r.code != 0 || !strings.Contains(r.out, "uninstall success") {
+				t.Fatalf("uninstall.sh = exit %d:\n%s", r.code, r.out)
+			}
+			// A planted host file of the same name is never removed.
+			mkdirs(t, outside, "system")
+			writeFile(t, filepath.Join(outside, "system/luoyun-osm.service"), "host's\n", 0o644)
+			writeFile(t, filepath.Join(outside, "S99luoyun-osmanager"), "host's\n", 0o644)
+			if r = runScript(t, nil, filepath.Join(tree, "install.sh"), "--root", root, "--init", tt.kind); r.code != 0 {
+				t.Fatalf("install.sh again = exit %d:\n%s", r.code, r.out)
+			}
+			if r = runScript(t, nil, filepath.Join(tree, "uninstall.sh"), "--root", root); r.code != 0 {
+				t.Fatalf("uninstall.sh again = exit %d:\n%s", r.code, r.out)
+			}
+			for _, f := range []string{"system/luoyun-osm.service", "S99luoyun-osmanager"} {
+				if data, err := os.ReadFile(filepath.Join(outside, f)); err != nil || string(data) != "host's\n" {
+					t.Errorf("host file %s: %q, %v", f, data, err)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -33,7 +34,7 @@ func wantTree(t *testing.T) map[string]fs.FileMode {
 	t.Helper()
 	want := map[string]fs.FileMode{
 		"LuoYun": 0o755, "LuoYun/bin": 0o755, "LuoYun/conf": 0o700, "LuoYun/log": 0o755, "LuoYun/run": 0o755,
-		"LuoYun/osmanager.sh": 0o755, "LuoYun/install.sh": 0o755, "LuoYun/uninstall.sh": 0o755,
+		"LuoYun/osmanager.sh": 0o755, "LuoYun/install.sh": 0o755, "LuoYun/uninstall.sh": 0o755, "LuoYun/upgrade.sh": 0o755,
 	}
 	for _, b := range binaries {
 		want["LuoYun/bin/"+b] = 0o755
@@ -97,15 +98,73 @@ func TestMakeInstall(t *testing.T) {
 	mustWrite(t, filepath.Join(tree, "bin/osm"), "old", 0o755)
 	mustWrite(t, filepath.Join(tree, "osmanager.sh"), "old", 0o755)
 	before := snapshot(t, dest)
-	if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "install", "DESTDIR="+dest)...); r.code != 0 || !strings.Contains(r.out, "keeping existing") {
+	r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "install", "DESTDIR="+dest)...)
+	if r.code != 0 || !strings.Contains(r.out, "keeping existing") {
 		t.Fatalf("second make install = exit %d:\n%s", r.code, r.out)
 	}
 	after := snapshot(t, dest)
 	if d := cmp.Diff([]string{"LuoYun/bin/osm", "LuoYun/osmanager.sh"}, changed(before, after)); d != "" {
 		t.Errorf("second install changed (-want +got):\n%s", d)
 	}
-	if added, removed := diffKeys(before, after); len(added)+len(removed) > 0 {
-		t.Errorf("second install added %v, removed %v", added, removed)
+	// What it replaced is in the printed backup directory; nothing else is added.
+	m := backupLine.FindStringSubmatch(r.out)
+	if m == nil {
+		t.Fatalf("second install printed no backup directory:\n%s", r.out)
+	}
+	rel, _ := filepath.Rel(dest, m[1])
+	var wantAdded []string
+	for _, k := range []string{"", "/bin", "/osmanager.sh"} {
+		wantAdded = append(wantAdded, rel+k)
+	}
+	for _, b := range binaries {
+		wantAdded = append(wantAdded, rel+"/bin/"+b)
+	}
+	sort.Strings(wantAdded)
+	added, removed := diffKeys(before, after)
+	if d := cmp.Diff(wantAdded, added); d != "" || len(removed) > 0 {
+		t.Errorf("second install added (-want +got):\n%s\nremoved %v", d, removed)
+	}
+	if after[rel+"/bin/osm"] != before["LuoYun/bin/osm"] || after[rel+"/osmanager.sh"] != before["LuoYun/osmanager.sh"] {
+		t.Errorf("the backup does not hold the replaced files")
+	}
+
+	// A third install finds nothing to change.
+	if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "install", "DESTDIR="+dest)...); r.code != 0 || !strings.Contains(r.out, "unchanged") {
+		t.Fatalf("third make install = exit %d:\n%s", r.code, r.out)
+	}
+	if d := cmp.Diff(after, snapshot(t, dest)); d != "" {
+		t.Errorf("third install changed the tree (-second +third):\n%s", d)
+	}
+}
+
+// TestMakeQuoting: DESTDIR and DISTDIR with a space are one path each:
+// nothing appears at the first word's path or in the source tree.
+func TestMakeQuoting(t *testing.T) {
+	base := t.TempDir()
+	word := fmt.Sprintf("luoyun-quoting-%d", os.Getpid())
+	repo := repoRoot(t)
+	dest := filepath.Join(base, "my "+word)
+	strays := []string{filepath.Join(base, "my"), filepath.Join(base, "dist"), filepath.Join(repo, word)}
+	t.Cleanup(func() { // what a split path makes in the source tree goes, pass or fail
+		os.RemoveAll(filepath.Join(repo, word))
+	})
+	if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "install", "DESTDIR="+dest)...); r.code != 0 {
+		t.Fatalf("make install DESTDIR=%q = exit %d:\n%s", dest, r.code, r.out)
+	}
+	if d := cmp.Diff(wantTree(t), treeModes(t, dest)); d != "" {
+		t.Errorf("tree in %q (-want +got):\n%s", dest, d)
+	}
+	dist := filepath.Join(base, "dist "+word)
+	if r := runScript(t, []string{"MAKEFLAGS="}, makeArgs(t, "dist", "DISTDIR="+dist)...); r.code != 0 {
+		t.Fatalf("make dist DISTDIR=%q = exit %d:\n%s", dist, r.code, r.out)
+	}
+	if tars, _ := filepath.Glob(filepath.Join(dist, "luoyun-osmanager-*.tar.gz")); len(tars) != 1 {
+		t.Errorf("make dist into %q made %v", dist, tars)
+	}
+	for _, stray := range strays {
+		if _, err := os.Lstat(stray); !os.IsNotExist(err) {
+			t.Errorf("%s exists: a path was split at its space", stray)
+		}
 	}
 }
 

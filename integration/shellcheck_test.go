@@ -19,6 +19,7 @@ func TestShellcheck(t *testing.T) {
 		{"sh", "osmanager.sh"},
 		{"sh", "install.sh"},
 		{"sh", "uninstall.sh"},
+		{"sh", "upgrade.sh"},
 		{"sh", "custom/scripts/status"},
 		{"sh", "custom/scripts/config.sample"},
 		{"bash", "scripts/demo.sh"},

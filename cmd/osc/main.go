@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/netconf"
 	"github.com/luoyun/osmanager/pkg/osc"
+	"github.com/luoyun/osmanager/pkg/resolvconf"
 )
 
 func main() {
@@ -66,6 +68,9 @@ Prints one line per step; exits 1 when any step failed.`)
 		return err
 	}
 	cfg := osc.Config{Root: *root, DryRun: *dry, NoNetwork: *noNet}
+	if filepath.Clean(*root) == "/" {
+		cfg.Reload = resolvconf.Reload // the running system's resolver service
+	}
 	if !*noNet && len(lc.Instance.Network) > 0 {
 		// Without netlink only the network steps fail; the others apply.
 		if nl, err := netconf.NewNetlink(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -24,6 +25,16 @@ func pubKey(t *testing.T) string {
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	sp, _ := ssh.NewPublicKey(pub)
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp))) + " root@builder"
+}
+
+// noSettings returns an empty settings file: the built-in defaults.
+func noSettings(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "none.toml")
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // binary returns the osc binary (internal/testbin).
@@ -62,8 +73,7 @@ func runBin(t *testing.T, bin string, args ...string) (stdout, stderr string, co
 
 func TestBinary(t *testing.T) {
 	bin := binary(t)
-	settings := filepath.Join(t.TempDir(), "none.toml")
-	os.WriteFile(settings, nil, 0o644)
+	settings := noSettings(t)
 	key := pubKey(t)
 	for _, tc := range []struct {
 		name  string
@@ -76,6 +86,8 @@ func TestBinary(t *testing.T) {
 			"passwd_hash: changed\npublic_key: changed\nnameservers: changed\nnetwork: skipped: --no-network\n", 0},
 		{"injection", map[string]any{"passwd_hash": "$6$x\nevil::0:0:99999:7:::", "public_key": key, "nameservers": "8.8.8.8\noptions ndots:15"}, nil,
 			"passwd_hash: error: rejected, not a crypt(3) hash: control character '\\n' at byte 4\npublic_key: changed\nnameservers: error: rejected: entry 2 \"options\" is not an IP address\nnetwork: skipped: --no-network\n", 1},
+		{"free text key", map[string]any{"public_key": "# the owner's laptop\r\nfrom=\"10.0.0.0/8\",no-pty " + key + "\r\n\r\n"}, nil,
+			"passwd_hash: skipped: not set\npublic_key: changed\nnameservers: skipped: not set\nnetwork: skipped: --no-network\n", 0},
 		{"dry run", map[string]any{"nameservers": "8.8.8.8"}, []string{"--dry-run"},
 			"passwd_hash: skipped: not set\npublic_key: skipped: not set\nnameservers: changed (dry run: would write ROOT/etc/resolv.conf (1 name servers))\nnetwork: skipped: --no-network\n", 0},
 	} {
@@ -144,17 +156,45 @@ func TestNetns(t *testing.T) {
 	ipn("addr", "add", "10.9.0.5/24", "dev", "eth0")
 	ipn("link", "set", "eth0", "up")
 	ipn("route", "add", "default", "via", "10.9.0.1")
+	// ens3 came up by DHCP: a lease address beside the one the cloud gives.
+	ipn("addr", "add", "192.168.1.77/24", "dev", "ens3")
+	ipn("link", "set", "ens3", "up")
+	// and its DHCP client (busybox's udhcpc) still runs.
+	var dhcp *exec.Cmd
+	if bb, err := exec.LookPath("busybox"); err == nil {
+		udhcpc := filepath.Join(t.TempDir(), "udhcpc")
+		os.Symlink(bb, udhcpc)
+		dhcp = exec.Command("ip", "netns", "exec", ns, udhcpc, "-f", "-q", "-t", "1000", "-s", "/bin/true", "-i", "ens3")
+		if err := dhcp.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { dhcp.Wait(); close(exited) }()
+		t.Cleanup(func() { dhcp.Process.Kill(); <-exited })
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", dhcp.Process.Pid)); strings.HasPrefix(string(b), udhcpc) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("udhcpc did not start")
+			}
+		}
+	} else {
+		t.Log("busybox not installed: no DHCP client in this test")
+	}
 
 	root, conf := setup(t, map[string]any{"network": []map[string]string{
 		{"ip": "10.0.2.15", "mac": "52:54:00:12:34:56", "type": "default", "netmask": "255.255.255.0", "gateway": "10.0.2.2", "nameservers": "10.0.2.3"},
 		{"ip": "192.168.7.5", "mac": "52:54:00:12:34:57", "type": "default", "netmask": "255.255.255.0", "gateway": "192.168.7.1"},
 	}})
-	settings := filepath.Join(t.TempDir(), "none.toml")
-	os.WriteFile(settings, nil, 0o644)
+	settings := noSettings(t)
 	args := []string{"netns", "exec", ns, bin, "-c", conf, "--root", root, "--settings", settings}
 	out, errOut, code := runBin(t, "ip", args...)
-	if code != 0 || !strings.Contains(out, "nic0: changed") || !strings.Contains(out, "ens3 by mac") || !strings.Contains(out, "ens4 by mac") {
+	if code != 0 || !strings.Contains(out, "remove 192.168.1.77/24 from ens3, add 10.0.2.15/24 to ens3") || !strings.Contains(out, "ens3 by mac") || !strings.Contains(out, "ens4 by mac") {
 		t.Fatalf("osc in netns: exit %d\n%s%s", code, out, errOut)
+	}
+	if dhcp != nil && !strings.Contains(out, fmt.Sprintf("nic0: changed (stop udhcpc (pid %d), remove", dhcp.Process.Pid)) {
+		t.Errorf("ens3's DHCP client not stopped:\n%s", out)
 	}
 	type addrInfo struct {
 		IfName   string `json:"ifname"`
@@ -176,8 +216,11 @@ func TestNetns(t *testing.T) {
 		}
 		found := false
 		for _, ai := range a.AddrInfo {
-			if fmt.Sprintf("%s/%d", ai.Local, ai.Prefixlen) == w {
+			switch got := fmt.Sprintf("%s/%d", ai.Local, ai.Prefixlen); {
+			case got == w:
 				found = true
+			case !strings.Contains(got, ":"):
+				t.Errorf("%s keeps %s beside %s", a.IfName, got, w)
 			}
 		}
 		up := strings.Contains(strings.Join(a.Flags, ","), "UP")
@@ -196,5 +239,152 @@ func TestNetns(t *testing.T) {
 	out, _, code = runBin(t, "ip", args...)
 	if code != 0 || strings.Contains(out, ": changed") {
 		t.Errorf("second run in netns: exit %d\n%s", code, out)
+	}
+}
+
+// TestRootConfined: ROOT/etc is an absolute link to a host directory and
+// ROOT/root climbs out with ../outside/home. osc --root ROOT resolves both
+// inside ROOT, as a chroot would: it writes the in-tree files and never
+// the outside ones.
+func TestRootConfined(t *testing.T) {
+	bin := binary(t)
+	settings := noSettings(t)
+	_, conf := setup(t, map[string]any{"passwd_hash": hash, "public_key": pubKey(t), "nameservers": "8.8.8.8"})
+	top := t.TempDir()
+	outside := filepath.Join(top, "outside")
+	hostShadow := "root:*:1:0:99999:7:::\n"
+	os.MkdirAll(filepath.Join(outside, "etc"), 0o755)
+	os.MkdirAll(filepath.Join(outside, "home"), 0o755)
+	os.WriteFile(filepath.Join(outside, "etc/shadow"), []byte(hostShadow), 0o640)
+	os.WriteFile(filepath.Join(outside, "etc/resolv.conf"), []byte("nameserver 192.0.2.1\n"), 0o644)
+	root := filepath.Join(top, "img")
+	os.MkdirAll(root, 0o755)
+	if err := os.Symlink(filepath.Join(outside, "etc"), filepath.Join(root, "etc")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../outside/home", filepath.Join(root, "root")); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, outside)
+	args := []string{"-c", conf, "--root", root, "--no-network", "--settings", settings}
+
+	// etc leads nowhere inside the tree yet: those steps fail; root's home
+	// is made inside the tree, as mkdir -p in a chroot would.
+	out, errOut, code := runBin(t, bin, args...)
+	if code != 1 || !strings.Contains(out, "passwd_hash: error:") || !strings.Contains(out, "nameservers: error:") || !strings.Contains(out, "public_key: changed") {
+		t.Errorf("links to missing in-tree dirs: exit %d\n%s%s", code, out, errOut)
+	}
+	if after := snapshot(t, outside); after != before {
+		t.Fatalf("outside the root changed:\n%s\nwas\n%s", after, before)
+	}
+
+	// The same paths inside the tree: written there.
+	in := filepath.Join(root, outside)
+	os.MkdirAll(filepath.Join(in, "etc"), 0o755)
+	os.WriteFile(filepath.Join(in, "etc/shadow"), []byte("root:*:19000:0:99999:7:::\n"), 0o640)
+	out, errOut, code = runBin(t, bin, args...)
+	if code != 0 || strings.Count(out, ": changed") != 2 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if after := snapshot(t, outside); after != before {
+		t.Errorf("outside the root changed:\n%s\nwas\n%s", after, before)
+	}
+	if b, _ := os.ReadFile(filepath.Join(in, "etc/shadow")); !strings.Contains(string(b), hash) {
+		t.Errorf("in-tree shadow = %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(in, "etc/resolv.conf")); string(b) != "nameserver 8.8.8.8\n" {
+		t.Errorf("in-tree resolv.conf = %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(root, "outside/home/.ssh/authorized_keys")); err != nil {
+		t.Errorf("in-tree authorized_keys: %v", err)
+	}
+}
+
+// snapshot lists every path under dir with its content.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		data, _ := os.ReadFile(p)
+		fmt.Fprintf(&b, "%s %q\n", p, data)
+		return nil
+	})
+	return b.String()
+}
+
+// TestResolvConfLinks: for each shape of etc/resolv.conf, osc --root
+// writes the file the image's resolver reads, twice (the second run
+// changes nothing).
+func TestResolvConfLinks(t *testing.T) {
+	bin := binary(t)
+	settings := noSettings(t)
+	for _, tc := range []struct {
+		name, link, file, want, line string
+	}{
+		{"systemd-resolved stub", "../run/systemd/resolve/stub-resolv.conf", "etc/systemd/resolved.conf.d/luoyun.conf",
+			"# Written by the LuoYun OS manager (osc) from the cloud's nameservers.\n[Resolve]\nDNS=8.8.8.8 114.114.114.114\n",
+			"nameservers: changed (resolv.conf links to ../run/systemd/resolve/stub-resolv.conf: DNS= in the systemd-resolved drop-in etc/systemd/resolved.conf.d/luoyun.conf; read when systemd-resolved starts)"},
+		{"resolvconf", "/run/resolvconf/resolv.conf", "etc/resolvconf/resolv.conf.d/head",
+			"nameserver 8.8.8.8\nnameserver 114.114.114.114\n",
+			"nameservers: changed (resolv.conf links to /run/resolvconf/resolv.conf: nameserver lines in resolvconf's etc/resolvconf/resolv.conf.d/head; read when resolvconf starts)"},
+		{"other link", "/etc/resolv.conf.static", "etc/resolv.conf",
+			"nameserver 8.8.8.8\nnameserver 114.114.114.114\n",
+			"nameservers: changed (resolv.conf linked to /etc/resolv.conf.static: replaced by a file)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root, conf := setup(t, map[string]any{"nameservers": "8.8.8.8 114.114.114.114"})
+			os.Remove(filepath.Join(root, "etc/resolv.conf"))
+			os.WriteFile(filepath.Join(root, "etc/resolv.conf.static"), []byte("nameserver 10.0.0.1\n"), 0o644)
+			if err := os.Symlink(tc.link, filepath.Join(root, "etc/resolv.conf")); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"-c", conf, "--root", root, "--no-network", "--settings", settings}
+			out, errOut, code := runBin(t, bin, args...)
+			if code != 0 || !strings.Contains(out, tc.line+"\n") {
+				t.Errorf("exit %d\n%s%s\nwant the line %s", code, out, errOut, tc.line)
+			}
+			if b, err := os.ReadFile(filepath.Join(root, tc.file)); err != nil || string(b) != tc.want {
+				t.Errorf("%s = %q, %v; want %q", tc.file, b, err, tc.want)
+			}
+			if b, _ := os.ReadFile(filepath.Join(root, "etc/resolv.conf.static")); string(b) != "nameserver 10.0.0.1\n" {
+				t.Errorf("the link's target was written: %q", b)
+			}
+			out, _, code = runBin(t, bin, args...)
+			if code != 0 || !strings.Contains(out, "nameservers: unchanged\n") {
+				t.Errorf("second run: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
+
+// TestStaleTempRemovedWhenUnchanged: a temp file a killed osc left beside
+// etc/shadow goes at the next run even when that run has nothing to
+// change.
+func TestStaleTempRemovedWhenUnchanged(t *testing.T) {
+	bin := binary(t)
+	settings := noSettings(t)
+	root, conf := setup(t, map[string]any{"passwd_hash": hash, "public_key": pubKey(t), "nameservers": "8.8.8.8"})
+	args := []string{"-c", conf, "--root", root, "--no-network", "--settings", settings}
+	if out, errOut, code := runBin(t, bin, args...); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	old := time.Now().Add(-time.Minute)
+	stale := []string{"etc/.shadow.tmp-1234567", "etc/.resolv.conf.tmp-42", "root/.ssh/.authorized_keys.tmp-99"}
+	for _, p := range stale {
+		p = filepath.Join(root, p)
+		os.WriteFile(p, []byte("partial"), 0o600)
+		os.Chtimes(p, old, old)
+	}
+	out, errOut, code := runBin(t, bin, args...)
+	if code != 0 || strings.Contains(out, ": changed") {
+		t.Fatalf("second run: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, p := range stale {
+		if _, err := os.Lstat(filepath.Join(root, p)); err == nil {
+			t.Errorf("%s is still there", p)
+		}
 	}
 }

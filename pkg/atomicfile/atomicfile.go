@@ -2,18 +2,28 @@
 // the old content or the new, never a part, and a crash leaves one or the
 // other. The replaced file keeps its mode, owner and group; identical
 // content is not written at all.
+//
+// Write works on a path of the running system; Root works inside a
+// directory tree resolved as a chroot would resolve it (absolute links
+// and ".." never leave the tree), for tools that edit an image.
 package atomicfile
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Result says what Write did.
@@ -46,6 +56,10 @@ type Options struct {
 	UID, GID int
 	// SetOwner applies UID and GID to a new file.
 	SetOwner bool
+	// ReplaceLink replaces a symbolic link at the path with the file (the
+	// link itself, never its target), as for a new file. Without it a
+	// link is refused.
+	ReplaceLink bool
 }
 
 // WriteFile replaces path with data, keeping an existing file's mode, owner
@@ -58,10 +72,24 @@ func WriteFile(path string, data []byte) (Result, error) {
 // written, given the mode and owner, synced, renamed over path, and the
 // directory synced. A target that exists but is not a regular file is
 // refused. On any error the temp file is removed and path is untouched.
-// Temp files of this path left by a process killed mid-write (older than
-// StaleAfter) are removed.
-func Write(path string, data []byte, o Options) (res Result, err error) {
-	defer removeStale(path, time.Now().Add(-StaleAfter))
+// Temp files of this path left by a writer that died mid-write are
+// removed on every call, whether the content changed or not (see
+// RemoveStale).
+func Write(path string, data []byte, o Options) (Result, error) {
+	dir, base := split(path)
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return Unchanged, fmt.Errorf("replace %s: %w", path, err)
+	}
+	defer r.Close()
+	return write(r, ".", base, path, data, o)
+}
+
+// write replaces dir/base inside r; dir holds no symbolic link (os.Root
+// would still refuse one that leaves r). show names the file in errors.
+func write(r *os.Root, dir, base, show string, data []byte, o Options) (res Result, err error) {
+	defer removeStale(r, dir, base, time.Now().Add(-StaleGrace))
+	name := path.Join(dir, base)
 	if o.Mode == 0 {
 		o.Mode = 0o600
 	}
@@ -69,13 +97,15 @@ func Write(path string, data []byte, o Options) (res Result, err error) {
 	if o.SetOwner {
 		uid, gid = o.UID, o.GID
 	}
-	st, err := os.Lstat(path)
+	st, err := r.Lstat(name)
 	switch {
+	case err == nil && o.ReplaceLink && st.Mode()&fs.ModeSymlink != 0:
+		// Replaced like a missing file: the new file gets Mode.
 	case err == nil:
 		if !st.Mode().IsRegular() {
-			return Unchanged, fmt.Errorf("replace %s: not a regular file", path)
+			return Unchanged, fmt.Errorf("replace %s: not a regular file", show)
 		}
-		if old, rerr := os.ReadFile(path); rerr == nil && bytes.Equal(old, data) {
+		if old, rerr := r.ReadFile(name); rerr == nil && bytes.Equal(old, data) {
 			if !o.ForceMode || st.Mode().Perm() == mode {
 				return Unchanged, nil
 			}
@@ -88,84 +118,133 @@ func Write(path string, data []byte, o Options) (res Result, err error) {
 		}
 	case errors.Is(err, fs.ErrNotExist):
 	default:
-		return Unchanged, fmt.Errorf("replace %s: %w", path, err)
+		return Unchanged, fmt.Errorf("replace %s: %w", show, unwrapPath(err))
 	}
 
-	dir, base := split(path)
-	tmp, err := os.CreateTemp(dir, tempPrefix(base)+"*")
+	tmp, tmpName, err := createTemp(r, dir, base)
 	if err != nil {
-		return Unchanged, fmt.Errorf("replace %s: %w", path, err)
+		return Unchanged, fmt.Errorf("replace %s: create temp file: %w", show, unwrapPath(err))
 	}
-	tmpName := tmp.Name()
+	// The temp file stays open (and flock'ed) until after the rename, so
+	// RemoveStale in another process never takes it for a dead writer's.
+	defer tmp.Close()
 	defer func() {
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmpName)
+			_ = r.Remove(tmpName)
 		}
 	}()
-	// CreateTemp makes the file 0600, so the content is never readable by
+	// createTemp makes the file 0600, so the content is never readable by
 	// others, even before the chmod below.
 	if _, err = tmp.Write(data); err != nil {
-		return Unchanged, fmt.Errorf("replace %s: write: %w", path, err)
+		return Unchanged, fmt.Errorf("replace %s: write: %w", show, err)
 	}
 	if uid >= 0 || gid >= 0 {
 		if err = tmp.Chown(uid, gid); err != nil {
-			return Unchanged, fmt.Errorf("replace %s: chown: %w", path, err)
+			return Unchanged, fmt.Errorf("replace %s: chown: %w", show, err)
 		}
 	}
 	if err = tmp.Chmod(mode); err != nil {
-		return Unchanged, fmt.Errorf("replace %s: chmod: %w", path, err)
+		return Unchanged, fmt.Errorf("replace %s: chmod: %w", show, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return Unchanged, fmt.Errorf("replace %s: sync: %w", path, err)
+		return Unchanged, fmt.Errorf("replace %s: sync: %w", show, err)
 	}
-	if err = tmp.Close(); err != nil {
-		return Unchanged, fmt.Errorf("replace %s: close: %w", path, err)
+	if err = r.Rename(tmpName, name); err != nil {
+		return Unchanged, fmt.Errorf("replace %s: rename: %w", show, unwrapPath(err))
 	}
-	if err = os.Rename(tmpName, path); err != nil {
-		return Unchanged, fmt.Errorf("replace %s: %w", path, err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
+	if d, derr := r.Open(dir); derr == nil {
 		_ = d.Sync()
 		d.Close()
 	}
 	return Changed, nil
 }
 
-// StaleAfter is the age from which a temp file left beside a target is
-// taken for the remains of a killed writer.
-const StaleAfter = 10 * time.Minute
+// createTemp creates dir/.BASE.tmp-DIGITS exclusively, mode 0600, and
+// holds an exclusive flock on it for as long as it is open.
+func createTemp(r *os.Root, dir, base string) (*os.File, string, error) {
+	var b [4]byte
+	for range 100 {
+		_, _ = rand.Read(b[:])
+		name := path.Join(dir, tempPrefix(base)+strconv.FormatUint(uint64(binary.LittleEndian.Uint32(b[:])), 10))
+		f, err := r.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+			f.Close()
+			_ = r.Remove(name)
+			return nil, "", fmt.Errorf("lock temp file: %w", err)
+		}
+		return f, name, nil
+	}
+	return nil, "", errors.New("no free temp file name")
+}
 
-func split(path string) (dir, base string) {
-	dir, base = filepath.Split(path)
+// StaleGrace is how old an unlocked temp file must be before it is taken
+// for the remains of a dead writer. A live writer holds a flock on its
+// temp file from a moment after creating it until the rename; the grace
+// only covers that moment.
+const StaleGrace = 2 * time.Second
+
+func split(p string) (dir, base string) {
+	dir, base = filepath.Split(p)
 	if dir == "" {
 		dir = "."
 	}
 	return dir, base
 }
 
-// tempPrefix starts the name of every temp file for base; os.CreateTemp
+// tempPrefix starts the name of every temp file for base; createTemp
 // completes it with digits.
 func tempPrefix(base string) string { return "." + base + ".tmp-" }
 
-// removeStale removes path's temp files (".NAME.tmp-DIGITS", regular)
-// last modified before cutoff. It is best effort: the write has already
-// succeeded or failed on its own.
-func removeStale(path string, cutoff time.Time) {
+// RemoveStale removes the temp files a writer killed mid-replace left
+// beside path (".NAME.tmp-DIGITS", regular, not locked by a live writer,
+// older than StaleGrace). Write does this itself on every call; a caller
+// that decides on its own that nothing needs writing calls it so that
+// the remains still go. It is best effort.
+func RemoveStale(path string) {
 	dir, base := split(path)
-	ents, err := os.ReadDir(dir)
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return
+	}
+	defer r.Close()
+	removeStale(r, ".", base, time.Now().Add(-StaleGrace))
+}
+
+// removeStale removes dir's temp files for base that no live writer
+// holds and that were last modified before cutoff.
+func removeStale(r *os.Root, dir, base string, cutoff time.Time) {
+	d, err := r.Open(dir)
+	if err != nil {
+		return
+	}
+	ents, err := d.ReadDir(-1)
+	d.Close()
 	if err != nil {
 		return
 	}
 	prefix := tempPrefix(base)
 	for _, e := range ents {
-		name := e.Name()
-		rest, ok := strings.CutPrefix(name, prefix)
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
 		if !ok || rest == "" || strings.Trim(rest, "0123456789") != "" || !e.Type().IsRegular() {
 			continue
 		}
-		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
-			_ = os.Remove(filepath.Join(dir, name))
+		name := path.Join(dir, e.Name())
+		f, err := r.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			continue
 		}
+		// A live writer holds the lock; a dead one's lock went with it.
+		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.ModTime().Before(cutoff) {
+				_ = r.Remove(name)
+			}
+		}
+		f.Close()
 	}
 }

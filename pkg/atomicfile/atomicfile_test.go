@@ -1,12 +1,16 @@
 package atomicfile
 
 import (
+	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestCreateDefaultMode(t *testing.T) {
@@ -148,8 +152,9 @@ func assertNoTemp(t *testing.T, dir string) {
 }
 
 // TestRemovesStaleTemps: temp files a killed writer left beside the
-// target go at the next write (changed or not); young ones (a writer at
-// work) and look-alikes stay.
+// target go at the next write, changed or not, however young they are
+// (past the moment's grace); the one a live writer holds (flock) stays, as
+// do look-alikes and a file written this instant.
 func TestRemovesStaleTemps(t *testing.T) {
 	for _, content := range []string{"old\n", "new\n"} {
 		t.Run(strings.TrimSpace(content), func(t *testing.T) {
@@ -158,7 +163,7 @@ func TestRemovesStaleTemps(t *testing.T) {
 			if err := os.WriteFile(path, []byte("old\n"), 0o640); err != nil {
 				t.Fatal(err)
 			}
-			old := time.Now().Add(-StaleAfter - time.Minute)
+			old := time.Now().Add(-StaleGrace - time.Second)
 			mk := func(name string, mtime time.Time) {
 				p := filepath.Join(dir, name)
 				if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
@@ -168,9 +173,10 @@ func TestRemovesStaleTemps(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			mk(".shadow.tmp-123456", old)     // stale: removed
-			mk(".shadow.tmp-987", old)        // stale: removed
-			mk(".shadow.tmp-555", time.Now()) // a writer at work: kept
+			mk(".shadow.tmp-123456", old)     // a dead writer's: removed
+			mk(".shadow.tmp-987", old)        // a dead writer's: removed
+			mk(".shadow.tmp-555", time.Now()) // created this instant: kept
+			mk(".shadow.tmp-777", old)        // a live writer's (locked): kept
 			mk(".shadow.tmp-abc", old)        // not ours: kept
 			mk(".shadow.tmp-", old)           // not ours: kept
 			mk(".passwd.tmp-123", old)        // another target's: kept
@@ -178,21 +184,111 @@ func TestRemovesStaleTemps(t *testing.T) {
 			if err := os.Mkdir(filepath.Join(dir, ".shadow.tmp-42"), 0o700); err != nil {
 				t.Fatal(err) // a directory: kept
 			}
-			if _, err := WriteFile(path, []byte(content)); err != nil {
-				t.Fatal(err)
-			}
-			ents, err := os.ReadDir(dir)
+			live, err := os.Open(filepath.Join(dir, ".shadow.tmp-777"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, e := range ents {
-				got = append(got, e.Name())
+			defer live.Close()
+			if err := unix.Flock(int(live.Fd()), unix.LOCK_EX); err != nil {
+				t.Fatal(err)
 			}
-			want := []string{".passwd.tmp-123", ".shadow.tmp-", ".shadow.tmp-42", ".shadow.tmp-555", ".shadow.tmp-abc", "shadow", "shadow.tmp-123"}
-			if strings.Join(got, " ") != strings.Join(want, " ") {
+			if _, err := WriteFile(path, []byte(content)); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{".passwd.tmp-123", ".shadow.tmp-", ".shadow.tmp-42", ".shadow.tmp-555", ".shadow.tmp-777", ".shadow.tmp-abc", "shadow", "shadow.tmp-123"}
+			if got := names(t, dir); strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("directory holds %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	return got
+}
+
+// TestRemovesKilledWritersTemp: a writer SIGKILLed between creating its
+// temp file and the rename leaves it behind; the next write, with nothing
+// to change, removes it at once (the lock died with the writer), even
+// though it is seconds old, not minutes.
+func TestRemovesKilledWritersTemp(t *testing.T) {
+	if os.Getenv("ATOMICFILE_HOLD") != "" {
+		r, err := os.OpenRoot(os.Getenv("ATOMICFILE_HOLD"))
+		if err != nil {
+			os.Exit(3)
+		}
+		if _, _, err := createTemp(r, ".", "shadow"); err != nil {
+			os.Exit(3)
+		}
+		os.Stdout.WriteString("ready\n")
+		time.Sleep(time.Hour) // until killed
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "shadow")
+	if err := os.WriteFile(path, []byte("same\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRemovesKilledWritersTemp$")
+	cmd.Env = append(os.Environ(), "ATOMICFILE_HOLD="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if line != "ready\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("helper said %q", line)
+	}
+	// While the writer lives, its temp file is kept.
+	tmp := temps(t, dir)
+	if len(tmp) != 1 {
+		t.Fatalf("temp files %q, want one", tmp)
+	}
+	backdate(t, filepath.Join(dir, tmp[0]))
+	if res, err := WriteFile(path, []byte("same\n")); err != nil || res != Unchanged {
+		t.Fatalf("WriteFile = %v, %v", res, err)
+	}
+	if got := temps(t, dir); len(got) != 1 {
+		t.Fatalf("a live writer's temp file was removed: %q", got)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if res, err := WriteFile(path, []byte("same\n")); err != nil || res != Unchanged {
+		t.Fatalf("WriteFile = %v, %v", res, err)
+	}
+	if got := temps(t, dir); len(got) != 0 {
+		t.Errorf("the killed writer's temp file is still there: %q", got)
+	}
+}
+
+func temps(t *testing.T, dir string) []string {
+	var out []string
+	for _, n := range names(t, dir) {
+		if strings.HasPrefix(n, ".shadow.tmp-") {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// backdate moves p's mtime past the grace, as a few seconds would.
+func backdate(t *testing.T, p string) {
+	t.Helper()
+	old := time.Now().Add(-StaleGrace - time.Second)
+	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
 	}
 }

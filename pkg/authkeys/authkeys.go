@@ -1,16 +1,20 @@
 // Package authkeys writes root's ssh authorized_keys from the cloud's
-// public_key setting, accepting only plain public keys: every non-empty
-// line must parse as an authorized_keys entry without options, so a
-// setting cannot smuggle in a command= or from= line.
+// public_key setting, which is the owner's free text: the authorized_keys
+// format (one key per line, with or without options such as from= or
+// command=, "#" comments, blank lines). Each line that is not an entry
+// sshd would accept — not a key, an unknown option, a control character —
+// is refused and named by its line number, never quoted (a line may hold
+// a secret); the valid lines are written. No line can add another line:
+// the text is split on newlines and every other control character is
+// refused.
 package authkeys
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -24,92 +28,160 @@ const Path = "root/.ssh/authorized_keys"
 // MaxSize bounds the setting.
 const MaxSize = 256 << 10
 
-// Render checks text and returns the authorized_keys content: each key on
-// its own line, blank lines and surrounding spaces dropped.
-func Render(text string) ([]byte, error) {
+// Refused is a line of the setting that is not written.
+type Refused struct {
+	Line   int    // 1-based line number in the setting
+	Reason string // why, without quoting the line
+}
+
+func (r Refused) String() string { return fmt.Sprintf("line %d: %s", r.Line, r.Reason) }
+
+// Rendered is the authorized_keys content made from a setting.
+type Rendered struct {
+	Content []byte    // the valid lines, each ending in "\n"
+	Keys    int       // keys in Content
+	Refused []Refused // lines left out, in order
+}
+
+// Render checks text line by line and returns the content to write: keys
+// (with their options) and comments, surrounding spaces and blank lines
+// dropped, CRLF line ends taken as LF. Lines that are not valid are left
+// out and listed in Refused. It fails only when text is too long or holds
+// no valid key at all.
+func Render(text string) (Rendered, error) {
+	var out Rendered
 	if len(text) > MaxSize {
-		return nil, fmt.Errorf("longer than %d bytes", MaxSize)
+		return out, fmt.Errorf("longer than %d bytes", MaxSize)
 	}
-	var out bytes.Buffer
-	n := 0
+	var b strings.Builder
 	for i, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		line = strings.TrimSuffix(line, "\r")
+		if reason := check(line); reason != "" {
+			out.Refused = append(out.Refused, Refused{Line: i + 1, Reason: reason})
+			continue
+		}
+		line = strings.Trim(line, " \t")
 		if line == "" {
 			continue
 		}
-		if strings.ContainsFunc(line, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7F }) {
-			return nil, fmt.Errorf("line %d: control character", i+1)
+		if !strings.HasPrefix(line, "#") {
+			out.Keys++
 		}
-		_, _, opts, rest, err := ssh.ParseAuthorizedKey([]byte(line))
-		if err != nil {
-			return nil, fmt.Errorf("line %d: not an ssh public key: %w", i+1, err)
-		}
-		if len(opts) > 0 {
-			return nil, fmt.Errorf("line %d: options (%s) are not allowed", i+1, strings.Join(opts, ","))
-		}
-		if len(bytes.TrimSpace(rest)) > 0 {
-			return nil, fmt.Errorf("line %d: more than one key", i+1)
-		}
-		out.WriteString(line)
-		out.WriteByte('\n')
-		n++
+		b.WriteString(line)
+		b.WriteByte('\n')
 	}
-	if n == 0 {
-		return nil, errors.New("no key")
+	out.Content = []byte(b.String())
+	if out.Keys == 0 {
+		if len(out.Refused) > 0 {
+			return out, fmt.Errorf("no valid key: %s", RefusedList(out.Refused))
+		}
+		return out, errors.New("no key")
 	}
-	return out.Bytes(), nil
+	return out, nil
 }
 
-// Update writes content to <root>/root/.ssh/authorized_keys: the .ssh
-// directory made 0700 and the file 0600, both owned by root when created
-// by a process that may chown. Identical content is not rewritten; with
-// dryRun nothing is written at all.
-func Update(root string, content []byte, dryRun bool) (atomicfile.Result, error) {
-	path := filepath.Join(root, Path)
-	dir := filepath.Dir(path)
+// RefusedList formats refused lines for one message line.
+func RefusedList(rs []Refused) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = r.String()
+	}
+	return strings.Join(s, "; ")
+}
+
+// check returns why line (without its line end) cannot be written, or "".
+func check(line string) string {
+	if strings.ContainsFunc(line, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7F }) {
+		return "control character"
+	}
+	t := strings.Trim(line, " \t")
+	if t == "" || strings.HasPrefix(t, "#") {
+		return ""
+	}
+	_, _, opts, _, err := ssh.ParseAuthorizedKey([]byte(t))
+	if err != nil {
+		return "not an ssh public key"
+	}
+	for i, o := range opts {
+		name, _, _ := strings.Cut(o, "=")
+		if !knownOptions[strings.ToLower(name)] {
+			// Not named: the words before a key may be anything.
+			return fmt.Sprintf("option %d is not one sshd knows", i+1)
+		}
+	}
+	return ""
+}
+
+// knownOptions are the key options sshd (OpenSSH 9) understands; sshd
+// ignores a key line with any other.
+var knownOptions = map[string]bool{
+	"agent-forwarding": true, "cert-authority": true, "command": true,
+	"environment": true, "expiry-time": true, "from": true,
+	"no-agent-forwarding": true, "no-port-forwarding": true, "no-pty": true,
+	"no-user-rc": true, "no-x11-forwarding": true, "permitlisten": true,
+	"permitopen": true, "port-forwarding": true, "principals": true,
+	"pty": true, "no-touch-required": true, "restrict": true, "tunnel": true,
+	"user-rc": true, "x11-forwarding": true, "verify-required": true,
+}
+
+// Update writes content to root/.ssh/authorized_keys in the tree: the
+// .ssh directory made 0700 and the file 0600, both owned by root when
+// created by a process that may chown. Links on the way (root's home may
+// be one) are followed inside the tree only. Identical content is not
+// rewritten; with dryRun nothing is written at all.
+func Update(root *atomicfile.Root, content []byte, dryRun bool) (atomicfile.Result, error) {
+	dir, err := root.Resolve(path.Dir(Path))
+	if err != nil {
+		return atomicfile.Unchanged, err
+	}
+	file := path.Join(dir, path.Base(Path))
+	fsys := root.OS()
+	show := root.Path(path.Dir(Path))
 	changed := false
-	st, err := os.Lstat(dir)
+	st, err := fsys.Lstat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		changed = true
 		if !dryRun {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return atomicfile.Unchanged, err
+			if err := fsys.MkdirAll(dir, 0o700); err != nil {
+				return atomicfile.Unchanged, fmt.Errorf("create %s: %w", show, err)
 			}
-			if err := chownRoot(dir); err != nil {
+			if err := chownRoot(fsys, dir); err != nil {
 				return atomicfile.Unchanged, err
 			}
 		}
 	case err != nil:
 		return atomicfile.Unchanged, err
 	case !st.IsDir():
-		return atomicfile.Unchanged, fmt.Errorf("%s is not a directory", dir)
+		return atomicfile.Unchanged, fmt.Errorf("%s is not a directory", show)
 	case st.Mode().Perm() != 0o700:
 		changed = true
 		if !dryRun {
-			if err := os.Chmod(dir, 0o700); err != nil {
+			if err := fsys.Chmod(dir, 0o700); err != nil {
 				return atomicfile.Unchanged, err
 			}
 		}
 	}
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, content) {
-		if fst, err := os.Stat(path); err == nil && fst.Mode().Perm() == 0o600 && !changed {
-			return atomicfile.Unchanged, nil
-		}
-	}
 	if dryRun {
+		if !changed {
+			old, err := fsys.ReadFile(file)
+			fst, serr := fsys.Lstat(file)
+			if err == nil && serr == nil && string(old) == string(content) && fst.Mode().Perm() == 0o600 {
+				return atomicfile.Unchanged, nil
+			}
+		}
 		return atomicfile.Changed, nil
 	}
-	res, err := atomicfile.Write(path, content, atomicfile.Options{Mode: 0o600, ForceMode: true, SetOwner: os.Geteuid() == 0})
-	if changed {
+	res, err := root.Write(file, content, atomicfile.Options{Mode: 0o600, ForceMode: true, SetOwner: os.Geteuid() == 0})
+	if changed && err == nil {
 		res = atomicfile.Changed
 	}
 	return res, err
 }
 
-func chownRoot(path string) error {
+func chownRoot(fsys *os.Root, name string) error {
 	if os.Geteuid() != 0 {
 		return nil // only root may give a file to root
 	}
-	return os.Lchown(path, 0, 0)
+	return fsys.Lchown(name, 0, 0)
 }

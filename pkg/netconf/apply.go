@@ -17,6 +17,11 @@ type System interface {
 	// SetDefault makes the route via gw on l the only default route of
 	// gw's family in the main table.
 	SetDefault(l Link, gw netip.Addr) error
+	// DelAddr removes addr from the link; an address already gone is
+	// not an error.
+	DelAddr(l Link, addr netip.Prefix) error
+	// StopClient stops a DHCP client and returns once it has exited.
+	StopClient(c Client) error
 }
 
 // Apply carries out one NIC's actions, stopping at the first error.
@@ -33,6 +38,10 @@ func Apply(sys System, acts []Action) error {
 			err = sys.SetUp(a.Link)
 		case SetDefault:
 			err = sys.SetDefault(a.Link, a.Gateway)
+		case DelAddr:
+			err = sys.DelAddr(a.Link, a.Addr)
+		case StopClient:
+			err = sys.StopClient(a.Client)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", a, err)
@@ -57,3 +66,9 @@ func (u Unavailable) SetUp(Link) error { return u.Err }
 
 // SetDefault returns u.Err.
 func (u Unavailable) SetDefault(Link, netip.Addr) error { return u.Err }
+
+// DelAddr returns u.Err.
+func (u Unavailable) DelAddr(Link, netip.Prefix) error { return u.Err }
+
+// StopClient returns u.Err.
+func (u Unavailable) StopClient(Client) error { return u.Err }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -13,18 +14,37 @@ import (
 // Netlink is the System of a network namespace, through a netlink handle.
 type Netlink struct {
 	H *netlink.Handle
+	// NetNS is the namespace's nsfs inode: the DHCP clients listed and
+	// stopped are those of this namespace only. Zero lists none.
+	NetNS uint64
+	// Proc is where /proc is mounted ("" for /proc).
+	Proc string
 }
 
-// NewNetlink returns the System of the current network namespace. It
+// NewNetlink returns the System of the current network namespace, whose
+// DHCP clients it lists from /proc. It
 // opens only a NETLINK_ROUTE socket: with no families, netlink.NewHandle
 // also opens XFRM and NETFILTER sockets, which fail with "protocol not
 // supported" on a minimal kernel where those modules are not loaded.
 func NewNetlink() (*Netlink, error) {
+	// Without /proc (a minimal initramfs) no DHCP client can be found
+	// either: NetNS stays 0 and none is listed.
+	ns, err := netnsInode("/proc/thread-self/ns/net")
+	if err != nil {
+		ns, _ = netnsInode("/proc/self/ns/net")
+	}
 	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("netlink: %w", err)
 	}
-	return &Netlink{H: h}, nil
+	return &Netlink{H: h, NetNS: ns}, nil
+}
+
+func (n *Netlink) proc() string {
+	if n.Proc == "" {
+		return "/proc"
+	}
+	return n.Proc
 }
 
 // Close releases the handle.
@@ -73,7 +93,46 @@ func (n *Netlink) Snapshot() (Snapshot, error) {
 			s.Defaults = append(s.Defaults, Route{LinkIndex: r.LinkIndex, Gateway: gw.Unmap()})
 		}
 	}
+	if n.NetNS != 0 {
+		if s.Clients, err = procClients(n.proc(), n.NetNS, s.Links); err != nil {
+			return s, err
+		}
+	}
 	return s, nil
+}
+
+// DelAddr removes addr from the link; one already gone (a DHCP client
+// that deconfigured on exit) is not an error.
+func (n *Netlink) DelAddr(l Link, addr netip.Prefix) error {
+	lk, err := n.link(l)
+	if err != nil {
+		return err
+	}
+	err = n.H.AddrDel(lk, nlAddr(addr))
+	if errors.Is(err, unix.EADDRNOTAVAIL) || errors.Is(err, unix.ENOENT) {
+		return nil
+	}
+	return err
+}
+
+// ClientGrace is how long a DHCP client gets to exit after SIGTERM (and
+// again after SIGKILL).
+const ClientGrace = 5 * time.Second
+
+// StopClient stops a DHCP client of this namespace and waits for it to
+// exit. The process is checked again first: the pid must still be that
+// client, in this namespace.
+func (n *Netlink) StopClient(c Client) error {
+	now, err := procClients(n.proc(), n.NetNS, nil)
+	if err != nil {
+		return err
+	}
+	for _, p := range now {
+		if p.PID == c.PID && p.Name == c.Name {
+			return stopProcess(n.proc(), c.PID, ClientGrace)
+		}
+	}
+	return nil // exited meanwhile
 }
 
 func (n *Netlink) defaults(family int) ([]netlink.Route, error) {
@@ -109,9 +168,12 @@ func (n *Netlink) AddAddr(l Link, addr netip.Prefix) error {
 	if err != nil {
 		return err
 	}
-	ip := net.IP(addr.Addr().AsSlice())
-	mask := net.CIDRMask(addr.Bits(), addr.Addr().BitLen())
-	return n.H.AddrReplace(lk, &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: mask}})
+	return n.H.AddrReplace(lk, nlAddr(addr))
+}
+
+func nlAddr(p netip.Prefix) *netlink.Addr {
+	ip := net.IP(p.Addr().AsSlice())
+	return &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}}
 }
 
 // SetUp brings the link up.

@@ -6,7 +6,10 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -18,13 +21,21 @@ import (
 // returns a netlink System bound to it. It skips when not root.
 func newNetns(t *testing.T) *Netlink {
 	t.Helper()
+	n, _ := newNetnsNamed(t)
+	return n
+}
+
+// newNetnsNamed is newNetns that also returns the namespace's name; the
+// System lists the DHCP clients of that namespace.
+func newNetnsNamed(t *testing.T) (*Netlink, string) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("network namespace tests need root")
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skipf("ip (iproute2) not installed: %v", err)
 	}
-	name := fmt.Sprintf("floppy-%d-%s", os.Getpid(), t.Name())
+	name := strings.NewReplacer("/", "-", " ", "-", ",", "").Replace(fmt.Sprintf("osc-%d-%s", os.Getpid(), t.Name()))
 	if len(name) > 40 {
 		name = name[:40]
 	}
@@ -42,7 +53,11 @@ func newNetns(t *testing.T) *Netlink {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
-	return &Netlink{H: h}
+	ino, err := netnsInode("/run/netns/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Netlink{H: h, NetNS: ino}, name
 }
 
 // addLink adds a dummy link with the given MAC or, where the kernel has
@@ -144,4 +159,147 @@ func hasAddr(l Link, p netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// startUdhcpc runs busybox's udhcpc on link inside the namespace and
+// returns its process; it is killed at the end of the test.
+func startUdhcpc(t *testing.T, ns, link string) *os.Process {
+	t.Helper()
+	bb, err := exec.LookPath("busybox")
+	if err != nil {
+		t.Skipf("busybox not installed (it provides the DHCP client udhcpc): %v", err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(bb, filepath.Join(dir, "udhcpc")); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("ip", "netns", "exec", ns, filepath.Join(dir, "udhcpc"), "-f", "-q", "-t", "1000", "-T", "1", "-s", "/bin/true", "-i", link)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	// ip netns exec becomes udhcpc (exec): wait until the pid says so.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+		if strings.HasPrefix(filepath.Base(strings.Split(string(b), "\x00")[0]), "udhcpc") {
+			return cmd.Process
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("udhcpc did not start: cmdline %q", b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func running(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i > 0 && i+2 < len(b) && b[i+2] != 'Z'
+}
+
+// TestNetnsReplacesLease: the NIC came up by DHCP (a lease address, its
+// default route, a udhcpc serving it), the cloud says 10.0.2.15/24 via
+// 10.0.2.2. Afterwards the NIC has exactly that IPv4 address (its IPv6
+// link-local addresses kept), the only default route is the cloud's,
+// the NIC's DHCP client is stopped; another NIC, its address and its
+// client are left alone. With the cloud's address already there as a
+// secondary of the lease's subnet, removing the lease does not lose it.
+func TestNetnsReplacesLease(t *testing.T) {
+	for _, tc := range []struct{ name, lease string }{
+		{"other subnet", "192.168.1.77/24"},
+		{"same subnet, cloud address secondary", "10.0.2.99/24"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, ns := newNetnsNamed(t)
+			addLink(t, n, "ens3", mac0)
+			addLink(t, n, "eth1", "02:00:00:00:00:98")
+			ens3, _ := n.H.LinkByName("ens3")
+			eth1, _ := n.H.LinkByName("eth1")
+			n.H.LinkSetUp(ens3)
+			n.H.LinkSetUp(eth1)
+			lease := netip.MustParsePrefix(tc.lease)
+			for _, a := range []struct {
+				l netlink.Link
+				p netip.Prefix
+			}{{ens3, lease}, {eth1, netip.MustParsePrefix("172.16.0.9/24")}} {
+				if err := n.AddAddr(Link{Index: a.l.Attrs().Index, Name: a.l.Attrs().Name}, a.p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if lease.Addr().String() == "10.0.2.99" {
+				n.AddAddr(Link{Index: ens3.Attrs().Index}, netip.MustParsePrefix("10.0.2.15/24"))
+			}
+			gw := lease.Masked().Addr().Next()
+			if err := n.H.RouteAdd(&netlink.Route{LinkIndex: ens3.Attrs().Index, Gw: net.IP(gw.AsSlice())}); err != nil {
+				t.Fatalf("lease's default route: %v", err)
+			}
+			mine := startUdhcpc(t, ns, "ens3")
+			other := startUdhcpc(t, ns, "eth1")
+			before, err := n.Snapshot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(before.Clients) != 2 {
+				t.Fatalf("clients seen: %+v, want the two udhcpc of this namespace only", before.Clients)
+			}
+			linkLocal := func(s Snapshot) []netip.Prefix {
+				var out []netip.Prefix
+				for _, l := range s.Links {
+					if l.Name == "ens3" {
+						for _, a := range l.Addrs {
+							if a.Addr().IsLinkLocalUnicast() {
+								out = append(out, a)
+							}
+						}
+					}
+				}
+				return out
+			}
+
+			nics := []lyconf.NIC{{IP: "10.0.2.15", MAC: mac0, Netmask: "255.255.255.0", Gateway: "10.0.2.2"}}
+			apply(t, n, nics)
+			after, err := n.Snapshot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range after.Links {
+				var v4 []string
+				for _, a := range l.Addrs {
+					if a.Addr().Is4() {
+						v4 = append(v4, a.String())
+					}
+				}
+				want := map[string]string{"ens3": "10.0.2.15/24", "eth1": "172.16.0.9/24"}[l.Name]
+				if want != "" && strings.Join(v4, " ") != want {
+					t.Errorf("%s has %v, want exactly %s", l.Name, v4, want)
+				}
+				if l.Name == "ens3" && (len(after.Defaults) != 1 || after.Defaults[0].LinkIndex != l.Index || after.Defaults[0].Gateway != netip.MustParseAddr("10.0.2.2")) {
+					t.Errorf("default routes %+v, want only via 10.0.2.2 dev ens3", after.Defaults)
+				}
+			}
+			if got, was := linkLocal(after), linkLocal(before); fmt.Sprint(got) != fmt.Sprint(was) {
+				t.Errorf("ens3's link-local addresses %v, were %v", got, was)
+			}
+			if running(mine.Pid) {
+				t.Errorf("ens3's udhcpc (pid %d) still running", mine.Pid)
+			}
+			if !running(other.Pid) {
+				t.Errorf("eth1's udhcpc (pid %d) was stopped", other.Pid)
+			}
+			for _, p := range Plan(nics, after) {
+				if len(p.Actions) != 0 {
+					t.Errorf("second run: %v, want nothing to do", p.Actions)
+				}
+			}
+		})
+	}
 }

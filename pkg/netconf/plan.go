@@ -2,7 +2,11 @@
 // cloud's per-NIC settings through netlink: each setting is matched to an
 // interface by MAC address (falling back to eth0/eth1, then to the
 // first/second non-loopback interface), gets its address and netmask and
-// is brought up; NIC 0's gateway becomes the default route.
+// is brought up; NIC 0's gateway becomes the default route. Addresses the
+// setting does not name are removed from the interface (IPv4 always,
+// IPv6 when the setting is IPv6; IPv6 link-local addresses stay), and a
+// DHCP client serving only such interfaces is stopped first, so the
+// instance keeps exactly the address the cloud gave it.
 //
 // Planning is separate from applying: Plan looks at a snapshot of the
 // interfaces and returns the actions, so the rules are tested without a
@@ -37,10 +41,21 @@ type Route struct {
 	Gateway   netip.Addr // invalid for a route without a gateway
 }
 
+// Client is a running DHCP client (dhclient, dhcpcd, udhcpc) of the
+// namespace.
+type Client struct {
+	PID   int
+	Name  string // dhclient, dhcpcd or udhcpc
+	Links []int  // indexes of the interfaces its command line names; none: every interface
+}
+
+func (c Client) String() string { return fmt.Sprintf("%s (pid %d)", c.Name, c.PID) }
+
 // Snapshot is the state Plan works from.
 type Snapshot struct {
 	Links    []Link
-	Defaults []Route // default routes of the main table
+	Defaults []Route  // default routes of the main table
+	Clients  []Client // DHCP clients running in the namespace
 }
 
 // ActionKind is one kind of change.
@@ -53,6 +68,11 @@ const (
 	LinkUp
 	// SetDefault makes Gateway the only default route of its family.
 	SetDefault
+	// DelAddr removes Addr from the link.
+	DelAddr
+	// StopClient stops the DHCP client Client, which serves only links
+	// that osc configures, so that it cannot put its lease back.
+	StopClient
 )
 
 // Action is one change to make.
@@ -61,6 +81,7 @@ type Action struct {
 	Link    Link
 	Addr    netip.Prefix
 	Gateway netip.Addr
+	Client  Client
 }
 
 func (a Action) String() string {
@@ -69,6 +90,10 @@ func (a Action) String() string {
 		return fmt.Sprintf("add %s to %s", a.Addr, a.Link.Name)
 	case LinkUp:
 		return fmt.Sprintf("bring %s up", a.Link.Name)
+	case DelAddr:
+		return fmt.Sprintf("remove %s from %s", a.Addr, a.Link.Name)
+	case StopClient:
+		return fmt.Sprintf("stop %s", a.Client)
 	default:
 		return fmt.Sprintf("default route via %s dev %s", a.Gateway, a.Link.Name)
 	}
@@ -82,6 +107,7 @@ type NICPlan struct {
 	Skip    string   // why nothing is done, when set
 	Err     error    // invalid setting or no interface
 	Actions []Action // changes to make; empty when already as asked
+	Notes   []string // what osc saw but left alone (a DHCP client it may not stop)
 }
 
 // Plan decides what to do for each NIC setting.
@@ -136,7 +162,42 @@ func Plan(nics []lyconf.NIC, snap Snapshot) []NICPlan {
 		p.Actions, p.Skip, p.Err = planNIC(i, n, matched[i], snap.Defaults)
 		plans = append(plans, p)
 	}
+	planClients(plans, snap.Clients)
 	return plans
+}
+
+// planClients puts a StopClient first in the plan of a NIC whose link a
+// DHCP client serves, when every link that client names is one osc
+// configures; a client that also serves other links, or every link, is
+// left running (a NIC osc does not configure is left alone) and noted.
+func planClients(plans []NICPlan, clients []Client) {
+	configured := map[int]int{} // link index -> plan
+	for i, p := range plans {
+		if p.Link != nil && p.Err == nil && p.Skip == "" {
+			configured[p.Link.Index] = i
+		}
+	}
+	for _, c := range clients {
+		var mine []int
+		for _, l := range c.Links {
+			if i, ok := configured[l]; ok {
+				mine = append(mine, i)
+			}
+		}
+		switch {
+		case len(c.Links) == 0:
+			for _, i := range configured {
+				plans[i].Notes = append(plans[i].Notes, fmt.Sprintf("%s serves every interface: left running", c))
+			}
+		case len(mine) == len(c.Links):
+			p := &plans[mine[0]]
+			p.Actions = append([]Action{{Kind: StopClient, Link: *p.Link, Client: c}}, p.Actions...)
+		default:
+			for _, i := range mine {
+				plans[i].Notes = append(plans[i].Notes, fmt.Sprintf("%s also serves interfaces osc does not configure: left running", c))
+			}
+		}
+	}
 }
 
 func macEqual(a, b net.HardwareAddr) bool {
@@ -170,11 +231,18 @@ func planNIC(i int, n lyconf.NIC, l *Link, defaults []Route) ([]Action, string, 
 	var acts []Action
 	has := false
 	for _, a := range l.Addrs {
-		if a == addr {
+		switch {
+		case a == addr:
 			has = true
+		case a.Addr().Is4() || addr.Addr().Is6() && !a.Addr().IsLinkLocalUnicast():
+			// Not the cloud's: a DHCP lease, an image's static address.
+			acts = append(acts, Action{Kind: DelAddr, Link: *l, Addr: a})
 		}
 	}
-	if !has {
+	// After a removal the address is added again even if it was there:
+	// removing a primary address takes the secondaries of its subnet with
+	// it unless promote_secondaries is set.
+	if !has || len(acts) > 0 {
 		acts = append(acts, Action{Kind: AddAddr, Link: *l, Addr: addr})
 	}
 	if !l.Up {

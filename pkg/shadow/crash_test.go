@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/luoyun/osmanager/pkg/atomicfile"
 )
 
 const crashEnv = "SHADOW_CRASH_HELPER_ROOT"
@@ -31,13 +33,18 @@ func bigShadow(hash string) []byte {
 // set: it rewrites root's hash in a loop until killed.
 func TestMain(m *testing.M) {
 	if root := os.Getenv(crashEnv); root != "" {
+		r, err := atomicfile.OpenRoot(root)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
 		fmt.Println("ready")
 		for i := 0; ; i++ {
 			h := "$6$a$first"
 			if i%2 == 1 {
 				h = "$6$b$second"
 			}
-			if _, err := Update(root, h, false); err != nil {
+			if _, err := Update(r, h, false); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				os.Exit(3)
 			}
@@ -67,7 +74,7 @@ func TestCrashSafety(t *testing.T) {
 	os.MkdirAll(filepath.Join(probe, "etc"), 0o755)
 	os.WriteFile(filepath.Join(probe, Path), second, 0o640)
 	start := time.Now()
-	if _, err := Update(probe, "$6$a$first", false); err != nil {
+	if _, err := Update(openRoot(t, probe), "$6$a$first", false); err != nil {
 		t.Fatal(err)
 	}
 	window := 3 * time.Since(start)

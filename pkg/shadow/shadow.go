@@ -7,8 +7,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/luoyun/osmanager/pkg/atomicfile"
@@ -112,24 +110,25 @@ func SetRootHash(data []byte, hash string) ([]byte, error) {
 	return nil, errors.New("no root entry")
 }
 
-// Update sets root's hash in <root>/etc/shadow. It writes nothing when the
-// hash is already there; with dryRun it only reports what it would do.
-func Update(root, hash string, dryRun bool) (atomicfile.Result, error) {
-	path := filepath.Join(root, Path)
-	old, err := os.ReadFile(path)
+// Update sets root's hash in etc/shadow of the tree root. It writes
+// nothing when the hash is already there (temp files a killed writer
+// left are still removed); with dryRun it only reports what it would do.
+func Update(root *atomicfile.Root, hash string, dryRun bool) (atomicfile.Result, error) {
+	old, err := root.ReadFile(Path)
 	if err != nil {
 		return atomicfile.Unchanged, err
 	}
 	data, err := SetRootHash(old, hash)
 	if err != nil {
-		return atomicfile.Unchanged, fmt.Errorf("%s: %w", path, err)
-	}
-	if bytes.Equal(old, data) {
-		return atomicfile.Unchanged, nil
+		return atomicfile.Unchanged, fmt.Errorf("%s: %w", root.Path(Path), err)
 	}
 	if dryRun {
+		if bytes.Equal(old, data) {
+			return atomicfile.Unchanged, nil
+		}
 		return atomicfile.Changed, nil
 	}
-	// atomicfile keeps the existing mode, owner and group.
-	return atomicfile.Write(path, data, atomicfile.Options{Mode: 0o640})
+	// atomicfile keeps the existing mode, owner and group, writes nothing
+	// when the content is the same and removes stale temp files either way.
+	return root.Write(Path, data, atomicfile.Options{Mode: 0o640})
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/luoyun/osmanager/pkg/atomicfile"
 )
 
 const sample = "root:$6$old$oldhash:19000:0:99999:7:::\n" +
@@ -103,7 +105,7 @@ func TestUpdateKeepsModeAndGroup(t *testing.T) {
 	}
 
 	before, _ := os.Stat(p)
-	if res, err := Update(root, "$6$new$newhash", true); err != nil || res.String() != "changed" {
+	if res, err := Update(openRoot(t, root), "$6$new$newhash", true); err != nil || res.String() != "changed" {
 		t.Fatalf("dry run: Update = %v, %v; want changed", res, err)
 	}
 	if after, _ := os.Stat(p); !os.SameFile(before, after) || after.ModTime() != before.ModTime() {
@@ -113,7 +115,7 @@ func TestUpdateKeepsModeAndGroup(t *testing.T) {
 		t.Errorf("dry run changed the content")
 	}
 
-	if res, err := Update(root, "$6$new$newhash", false); err != nil || res.String() != "changed" {
+	if res, err := Update(openRoot(t, root), "$6$new$newhash", false); err != nil || res.String() != "changed" {
 		t.Fatalf("Update = %v, %v; want changed", res, err)
 	}
 	st, _ := os.Stat(p)
@@ -131,7 +133,7 @@ func TestUpdateKeepsModeAndGroup(t *testing.T) {
 	}
 
 	again, _ := os.Stat(p)
-	if res, err := Update(root, "$6$new$newhash", false); err != nil || res.String() != "unchanged" {
+	if res, err := Update(openRoot(t, root), "$6$new$newhash", false); err != nil || res.String() != "unchanged" {
 		t.Fatalf("second Update = %v, %v; want unchanged", res, err)
 	}
 	if after, _ := os.Stat(p); !os.SameFile(again, after) {
@@ -148,4 +150,14 @@ func nonRootGroup(t *testing.T) int {
 		}
 	}
 	return 42
+}
+
+func openRoot(t *testing.T, dir string) *atomicfile.Root {
+	t.Helper()
+	r, err := atomicfile.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }

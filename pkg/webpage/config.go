@@ -47,7 +47,8 @@ type Config struct {
 	IdleTimeout time.Duration
 	// ShutdownTimeout bounds the wait for requests in flight on shutdown.
 	ShutdownTimeout time.Duration
-	// MaxHeaderBytes bounds a request's headers.
+	// MaxHeaderBytes bounds a request's line and headers, in bytes (more
+	// than 4096: net/http's read-ahead).
 	MaxHeaderBytes int
 
 	// CheckEvery is how long a cached file, the config, VERSION and the
@@ -115,8 +116,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", d.name, d.v))
 		}
 	}
-	if c.MaxHeaderBytes < 1024 {
-		errs = append(errs, fmt.Errorf("header limit must be at least 1024 bytes, got %d", c.MaxHeaderBytes))
+	if c.MaxHeaderBytes < 4097 {
+		errs = append(errs, fmt.Errorf("header limit must be more than 4096 bytes, got %d", c.MaxHeaderBytes))
 	}
 	if c.CheckEvery < 0 {
 		errs = append(errs, fmt.Errorf("check interval must not be negative, got %s", c.CheckEvery))

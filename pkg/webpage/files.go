@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/pagetmpl"
@@ -103,33 +104,38 @@ func (c *fileCache) remember(f *file) { c.count.Add(1); c.bytes.Add(f.size) }
 func (c *fileCache) forget(f *file)   { c.count.Add(-1); c.bytes.Add(-f.size) }
 
 // open looks rel up on disk. It returns old itself, marked as checked,
-// when the file has not changed. os.OpenInRoot refuses any path, ".." or
-// symbolic link, that would lead out of the variant's directory.
+// when the file has not changed. The variant's directory is opened as an
+// os.Root, which refuses any path, ".." or symbolic link, that would lead
+// out of it. Only regular files (and directories, for their index.html)
+// are served: anything else (a FIFO, a device, a socket) is refused before
+// it is opened, and the open itself does not block (O_NONBLOCK), so a FIFO
+// put in place in between cannot hold a thread either.
 func (c *fileCache) open(variant, rel string, old *file, now time.Time) (*file, error) {
-	dir := filepath.Join(c.cfg.Root, variant)
-	name := rel
-	fh, err := os.OpenInRoot(dir, name)
+	root, err := os.OpenRoot(filepath.Join(c.cfg.Root, variant))
 	if err != nil {
 		return nil, errNotFound
 	}
-	fi, err := fh.Stat()
+	defer root.Close()
+	name := rel
+	fi, err := root.Stat(name)
 	if err != nil {
-		fh.Close()
 		return nil, errNotFound
 	}
 	isDir := fi.IsDir()
 	if isDir {
-		fh.Close()
 		name = path.Join(rel, "index.html")
-		if fh, err = os.OpenInRoot(dir, name); err != nil {
-			return nil, errNotFound
-		}
-		if fi, err = fh.Stat(); err != nil {
-			fh.Close()
+		if fi, err = root.Stat(name); err != nil {
 			return nil, errNotFound
 		}
 	}
 	if !fi.Mode().IsRegular() {
+		return nil, errNotFound
+	}
+	fh, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, errNotFound
+	}
+	if fi, err = fh.Stat(); err != nil || !fi.Mode().IsRegular() {
 		fh.Close()
 		return nil, errNotFound
 	}
@@ -148,6 +154,11 @@ func (c *fileCache) open(variant, rel string, old *file, now time.Time) (*file, 
 	}
 	f.checked.Store(now.UnixNano())
 	if fi.Size() > c.cfg.MaxCachedFile {
+		if isHTML(name) {
+			head := make([]byte, metaScanBytes)
+			n, _ := fh.ReadAt(head, 0)
+			f.ctype = []string{htmlType(head[:n])}
+		}
 		f.stream = fh
 		return f, nil
 	}
@@ -161,7 +172,10 @@ func (c *fileCache) open(variant, rel string, old *file, now time.Time) (*file, 
 		return nil, fmt.Errorf("read %s: changed while reading", name)
 	}
 	f.data, f.size = data, int64(len(data))
-	if isTemplate(name) {
+	if isHTML(name) {
+		f.ctype = []string{htmlType(data)}
+	}
+	if isTemplate(name, data) {
 		f.tmpl = pagetmpl.Parse(data)
 	}
 	return f, nil

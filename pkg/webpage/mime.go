@@ -1,6 +1,7 @@
 package webpage
 
 import (
+	"bytes"
 	"mime"
 	"path"
 	"strings"
@@ -47,9 +48,23 @@ func contentType(name string) string {
 	return "application/octet-stream"
 }
 
-// isTemplate reports whether a file is an HTML page whose variables are
-// substituted.
-func isTemplate(name string) bool {
+// templateExts are the text files whose variables are substituted, as
+// the original substituted them in every file it served.
+var templateExts = map[string]bool{
+	".html": true, ".htm": true, ".txt": true, ".css": true,
+	".js": true, ".json": true, ".xml": true, ".svg": true,
+}
+
+// isTemplate reports whether a file's variables are substituted: a text
+// file by its extension, and by its content (a NUL byte means binary: a
+// misnamed image or font is served byte for byte).
+func isTemplate(name string, data []byte) bool {
+	return templateExts[strings.ToLower(path.Ext(name))] && bytes.IndexByte(data, 0) < 0
+}
+
+// isHTML reports whether a file is an HTML page, whose Content-Type
+// charset follows its own <meta> declaration.
+func isHTML(name string) bool {
 	ext := strings.ToLower(path.Ext(name))
 	return ext == ".html" || ext == ".htm"
 }

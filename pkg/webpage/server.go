@@ -45,7 +45,7 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		MaxHeaderBytes:    headerAllowance(cfg.MaxHeaderBytes),
 		ErrorLog:          zap.NewStdLog(log.Named("http")),
 	}
 	return s, nil
@@ -124,4 +124,15 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	return s.Serve(ctx)
+}
+
+// headerAllowance is the http.Server.MaxHeaderBytes that limits a
+// request's line and headers to limit bytes: net/http lets a request read
+// MaxHeaderBytes plus 4096 bytes of read-ahead before answering 431.
+func headerAllowance(limit int) int {
+	const slop = 4096
+	if limit <= slop {
+		return 1
+	}
+	return limit - slop
 }
