@@ -50,7 +50,11 @@ func TestSleep(t *testing.T) {
 	f := NewFake(time.Unix(0, 0))
 	done := make(chan error)
 	go func() { done <- Sleep(context.Background(), f, time.Hour) }()
+	deadline := time.Now().Add(10 * time.Second)
 	for f.Waiters() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("Sleep set no timer")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	f.Advance(time.Hour)

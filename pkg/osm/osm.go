@@ -2,7 +2,8 @@
 // (CLC_IP/CLC_PORT from luoyun.conf, else multicast join datagrams),
 // authenticates both ways with the shared KEY, registers the instance,
 // reports the application status from custom/scripts/status, answers
-// queries and echoes, and reconnects with jittered exponential back-off.
+// queries and echoes, and reconnects on pkg/backoff's schedule (a
+// session resets it only after it stayed up for ReconnectMax).
 // Its state goes to a file for operators (never the KEY).
 package osm
 
@@ -34,7 +35,9 @@ type Config struct {
 	StatusInterval time.Duration
 	// StatusTimeout kills a status script that runs longer.
 	StatusTimeout time.Duration
-	// ReconnectMin and ReconnectMax bound the back-off between attempts.
+	// ReconnectMin and ReconnectMax bound the back-off between attempts
+	// (pkg/backoff); a session that stays registered for ReconnectMax
+	// resets it, a shorter one counts as a strike.
 	ReconnectMin, ReconnectMax time.Duration
 	// DialTimeout bounds one TCP connect (5 s when zero).
 	DialTimeout time.Duration
