@@ -111,9 +111,11 @@ func (r *Runner) run(ctx context.Context) Result {
 	pw.Close()
 	out := &capped{max: MaxOutput}
 	drained := make(chan struct{})
+	timedOut := false
 	if err == nil {
 		go func() { defer close(drained); _, _ = io.Copy(out, pr) }()
 		err = cmd.Wait()
+		timedOut = tctx.Err() != nil // not the drain below
 		// Whatever the script left in its group goes with it (the group
 		// outlives its leader while members remain, so its id is not
 		// reused before they are gone).
@@ -132,7 +134,7 @@ func (r *Runner) run(ctx context.Context) Result {
 		t.Stop()
 	}
 	res := Result{Output: out.buf.Bytes(), Truncated: out.dropped, ExitCode: cmd.ProcessState.ExitCode()}
-	if tctx.Err() != nil && cmd.ProcessState != nil {
+	if timedOut {
 		res.Status, res.ExitCode, res.TimedOut = clcproto.AppUnknown, -1, true
 		res.Err = fmt.Errorf("%w after %s", ErrTimeout, r.Timeout)
 		if ctx.Err() != nil {
