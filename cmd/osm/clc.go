@@ -17,9 +17,9 @@ import (
 	"github.com/luoyun/osmanager/pkg/lyconf"
 )
 
-const clcAbout = `Plays the Cloud Controller for instances that share one KEY (or a fleet,
-each with its own: --keys): sends
-multicast joins (--mcast), authenticates, registers (--reply, --flap), sends
+const clcAbout = `Plays the Cloud Controller for instances that share one KEY (or for a
+fleet, each with its own: --keys): sends multicast joins (--mcast),
+authenticates, registers (--reply; --flap misbehaves after it), sends
 queries and echoes, and prints one line per event on stdout:
 
   listening addr=127.0.0.1:41234
