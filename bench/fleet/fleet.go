@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -145,8 +146,29 @@ func waitAll(ctx context.Context, c *controller, n int, timeout time.Duration) e
 	return nil
 }
 
+// fdsNeeded is about how many file descriptors n agents and their
+// controller hold: one connection end each side, a few spare.
+func fdsNeeded(n int) uint64 { return 2*uint64(n) + 100 }
+
+// checkFDs refuses a fleet the descriptor limit cannot hold, with one
+// clear line instead of "too many open files" in the middle of a run. Go
+// has already raised the soft limit to the hard one.
+func checkFDs(n int) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return nil // cannot tell: let the run say
+	}
+	if need := fdsNeeded(n); lim.Cur < need {
+		return fmt.Errorf("%d agents need about %d file descriptors; the limit is %d (raise it: ulimit -n %d)", n, need, lim.Cur, need)
+	}
+	return nil
+}
+
 // measure runs the scenario.
 func measure(ctx context.Context, o options, stderr io.Writer) (*result, error) {
+	if err := checkFDs(o.n); err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "fleet-")
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -168,5 +169,19 @@ func TestUsage(t *testing.T) {
 		if err := run(context.Background(), args, &out, &errb); err == nil || !strings.Contains(err.Error(), "usage") {
 			t.Errorf("run(%q) = %v, want a usage error", args, err)
 		}
+	}
+}
+
+func TestCheckFDs(t *testing.T) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Skip(err)
+	}
+	if err := checkFDs(50); err != nil {
+		t.Errorf("checkFDs(50) = %v with a limit of %d", err, lim.Cur)
+	}
+	n := int(lim.Cur) // twice the limit's worth of connections
+	if err := checkFDs(n); err == nil || !strings.Contains(err.Error(), "ulimit -n") {
+		t.Errorf("checkFDs(%d) = %v, want a refusal naming ulimit -n", n, err)
 	}
 }
