@@ -18,6 +18,7 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/clcsim"
 	"github.com/luoyun/osmanager/pkg/osm"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 // options are the bench's settings.
@@ -202,8 +203,10 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*result, error) 
 		}
 		// No status script: each agent reports 2128 and forks nothing, so
 		// the machine's time goes to the connections being measured.
+		def := settings.Defaults().OSM
 		a, err := osm.New(osm.Config{ConfPath: conf, ScriptDir: filepath.Join(ad, "scripts"),
-			ReconnectMin: o.min, ReconnectMax: o.max}, zap.New(log))
+			StatusInterval: def.StatusInterval.D(), StatusTimeout: def.StatusTimeout.D(),
+			DiscoveryWindow: def.DiscoveryWindow.D(), ReconnectMin: o.min, ReconnectMax: o.max}, zap.New(log))
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@
 //
 //	fleet [-n 1000] [-outage 10s] [-reconnect-min 1s] [-reconnect-max 1m] [-events FILE]
 //
+// The agents' other settings are the shipped defaults (settings.Defaults).
 // -events writes one line per measured event ("back <ns>", "conn <ns>",
 // "fail <ns>", "reg <tag> <ns>": nanoseconds since the outage began), from
 // which every printed figure can be recomputed. Each agent holds one
@@ -29,6 +30,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 func main() {
@@ -51,8 +54,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o options
 	fs.IntVar(&o.n, "n", 1000, "agents in the fleet")
 	fs.DurationVar(&o.outage, "outage", 10e9, "how long the controller stays down")
-	fs.DurationVar(&o.min, "reconnect-min", 1e9, "reconnect_min of every agent")
-	fs.DurationVar(&o.max, "reconnect-max", 60e9, "reconnect_max of every agent")
+	def := settings.Defaults().OSM
+	fs.DurationVar(&o.min, "reconnect-min", def.ReconnectMin.D(), "reconnect_min of every agent")
+	fs.DurationVar(&o.max, "reconnect-max", def.ReconnectMax.D(), "reconnect_max of every agent")
 	fs.DurationVar(&o.timeout, "timeout", 0, "give up when not all registered this long after the restart (default 3 × reconnect_max + outage)")
 	events := fs.String("events", "", "write the measured events to this file")
 	if err := fs.Parse(args); err != nil {
