@@ -3,6 +3,7 @@ package osm
 import (
 	"context"
 	"path/filepath"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -48,7 +49,8 @@ func (a *Agent) logStatus(prev, res statusrun.Result, first bool) {
 		}
 		return
 	}
-	fields := []zap.Field{zap.Int32("status", res.Status), zap.Int("exit", res.ExitCode), zap.ByteString("output", res.Output)}
+	fields := []zap.Field{zap.Int32("status", res.Status), zap.Int("exit", res.ExitCode), zap.ByteString("output", res.Output),
+		zap.Duration("took", res.Duration.Round(time.Millisecond))}
 	if res.Truncated {
 		fields = append(fields, zap.Bool("output_truncated", true))
 	}
