@@ -23,7 +23,8 @@
 # A run that finds nothing different changes nothing and makes no backup;
 # a stage left by a killed run is removed first.
 # Boot entries are install.sh's job: run it after an upgrade; it replaces
-# the original's upstart jobs and rc links.
+# the original's upstart jobs and rc links (a line starting "next:" says so
+# when it finds those jobs beside DEST).
 #
 # It ends with "upgrade success: ..." (exit 0) or "upgrade failed: ..."
 # (exit 1); 2 is a usage mistake.
@@ -111,18 +112,26 @@ sig() {
 
 # undo: put back what the swap moved, last move first.
 undo() {
-	[ -n "$DONE" ] || return 0
+	if [ -z "$DONE" ]; then
+		[ -z "$BACKUP" ] || rmdir -- "$BACKUP" 2>/dev/null
+		return 0
+	fi
+	_ok=1
 	for m in $DONE; do
 		c=${m#?:}
 		case $m in
-		n:*) mv -f -- "$D/$c" "$STAGE/$c" || echo "cannot move back $D/$c" ;;
-		b:*) mv -f -- "$BACKUP/$c" "$D/$c" || echo "cannot restore $D/$c from $BACKUP" ;;
-		k:*) mv -f -- "$D/$c" "$STAGE/$c" || echo "cannot move back $D/$c" ;;
+		n:* | k:*) mv -f -- "$D/$c" "$STAGE/$c" || { _ok=0; echo "cannot move back $D/$c"; } ;;
+		b:*) mv -f -- "$BACKUP/$c" "$D/$c" || { _ok=0; echo "cannot restore $D/$c from $BACKUP"; } ;;
 		esac
 	done
 	DONE=
-	[ -n "$BACKUP" ] && rmdir -- "$BACKUP" 2>/dev/null && BACKUP=
-	echo "undone: $D is as it was"
+	if [ "$_ok" = 1 ]; then
+		rmdir -- "$BACKUP" 2>/dev/null
+		echo "undone: $D is as it was"
+	else
+		STAGE= # what is left of the new tree stays for inspection
+		echo "undo incomplete: the old components not in $D are in $BACKUP"
+	fi
 }
 trap 'fail "interrupted"' HUP INT TERM
 
@@ -208,6 +217,12 @@ for c in $REPLACED; do echo "replaced $c"; done
 for c in $ADDED $NEW; do echo "installed $c"; done
 if [ -n "$BACKUP" ]; then
 	echo "old components moved to $BACKUP"
+fi
+# The original's upstart jobs, when DEST sits at the top of a system root
+# (/LuoYun, /mnt/image/LuoYun), still name the programs just moved away.
+top=$(dirname -- "$D")
+if grep -qs "^[^#]*/$(basename -- "$D")/bin/" "$top"/etc/init/luoyun/*.conf; then
+	echo "next: run install.sh (chroot $top /$(basename -- "$D")/install.sh, or $D/install.sh --root $top): the original's jobs in $top/etc/init/luoyun still run the old programs"
 fi
 echo "upgrade success: $D${BACKUP:+, backup $BACKUP}"
 exit 0

@@ -193,7 +193,8 @@ func TestNetns(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "remove 192.168.1.77/24 from ens3, add 10.0.2.15/24 to ens3") || !strings.Contains(out, "ens3 by mac") || !strings.Contains(out, "ens4 by mac") {
 		t.Fatalf("osc in netns: exit %d\n%s%s", code, out, errOut)
 	}
-	if dhcp != nil && !strings.Contains(out, fmt.Sprintf("nic0: changed (stop udhcpc (pid %d), remove", dhcp.Process.Pid)) {
+	// (udhcpc forks to run its script: such a child may be stopped too.)
+	if dhcp != nil && !strings.Contains(out, fmt.Sprintf("nic0: changed (stop udhcpc (pid %d), ", dhcp.Process.Pid)) {
 		t.Errorf("ens3's DHCP client not stopped:\n%s", out)
 	}
 	type addrInfo struct {
@@ -371,12 +372,11 @@ func TestStaleTempRemovedWhenUnchanged(t *testing.T) {
 	if out, errOut, code := runBin(t, bin, args...); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	old := time.Now().Add(-time.Minute)
+	// Just written: the killed writer's lock is gone, that is all it takes.
 	stale := []string{"etc/.shadow.tmp-1234567", "etc/.resolv.conf.tmp-42", "root/.ssh/.authorized_keys.tmp-99"}
 	for _, p := range stale {
 		p = filepath.Join(root, p)
 		os.WriteFile(p, []byte("partial"), 0o600)
-		os.Chtimes(p, old, old)
 	}
 	out, errOut, code := runBin(t, bin, args...)
 	if code != 0 || strings.Contains(out, ": changed") {

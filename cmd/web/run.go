@@ -20,8 +20,8 @@ import (
 )
 
 const about = `Serves the appliance page. A request with ?cookie=<the instance's cookie>
-gets DIR/withcookie/, any other DIR/nocookie/. HTML pages are templates:
-$hostname $application $version1 $version2 $curtime $appurl $websshport
+gets DIR/withcookie/, any other DIR/nocookie/. Text files (html htm txt
+css js json xml svg) are templates: $hostname $application $version1 $version2 $curtime $appurl $websshport
 $websshurl $osmstatus $osmsince are substituted, other $words kept.
 PORT, as a bare argument, is the same as --port PORT.`
 

@@ -21,7 +21,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -88,7 +87,7 @@ func Write(path string, data []byte, o Options) (Result, error) {
 // write replaces dir/base inside r; dir holds no symbolic link (os.Root
 // would still refuse one that leaves r). show names the file in errors.
 func write(r *os.Root, dir, base, show string, data []byte, o Options) (res Result, err error) {
-	defer removeStale(r, dir, base, time.Now().Add(-StaleGrace))
+	defer removeStale(r, dir, base)
 	name := path.Join(dir, base)
 	if o.Mode == 0 {
 		o.Mode = 0o600
@@ -160,7 +159,10 @@ func write(r *os.Root, dir, base, show string, data []byte, o Options) (res Resu
 }
 
 // createTemp creates dir/.BASE.tmp-DIGITS exclusively, mode 0600, and
-// holds an exclusive flock on it for as long as it is open.
+// holds an exclusive flock on it for as long as it is open. Between the
+// create and the lock a cleaner (removeStale) may take the file for a
+// dead writer's and unlink it; the writer sees that (no link left once it
+// holds the lock) and starts again with another name.
 func createTemp(r *os.Root, dir, base string) (*os.File, string, error) {
 	var b [4]byte
 	for range 100 {
@@ -173,21 +175,24 @@ func createTemp(r *os.Root, dir, base string) (*os.File, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
 			f.Close()
 			_ = r.Remove(name)
 			return nil, "", fmt.Errorf("lock temp file: %w", err)
 		}
-		return f, name, nil
+		if linked(f) {
+			return f, name, nil
+		}
+		f.Close() // a cleaner removed it before the lock
 	}
 	return nil, "", errors.New("no free temp file name")
 }
 
-// StaleGrace is how old an unlocked temp file must be before it is taken
-// for the remains of a dead writer. A live writer holds a flock on its
-// temp file from a moment after creating it until the rename; the grace
-// only covers that moment.
-const StaleGrace = 2 * time.Second
+// linked reports whether f still has a name in some directory.
+func linked(f *os.File) bool {
+	var st unix.Stat_t
+	return unix.Fstat(int(f.Fd()), &st) == nil && st.Nlink > 0
+}
 
 func split(p string) (dir, base string) {
 	dir, base = filepath.Split(p)
@@ -202,10 +207,10 @@ func split(p string) (dir, base string) {
 func tempPrefix(base string) string { return "." + base + ".tmp-" }
 
 // RemoveStale removes the temp files a writer killed mid-replace left
-// beside path (".NAME.tmp-DIGITS", regular, not locked by a live writer,
-// older than StaleGrace). Write does this itself on every call; a caller
-// that decides on its own that nothing needs writing calls it so that
-// the remains still go. It is best effort.
+// beside path (".NAME.tmp-DIGITS", regular, not locked by a live
+// writer). Write does this itself on every call; a caller that decides on
+// its own that nothing needs writing calls it so that the remains still
+// go. It is best effort.
 func RemoveStale(path string) {
 	dir, base := split(path)
 	r, err := os.OpenRoot(dir)
@@ -213,12 +218,16 @@ func RemoveStale(path string) {
 		return
 	}
 	defer r.Close()
-	removeStale(r, ".", base, time.Now().Add(-StaleGrace))
+	removeStale(r, ".", base)
 }
 
 // removeStale removes dir's temp files for base that no live writer
-// holds and that were last modified before cutoff.
-func removeStale(r *os.Root, dir, base string, cutoff time.Time) {
+// holds. A writer holds an exclusive flock on its temp file from just
+// after creating it until after the rename, and the kernel drops the lock
+// with the process, however it dies: a temp file this process can lock is
+// a dead writer's (or one whose writer has not locked it yet, which
+// createTemp notices and replaces).
+func removeStale(r *os.Root, dir, base string) {
 	d, err := r.Open(dir)
 	if err != nil {
 		return
@@ -239,9 +248,8 @@ func removeStale(r *os.Root, dir, base string, cutoff time.Time) {
 		if err != nil {
 			continue
 		}
-		// A live writer holds the lock; a dead one's lock went with it.
 		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
-			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.ModTime().Before(cutoff) {
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && linked(f) {
 				_ = r.Remove(name)
 			}
 		}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // Root is a directory tree edited as if it were "/": every path given to
@@ -183,7 +182,7 @@ func (r *Root) RemoveStale(rel string) {
 	if dir == "" {
 		dir = "."
 	}
-	removeStale(r.r, path.Clean(dir), base, time.Now().Add(-StaleGrace))
+	removeStale(r.r, path.Clean(dir), base)
 }
 
 // unwrapPath drops the *PathError's own (root-relative) path, so a

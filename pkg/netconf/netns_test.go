@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +26,8 @@ func newNetns(t *testing.T) *Netlink {
 	return n
 }
 
+var nsCount atomic.Int64
+
 // newNetnsNamed is newNetns that also returns the namespace's name; the
 // System lists the DHCP clients of that namespace.
 func newNetnsNamed(t *testing.T) (*Netlink, string) {
@@ -35,7 +38,7 @@ func newNetnsNamed(t *testing.T) (*Netlink, string) {
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skipf("ip (iproute2) not installed: %v", err)
 	}
-	name := strings.NewReplacer("/", "-", " ", "-", ",", "").Replace(fmt.Sprintf("osc-%d-%s", os.Getpid(), t.Name()))
+	name := strings.NewReplacer("/", "-", " ", "-", ",", "").Replace(fmt.Sprintf("osc-%d-%d-%s", os.Getpid(), nsCount.Add(1), t.Name()))
 	if len(name) > 40 {
 		name = name[:40]
 	}
@@ -244,12 +247,24 @@ func TestNetnsReplacesLease(t *testing.T) {
 			}
 			mine := startUdhcpc(t, ns, "ens3")
 			other := startUdhcpc(t, ns, "eth1")
+			// A namespace next door with its own ens3 and udhcpc: never touched.
+			n2, ns2 := newNetnsNamed(t)
+			addLink(t, n2, "ens3", mac0)
+			if l, err := n2.H.LinkByName("ens3"); err == nil {
+				n2.H.LinkSetUp(l)
+			}
+			next := startUdhcpc(t, ns2, "ens3")
 			before, err := n.Snapshot()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(before.Clients) != 2 {
-				t.Fatalf("clients seen: %+v, want the two udhcpc of this namespace only", before.Clients)
+			// udhcpc forks to run its script: a child may be listed too.
+			seen := map[int]bool{}
+			for _, c := range before.Clients {
+				seen[c.PID] = true
+			}
+			if !seen[mine.Pid] || !seen[other.Pid] || seen[next.Pid] {
+				t.Fatalf("clients seen: %+v, want pids %d and %d (this namespace), not %d (the next one)", before.Clients, mine.Pid, other.Pid, next.Pid)
 			}
 			linkLocal := func(s Snapshot) []netip.Prefix {
 				var out []netip.Prefix
@@ -294,6 +309,9 @@ func TestNetnsReplacesLease(t *testing.T) {
 			}
 			if !running(other.Pid) {
 				t.Errorf("eth1's udhcpc (pid %d) was stopped", other.Pid)
+			}
+			if !running(next.Pid) {
+				t.Errorf("the other namespace's udhcpc (pid %d) was stopped", next.Pid)
 			}
 			for _, p := range Plan(nics, after) {
 				if len(p.Actions) != 0 {
