@@ -8,13 +8,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
 
-// State returns a copy of the agent's current state.
-func (a *Agent) State() osmstate.State {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.state
-}
-
 // setPhase records a phase change; controller "" keeps the known one.
 func (a *Agent) setPhase(phase, controller string) {
 	a.update(func(s *osmstate.State) {
