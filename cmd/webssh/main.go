@@ -6,6 +6,7 @@
 //
 //	webssh [-c/--config FILE] [-p/--port N] [-l/--log FILE] [--listen-addr ADDR]
 //	       [--settings FILE] [--debug] [--version] [-h]
+//	webssh login    (the login front webssh runs on each session's terminal)
 //
 // The port is -p, else JSON webssh.port of luoyun.conf, else the
 // settings' webssh.port (8001). JSON webssh.status "disable" prints
@@ -23,7 +24,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "login" {
+		err = runLogin(os.Stdin, os.Stdout) // the login front on a session's terminal
+	} else {
+		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	stop()
 	os.Exit(cli.ExitCode("webssh", err, os.Stderr))
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -73,12 +75,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeLog()
 
+	command := set.WebSSH.Command
+	if set.WebSSH.LoginFront && len(command) == 1 && command[0] == "/bin/login" {
+		// webssh asks the user name itself and hands over to login (or,
+		// for root shut out by /etc/securetty, to su): docs/webssh.md.
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("webssh: own path for the login front: %w", err)
+		}
+		command = []string{exe, "login"}
+	}
 	srv, err := webssh.New(webssh.Config{
 		Addr:           net.JoinHostPort(*listenAddr, strconv.Itoa(p)),
-		Command:        set.WebSSH.Command,
+		Command:        command,
 		MaxSessions:    set.WebSSH.MaxSessions,
 		IdleTimeout:    set.WebSSH.IdleTimeout.D(),
 		AllowedOrigins: set.WebSSH.AllowedOrigins,
+		AllowedHosts:   append(domainNames(inst), set.WebSSH.AllowedHosts...),
+		TrustedProxies: set.WebSSH.TrustedProxies,
 		TLSCert:        set.WebSSH.TLSCert,
 		TLSKey:         set.WebSSH.TLSKey,
 		Title:          hostname.Name(inst, nil),
@@ -93,4 +107,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	err = srv.Serve(ctx)
 	log.Info("webssh stopped")
 	return err
+}
+
+// domainNames returns the names in JSON domain.name (the front end
+// publishes the instance under it), split on commas and spaces.
+func domainNames(inst *lyconf.Instance) []string {
+	if inst == nil || inst.Domain == nil {
+		return nil
+	}
+	return strings.FieldsFunc(inst.Domain.Name, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }

@@ -76,6 +76,11 @@ func TestBootSmoke(t *testing.T) {
 	if err != nil {
 		t.Logf("booting the compressed kernel: %v", err)
 	}
+	accel, err := host.SelectAccel(context.Background(), kernel, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("accelerator: %s", accel)
 	serial := filepath.Join(dir, "serial.log")
 	start := time.Now()
 	vm, err := Start(context.Background(), Config{

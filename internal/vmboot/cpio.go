@@ -35,9 +35,13 @@ func (c *CPIO) Dir(name string, perm fs.FileMode) error {
 	return c.entry(name, modeDir|uint32(perm.Perm()), 2, 0, 0, nil)
 }
 
-// File adds a regular file holding data.
+// File adds a regular file holding data; perm may carry fs.ModeSetuid.
 func (c *CPIO) File(name string, perm fs.FileMode, data []byte) error {
-	return c.entry(name, modeFile|uint32(perm.Perm()), 1, 0, 0, data)
+	mode := modeFile | uint32(perm.Perm())
+	if perm&fs.ModeSetuid != 0 {
+		mode |= 0o4000
+	}
+	return c.entry(name, mode, 1, 0, 0, data)
 }
 
 // Symlink adds a symbolic link name -> target.

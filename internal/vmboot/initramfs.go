@@ -38,6 +38,9 @@ type Initramfs struct {
 	// Busybox is the host path of a statically linked busybox; it is
 	// installed as /bin/busybox with a link for every applet it lists.
 	Busybox string
+	// BusyboxSetuid installs busybox setuid root, as images do that
+	// rely on its su (busybox drops the privilege for other applets).
+	BusyboxSetuid bool
 	// Modules are placed under /lib/modules/VERSION with a matching
 	// modules.dep, so that busybox modprobe works in the guest.
 	Modules *ModuleSet
@@ -167,7 +170,11 @@ func (ir *Initramfs) addBusybox(c *CPIO, mkdirs func(string, fs.FileMode) error)
 	if err != nil {
 		return fmt.Errorf("initramfs: busybox: %w", err)
 	}
-	if err := c.File("bin/busybox", 0o755, data); err != nil {
+	mode := fs.FileMode(0o755)
+	if ir.BusyboxSetuid {
+		mode |= fs.ModeSetuid
+	}
+	if err := c.File("bin/busybox", mode, data); err != nil {
 		return err
 	}
 	out, err := exec.Command(ir.Busybox, "--list-full").Output()

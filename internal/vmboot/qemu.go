@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -29,7 +28,7 @@ type Config struct {
 	Append  string        // kernel command line; "" = DefaultAppend
 	Memory  int           // MiB; 0 = 512
 	CPUs    int           // 0 = 1
-	KVM     bool          // use KVM (only when /dev/kvm is usable; see KVMAvailable)
+	KVM     bool          // use KVM (Host.SelectAccel decides)
 	Floppy  string        // raw image attached as the first floppy drive (-fda), or ""
 	Disk    string        // raw image attached as a virtio disk (/dev/vda), or ""
 	NIC     string        // NIC model: "e1000" (default) or "virtio-net-pci"
@@ -52,17 +51,6 @@ type VM struct {
 	Ports map[int]int
 	once  sync.Once
 	log   *lockedWriter
-}
-
-// KVMAvailable reports whether /dev/kvm can be opened for reading and
-// writing.
-func KVMAvailable() bool {
-	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
-	if err != nil {
-		return false
-	}
-	f.Close()
-	return true
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.

@@ -12,7 +12,7 @@ type Host struct {
 	QEMU    string
 	Kernel  Kernel
 	Busybox string
-	KVM     bool
+	KVM     bool // set by SelectAccel
 }
 
 // FindHost looks for qemu-system-x86_64, an installed kernel and a static
@@ -32,7 +32,6 @@ func FindHost() (Host, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	h.KVM = KVMAvailable()
 	return h, errors.Join(errs...)
 }
 

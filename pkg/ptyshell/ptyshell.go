@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -42,6 +43,7 @@ type Shell struct {
 	waitErr error
 
 	closeOnce sync.Once
+	pastLogin atomic.Bool // see PastLogin
 }
 
 // Start runs cfg.Command on a new PTY in a new session.

@@ -67,6 +67,17 @@ type WebSSH struct {
 	IdleTimeout Duration `toml:"idle_timeout"`
 	// AllowedOrigins lists extra Origin hosts allowed to open a session.
 	AllowedOrigins []string `toml:"allowed_origins"`
+	// AllowedHosts lists names, besides IP addresses, localhost and the
+	// JSON domain.name, that the terminal may be reached by ("name",
+	// "name:port" or "*.suffix"); other Host headers are refused.
+	AllowedHosts []string `toml:"allowed_hosts"`
+	// TrustedProxies lists proxies (IPs or CIDR prefixes, loopback
+	// always) whose X-Real-IP names the client for the session limit.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// LoginFront, with command /bin/login, makes webssh ask the user
+	// name itself: root then goes through su where /etc/securetty keeps
+	// root off pseudo terminals, everybody else through /bin/login.
+	LoginFront bool `toml:"login_front"`
 	// TLSCert and TLSKey, when both set, serve the terminal over HTTPS.
 	TLSCert string `toml:"tls_cert"`
 	TLSKey  string `toml:"tls_key"`
@@ -103,6 +114,7 @@ func Defaults() Settings {
 		WebSSH: WebSSH{
 			Port:        8001,
 			Command:     []string{"/bin/login"},
+			LoginFront:  true,
 			MaxSessions: 8,
 			IdleTimeout: Duration(30 * time.Minute),
 		},

@@ -96,10 +96,15 @@ type bridge struct {
 	exit    *termproto.Notice // set after the shell's last output
 	dataSig chan struct{}
 
-	// Flow control: byte counts modulo 2^32.
-	sent   atomic.Uint32
-	acked  atomic.Uint32
-	ackSig chan struct{}
+	// Flow control: byte counts modulo 2^32. sent counts what was read
+	// from the shell, written what the writer has handed to the
+	// websocket; an acknowledgement counts for no more than written, so a
+	// page that acknowledges output it cannot have read does not make the
+	// bridge read on while the socket is blocked.
+	sent    atomic.Uint32
+	written atomic.Uint32
+	acked   atomic.Uint32
+	ackSig  chan struct{}
 
 	endOnce sync.Once
 	final   *termproto.Notice // set once before cancel, read by the writer after ctx is done
@@ -130,7 +135,13 @@ func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap
 	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	defer b.cancel()
 	stop := context.AfterFunc(ctx, func() {
-		b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "server shutting down"}, nil)
+		// A cause other than plain cancellation says why (for example
+		// that another visitor took the place of this session).
+		text := "server shutting down"
+		if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) && !errors.Is(c, context.DeadlineExceeded) {
+			text = c.Error()
+		}
+		b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: text}, nil)
 	})
 	defer stop()
 	ws.SetReadLimit(termproto.MaxMessage)
@@ -205,6 +216,12 @@ func (b *bridge) readPage(idle *time.Timer) {
 				b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "protocol error"},
 					fmt.Errorf("%w: acknowledged %d bytes, sent %d", ErrProtocol, m.Acked, b.sent.Load()))
 				return
+			}
+			if w := b.written.Load(); m.Acked-acked > w-acked {
+				// Acknowledged before it was even written to the socket:
+				// the page is lying (or broken); it gets credit only for
+				// what was written.
+				m.Acked = w
 			}
 			b.acked.Store(m.Acked)
 			b.stats.InFlight.Add(-int64(m.Acked - acked))
@@ -289,6 +306,9 @@ func (b *bridge) write() {
 			b.pending = spare[:0]
 			b.mu.Unlock()
 			if len(data) > 0 {
+				// Counted before the write: the page may acknowledge a
+				// frame before WriteMessage has returned.
+				b.written.Add(uint32(len(data)))
 				_ = b.ws.SetWriteDeadline(time.Now().Add(b.cfg.WriteTimeout))
 				if err := b.ws.WriteMessage(websocket.BinaryMessage, data); err != nil {
 					b.log.Debug("write to page", zap.Error(err))

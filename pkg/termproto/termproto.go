@@ -5,7 +5,7 @@
 // type:
 //
 //	'i' data...           keyboard input or paste, raw bytes (UTF-8 text)
-//	'r' cols:u16 rows:u16  the terminal's size, big-endian
+//	'r' cols:u16 rows:u16  the terminal's size, big-endian (clamped to MaxDimension)
 //	'a' total:u32          output bytes the page has rendered so far, modulo 2^32
 //
 // Server to browser: binary frames carry terminal output, raw bytes, with
@@ -37,7 +37,9 @@ const MaxInput = 16 << 10
 // MaxMessage is the largest valid browser-to-server frame.
 const MaxMessage = 1 + MaxInput
 
-// MaxDimension bounds the columns and rows of a resize.
+// MaxDimension bounds the columns and rows of a resize: Parse clamps a
+// larger size to it (a 4K screen at 25 % zoom asks for ~2000 columns), so
+// a huge window gets a working terminal of the largest size, not an error.
 const MaxDimension = 1000
 
 // Errors from Parse.
@@ -79,9 +81,10 @@ func Parse(b []byte) (Message, error) {
 		}
 		m.Cols = binary.BigEndian.Uint16(body)
 		m.Rows = binary.BigEndian.Uint16(body[2:])
-		if m.Cols == 0 || m.Rows == 0 || m.Cols > MaxDimension || m.Rows > MaxDimension {
+		if m.Cols == 0 || m.Rows == 0 {
 			return Message{}, fmt.Errorf("%dx%d: %w", m.Cols, m.Rows, ErrBadSize)
 		}
+		m.Cols, m.Rows = min(m.Cols, MaxDimension), min(m.Rows, MaxDimension)
 	case TypeAck:
 		if len(body) != 4 {
 			return Message{}, fmt.Errorf("ack of %d bytes: %w", len(body), ErrShort)

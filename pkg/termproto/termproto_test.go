@@ -57,7 +57,7 @@ func TestParseErrors(t *testing.T) {
 		{"resize short", []byte{'r', 0, 80, 0}, ErrShort},
 		{"resize long", []byte{'r', 0, 80, 0, 24, 0}, ErrShort},
 		{"resize zero", []byte{'r', 0, 0, 0, 24}, ErrBadSize},
-		{"resize huge", []byte{'r', 0xff, 0xff, 0, 24}, ErrBadSize},
+		{"resize zero rows", []byte{'r', 0, 80, 0, 0}, ErrBadSize},
 		{"ack short", []byte{'a', 1}, ErrShort},
 		{"too long", append([]byte{'i'}, bytes.Repeat([]byte("x"), MaxInput+1)...), ErrLong},
 	}
@@ -68,6 +68,26 @@ func TestParseErrors(t *testing.T) {
 				t.Fatalf("Parse(%q) = %+v, %v, want %v", tt.in, m, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestResizeClamped: a 15360x8640 CSS px screen (4K at 25 % zoom) asks for
+// about 2000x500 cells; the size is clamped, not refused.
+func TestResizeClamped(t *testing.T) {
+	tests := []struct {
+		in         []byte
+		cols, rows uint16
+	}{
+		{[]byte{'r', 0x07, 0xa8, 0x01, 0xfc}, MaxDimension, 508}, // 1960x508
+		{[]byte{'r', 0xff, 0xff, 0xff, 0xff}, MaxDimension, MaxDimension},
+		{[]byte{'r', 0, 80, 0x03, 0xe9}, 80, MaxDimension},
+		{[]byte{'r', 0x03, 0xe8, 0x03, 0xe8}, MaxDimension, MaxDimension},
+	}
+	for _, tt := range tests {
+		m, err := Parse(tt.in)
+		if err != nil || m.Cols != tt.cols || m.Rows != tt.rows {
+			t.Errorf("Parse(%x) = %dx%d, %v, want %dx%d", tt.in, m.Cols, m.Rows, err, tt.cols, tt.rows)
+		}
 	}
 }
 
@@ -97,9 +117,15 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if m.Type == TypeResize && (m.Cols < 1 || m.Rows < 1 || m.Cols > MaxDimension || m.Rows > MaxDimension) {
+			t.Fatalf("Parse(%x) = size %dx%d, want 1..%d", b, m.Cols, m.Rows, MaxDimension)
+		}
 		out := m.AppendMarshal(nil)
-		if !bytes.Equal(out, b) {
+		if m.Type != TypeResize && !bytes.Equal(out, b) {
 			t.Fatalf("round trip %x -> %+v -> %x", b, m, out)
+		}
+		if again, err := Parse(out); err != nil || again.Type != m.Type || again.Cols != m.Cols || again.Rows != m.Rows || again.Acked != m.Acked {
+			t.Fatalf("re-parse of %x = %+v, %v, want %+v", out, again, err, m)
 		}
 	})
 }

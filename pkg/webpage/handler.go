@@ -25,6 +25,10 @@ var (
 	hdrNoRef     = []string{"no-referrer"}
 	hdrPlainText = []string{"text/plain; charset=utf-8"}
 	hdrAllow     = []string{"GET, HEAD"}
+	// Another site may not frame the page (clickjacking): CSP for current
+	// browsers, X-Frame-Options for old ones.
+	hdrFrameCSP = []string{"frame-ancestors 'self'"}
+	hdrFrameXFO = []string{"SAMEORIGIN"}
 )
 
 // ServeHTTP serves one request and writes its access log line.
@@ -86,6 +90,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, now time.Time) (i
 		return plain(w, http.StatusMovedPermanently), 0, variant
 	}
 	h["X-Content-Type-Options"] = hdrNoSniff
+	h["Content-Security-Policy"], h["X-Frame-Options"] = hdrFrameCSP, hdrFrameXFO
 	h["Content-Type"] = f.ctype
 	switch {
 	case f.stream != nil:

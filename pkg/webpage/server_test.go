@@ -115,6 +115,10 @@ func TestHeaders(t *testing.T) {
 		if h.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("GET %s: no nosniff", tt.target)
 		}
+		if h.Get("Content-Security-Policy") != "frame-ancestors 'self'" || h.Get("X-Frame-Options") != "SAMEORIGIN" {
+			t.Errorf("GET %s: CSP %q, X-Frame-Options %q; want another site unable to frame it", tt.target,
+				h.Get("Content-Security-Policy"), h.Get("X-Frame-Options"))
+		}
 		if cl := h.Get("Content-Length"); cl != "" && cl != strconv.Itoa(len(r.body)) {
 			t.Errorf("GET %s: Content-Length %s for %d bytes", tt.target, cl, len(r.body))
 		}

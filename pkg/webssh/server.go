@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -38,6 +38,13 @@ type Config struct {
 	// AllowedOrigins lists Origin hosts ("host" or "host:port") or full
 	// origins ("https://host:port") allowed besides the page's own host.
 	AllowedOrigins []string
+	// AllowedHosts lists the names (besides IP literals and localhost)
+	// this instance is reached by: the Host of a session's request must
+	// be one of them (HostAllowed). The JSON's domain name goes here.
+	AllowedHosts []string
+	// TrustedProxies lists the proxies (IPs or CIDR prefixes; loopback
+	// always) whose X-Real-IP names the client for the session limit.
+	TrustedProxies []string
 	// TLSCert and TLSKey, when both set, make the server speak HTTPS.
 	TLSCert, TLSKey string
 	// Title is the page's title, usually the instance's host name.
@@ -64,6 +71,9 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("TLS certificate and key go together"))
 	}
+	if _, err := ParseTrusted(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -76,8 +86,9 @@ type Server struct {
 	stats    termbridge.Stats
 	tlsConf  *tls.Config
 
+	trusted  []netip.Prefix
 	ln       net.Listener
-	sessions atomic.Int32
+	sessions *slots
 	wg       sync.WaitGroup
 }
 
@@ -86,7 +97,8 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("webssh config: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log.With(zap.String("component", "webssh"))}
+	s := &Server{cfg: cfg, log: log.With(zap.String("component", "webssh")), sessions: newSlots(cfg.MaxSessions)}
+	s.trusted, _ = ParseTrusted(cfg.TrustedProxies) // checked by Validate
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
@@ -129,7 +141,7 @@ func (s *Server) URL() string {
 func (s *Server) Stats() *termbridge.Stats { return &s.stats }
 
 // Sessions returns the number of open sessions.
-func (s *Server) Sessions() int { return int(s.sessions.Load()) }
+func (s *Server) Sessions() int { return s.sessions.len() }
 
 // Serve serves on the bound listener until ctx is cancelled, then ends
 // every session (killing its command) and returns nil.
@@ -180,21 +192,28 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// Wait then covers every session.
 	s.wg.Add(1)
 	defer s.wg.Done()
-	log := s.log.With(zap.String("remote", r.RemoteAddr))
+	if !s.admit(w, r) {
+		return
+	}
+	src := source(r, s.trusted)
+	log := s.log.With(zap.String("remote", r.RemoteAddr), zap.String("source", src))
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// The upgrader has answered (403 for a foreign Origin).
 		log.Info("websocket refused", zap.String("origin", r.Header.Get("Origin")), zap.Error(err))
 		return
 	}
-	if n := s.sessions.Add(1); int(n) > s.cfg.MaxSessions {
-		s.sessions.Add(-1)
+	sl, evicted := s.sessions.acquire(src)
+	if evicted != nil {
+		log.Info("session at the login prompt given up for a newcomer", zap.String("evicted_source", evicted.source))
+	}
+	if sl == nil {
 		log.Info("session refused: too many sessions", zap.Int("max", s.cfg.MaxSessions))
 		refuse(ws, websocket.CloseTryAgainLater, termproto.Notice{Kind: termproto.NoticeBusy,
 			Text: fmt.Sprintf("all %d terminal sessions are in use; close one or try again later", s.cfg.MaxSessions)})
 		return
 	}
-	defer s.sessions.Add(-1)
+	defer s.sessions.release(sl)
 
 	sh, err := ptyshell.Start(ptyshell.Config{Command: s.cfg.Command, Env: s.cfg.Env, Grace: s.cfg.Grace})
 	if err != nil {
@@ -205,7 +224,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	log = log.With(zap.Int("pid", sh.Pid()))
 	log.Info("session started")
 	start := time.Now()
-	err = termbridge.Run(r.Context(), ws, sh, termbridge.Config{
+	ctx, end := context.WithCancelCause(r.Context())
+	defer end(nil)
+	s.sessions.attach(sl, end, sh.PastLogin)
+	err = termbridge.Run(ctx, ws, sh, termbridge.Config{
 		Window:      s.cfg.Window,
 		IdleTimeout: s.cfg.IdleTimeout,
 		Stats:       &s.stats,

@@ -61,19 +61,7 @@ type wsMsg struct {
 
 func dial(t testing.TB, s *Server, origin string) (*client, *http.Response, error) {
 	t.Helper()
-	h := http.Header{}
-	if origin != "" {
-		h.Set("Origin", origin)
-	}
-	url := "ws://" + s.Addr().String() + "/ws"
-	c, resp, err := websocket.DefaultDialer.Dial(url, h)
-	if err != nil {
-		return nil, resp, err
-	}
-	cl := &client{t: t, c: c, msgs: make(chan wsMsg, 16)}
-	go cl.pump()
-	t.Cleanup(func() { c.Close() })
-	return cl, resp, nil
+	return dialAs(t, s, "", "", origin)
 }
 
 func (c *client) pump() {

@@ -119,6 +119,11 @@ func TestAppliance(t *testing.T) {
 	if err != nil {
 		t.Logf("booting the compressed kernel: %v", err)
 	}
+	accel, err := host.SelectAccel(context.Background(), kernel, tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("accelerator: %s", accel)
 	t.Logf("prepared in %v (kernel %s, image %s, kvm=%v)", time.Since(start).Round(time.Millisecond), host.Kernel.Version, kernel, host.KVM)
 
 	e := bootEnv{host: host, kernel: kernel, bins: bins, initrd: initrd, disk: disk, out: out}

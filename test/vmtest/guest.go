@@ -102,9 +102,12 @@ func ApplianceInit() string {
 // guestEtc are the files of the guest's /etc: root with a locked
 // password (osc puts the floppy's hash in) and what busybox login needs.
 var guestEtc = []vmboot.File{
-	{Path: "/etc/passwd", Mode: 0o644, Data: []byte("root:x:0:0:root:/root:/bin/sh\n")},
-	{Path: "/etc/shadow", Mode: 0o600, Data: []byte("root:*:20000:0:99999:7:::\n")},
-	{Path: "/etc/group", Mode: 0o644, Data: []byte("root:x:0:\ntty:x:5:\n")},
+	{Path: "/etc/passwd", Mode: 0o644, Data: []byte("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")},
+	{Path: "/etc/shadow", Mode: 0o600, Data: []byte("root:*:20000:0:99999:7:::\nnobody:*:20000:0:99999:7:::\n")},
+	{Path: "/etc/group", Mode: 0o644, Data: []byte("root:x:0:\ntty:x:5:\nnogroup:x:65534:\n")},
+	// As CentOS 6/7 and older Debian ship it: root may log in on the
+	// consoles only, no pseudo terminal (busybox login checks it).
+	{Path: "/etc/securetty", Mode: 0o644, Data: []byte("console\ntty1\ntty2\nttyS0\n")},
 	{Path: "/etc/hosts", Mode: 0o644, Data: []byte("127.0.0.1 localhost appliance\n")},
 	{Path: "/etc/resolv.conf", Mode: 0o644, Data: []byte("")},
 	{Path: "/etc/shells", Mode: 0o644, Data: []byte("/bin/sh\n/bin/ash\n")},
@@ -122,10 +125,11 @@ func NewInitramfs(host vmboot.Host, tree string) (*vmboot.Initramfs, error) {
 	}
 	files := append([]vmboot.File{{Path: "/sbin/appliance-init", Mode: 0o755, Data: []byte(ApplianceInit())}}, guestEtc...)
 	return &vmboot.Initramfs{
-		Busybox: host.Busybox,
-		Modules: mods,
-		Init:    InstallerInit(),
-		Files:   files,
-		Trees:   []vmboot.Tree{{Src: tree + "/LuoYun", Dst: "/LuoYun"}},
+		Busybox:       host.Busybox,
+		BusyboxSetuid: true, // its su, as busybox-based images install it
+		Modules:       mods,
+		Init:          InstallerInit(),
+		Files:         files,
+		Trees:         []vmboot.Tree{{Src: tree + "/LuoYun", Dst: "/LuoYun"}},
 	}, nil
 }

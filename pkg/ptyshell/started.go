@@ -1,0 +1,41 @@
+package ptyshell
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// PastLogin reports whether the command has started another program:
+// it has exec'd one other than login or su (its command name changed, as
+// busybox login does with the user's shell) or another process runs in
+// its session or below it (util-linux and shadow login fork the shell).
+// For /bin/login, or webssh's login front, that means a user has logged
+// in. Once true it stays true.
+func (s *Shell) PastLogin() bool {
+	if s.pastLogin.Load() {
+		return true
+	}
+	select {
+	case <-s.done:
+		return false
+	default:
+	}
+	pid := s.Pid()
+	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return false
+	}
+	want := filepath.Base(s.cmd.Path)
+	if len(want) > 15 { // the kernel keeps TASK_COMM_LEN-1 bytes
+		want = want[:15]
+	}
+	name := string(bytes.TrimSuffix(comm, []byte("\n")))
+	atPrompt := name == want || name == "login" || name == "su" // webssh's login front hands over to these
+	if !atPrompt || len(sessionProcs(pid)) > 0 {
+		s.pastLogin.Store(true)
+		return true
+	}
+	return false
+}
