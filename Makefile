@@ -88,8 +88,10 @@ dist: build ## build dist/luoyun-osmanager-VERSION.tar.gz of the tree (upgrade: 
 	rm -rf "$(DISTDIR)/stage"
 	@echo "$(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz"
 
-demo: build ## run the whole chain in a sandbox against the controller simulator, loopback only (Ctrl-C stops it)
-	scripts/demo.sh
+demo: ## run the whole chain in a sandbox against the controller simulator, loopback only (Ctrl-C stops it)
+	@echo "demo: make build"
+	@$(MAKE) --no-print-directory -s build
+	@scripts/demo.sh
 
 clean: ## remove build outputs
 	rm -rf bin "$(DISTDIR)"

@@ -14,7 +14,8 @@
 #
 # osmanager.sh: entry point of the LuoYun OS manager (SysV style).
 #
-# Usage: osmanager.sh [start|stop|restart|status] [web|webssh|osm ...]
+# Usage: osmanager.sh [start|stop|restart] [web|webssh|osm ...]
+#        osmanager.sh status [--json] [web|webssh|osm ...]
 #        osmanager.sh osconfig | customconfig | exec web|webssh|osm
 #
 #   start          the boot chain: floppy -> luoyun.conf, osc, custom/scripts/config,
@@ -22,7 +23,9 @@
 #   start NAME...  start only these components (web, webssh, osm)
 #   stop [NAME...] stop the components (all when none is named)
 #   restart [NAME...]  stop, then start (the whole chain when none is named)
-#   status [NAME...]   say which components run; exit 0 when all of them do, 3 otherwise
+#   status [--json] [NAME...]  the instance's health: the last boot's steps, each
+#                  daemon (pid, uptime, listen address), the registrar's state and
+#                  last report (bin/osm status); exit 0 when all of them run, 3 otherwise
 #   osconfig       read the floppy and run osc (the upstart/systemd oneshot)
 #   customconfig   run custom/scripts/config if it is executable
 #   exec NAME      run one component in the foreground (upstart/systemd services)
@@ -34,14 +37,18 @@
 #   LUOYUN_FLOPPY       floppy device, image or directory (default: settings, /dev/fd0)
 #   LUOYUN_LISTEN_ADDR  address web and webssh listen on (default all addresses)
 #   LUOYUN_WEB_PORT     port of the appliance page (default: settings, 8080)
-#   LUOYUN_WEBSSH_PORT  port of the web terminal (default: JSON, settings, 8001)
+#   LUOYUN_WEBSSH_PORT  port of the web terminal (default: JSON, settings, 8001); given
+#                       to webssh and to web (the page's $websshport) alike
 #   LUOYUN_STOP_TIMEOUT seconds stop waits before SIGKILL (default 5)
+#   LUOYUN_START_TIMEOUT seconds start waits for a daemon to be up (default 5)
 #   GOMAXPROCS          Go processors of osm, webssh and web (default 1; web: settings web.procs)
 #
-# Every step is logged with its outcome on stdout and in log/osmanager.log.
-# Exit status: 0 when every step succeeded, 1 when one failed (the others
-# still ran where that made sense), 2 for a usage mistake, 3 from status
-# when a component is not running.
+# Every step is logged with its outcome on stdout and in log/osmanager.log,
+# and recorded in run/boot for status. A daemon is "started" only once it
+# is up (web and webssh: listening; osm: luoyun.conf loaded); otherwise
+# "failed: <its error line>". Exit status: 0 when every step succeeded, 1
+# when one failed (the others still ran where that made sense), 2 for a
+# usage mistake, 3 from status when a component is not running.
 
 # Resolve this script's path through symlinks, so that
 # /etc/rc2.d/S99luoyun-osmanager -> /LuoYun/osmanager.sh finds /LuoYun.
@@ -84,24 +91,76 @@ COMPONENTS="web webssh osm"
 export LUOYUN_DIR="$DIR" LUOYUN_ROOT="$ROOT"
 
 failed=0
+TS="" MS="" BOOT=""
 
-# log LEVEL MESSAGE...: one line on stdout and in log/osmanager.log.
+# stamp: the time now, with one date call: TS for log lines
+# (2026-11-21 10:00:00,123; ,000 where date has no %N, as busybox's) and
+# MS in Unix milliseconds for run/boot.
+stamp() {
+	# shellcheck disable=SC2046 # four words
+	set -- $(date '+%Y-%m-%d %H:%M:%S %3N %s')
+	case $3 in [0-9][0-9][0-9]) ;; *) set -- "$1" "$2" 000 "$4" ;; esac
+	TS="$1 $2,$3" MS=$4$3
+}
+
+# log LEVEL MESSAGE...: one line on stdout and in log/osmanager.log, in
+# the components' line shape.
 log() {
+	stamp
+	log_at "$@"
+}
+
+# log_at LEVEL MESSAGE...: log with the last stamp's time.
+log_at() {
 	level=$1
 	shift
-	line="$(date '+%Y-%m-%d %H:%M:%S') [$level] $*"
+	line="$TS [$level] $*"
 	echo "$line"
 	[ -d "$LOGDIR" ] && echo "$line" >>"$LOG" 2>/dev/null
 	[ "$level" = ERROR ] && failed=1
 	return 0
 }
 
-# log_lines LEVEL PREFIX TEXT: log every non-empty line of TEXT.
+# log_lines LEVEL PREFIX TEXT: log every non-empty line of TEXT, with one
+# time stamp for all of them (they came together).
 log_lines() {
 	ll_level=$1 ll_prefix=$2
-	printf '%s\n' "$3" | while IFS= read -r l; do
-		[ -n "$l" ] && log "$ll_level" "$ll_prefix$l"
-	done
+	stamp
+	while IFS= read -r l; do
+		[ -n "$l" ] && log_at "$ll_level" "$ll_prefix$l"
+	done <<EOF
+$3
+EOF
+}
+
+# last_line TEXT: print its last non-empty line.
+last_line() {
+	ln_last=
+	while IFS= read -r l; do [ -n "$l" ] && ln_last=$l; done <<EOF
+$1
+EOF
+	printf '%s' "$ln_last"
+}
+
+# record STEP OUTCOME MESSAGE: append the step's outcome (ok, warning,
+# failed, skipped) to run/boot with the last stamp's time, for status.
+# One short line written at once; readers ignore a line still being
+# written.
+record() {
+	[ -n "$BOOT" ] || return 0
+	r_msg=$3
+	case $r_msg in *"
+"*) r_msg=${r_msg%%"
+"*} ;; esac
+	printf '%s %s %s %s\n' "$1" "$MS" "$2" "$r_msg" >>"$BOOT" 2>/dev/null
+	return 0
+}
+
+# record_start: begin a new boot record.
+record_start() {
+	BOOT=$RUNDIR/boot
+	stamp
+	printf 'boot %s started %s\n' "$MS" "$DIR" >"$BOOT" 2>/dev/null || BOOT=
 }
 
 settings_opt() {
@@ -113,6 +172,7 @@ settings_opt() {
 have_bin() {
 	[ -x "$BIN/$1" ] && return 0
 	log ERROR "$1: skipped: $BIN/$1 is missing or not executable"
+	record "$1" failed "$BIN/$1 is missing or not executable"
 	return 1
 }
 
@@ -127,12 +187,15 @@ step_floppy() {
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		log INFO "floppy: ${out:-ok}"
+		record floppy ok "${out:-ok}"
 	elif [ -s "$CONF" ]; then
 		log_lines WARN "floppy: " "$out"
-		log WARN "floppy: failed (exit $rc); going on with the existing $CONF"
+		log_at WARN "floppy: failed (exit $rc); going on with the existing $CONF"
+		record floppy warning "failed (exit $rc): $(last_line "$out"); going on with the existing $CONF"
 	else
 		log_lines ERROR "floppy: " "$out"
-		log ERROR "floppy: failed (exit $rc) and there is no $CONF"
+		log_at ERROR "floppy: failed (exit $rc) and there is no $CONF"
+		record floppy failed "failed (exit $rc): $(last_line "$out"); no $CONF"
 	fi
 }
 
@@ -140,6 +203,7 @@ step_floppy() {
 step_osc() {
 	if [ ! -s "$CONF" ]; then
 		log ERROR "osc: skipped: no $CONF"
+		record osc skipped "no $CONF"
 		return 0
 	fi
 	have_bin osc || return 0
@@ -150,9 +214,11 @@ step_osc() {
 	rc=$?
 	log_lines INFO "osc: " "$out"
 	if [ "$rc" -eq 0 ]; then
-		log INFO "osc: done"
+		log_at INFO "osc: done"
+		record osc ok "done"
 	else
-		log ERROR "osc: failed (exit $rc)"
+		log_at ERROR "osc: failed (exit $rc)"
+		record osc failed "failed (exit $rc): $(last_line "$out")"
 	fi
 }
 
@@ -160,6 +226,7 @@ step_osc() {
 step_customconfig() {
 	if [ ! -x "$SCRIPTS/config" ]; then
 		log INFO "config: skipped: no executable $SCRIPTS/config"
+		record config skipped "no executable $SCRIPTS/config"
 		return 0
 	fi
 	# Its output goes through a file, not a pipe: a service the script
@@ -167,19 +234,30 @@ step_customconfig() {
 	outf=$RUNDIR/config.out
 	(cd "$DIR" && exec "$SCRIPTS/config") </dev/null >"$outf" 2>&1
 	rc=$?
-	log_lines INFO "config: " "$(cat "$outf" 2>/dev/null)"
+	out=$(cat "$outf" 2>/dev/null)
+	log_lines INFO "config: " "$out"
 	rm -f "$outf"
 	if [ "$rc" -eq 0 ]; then
-		log INFO "config: done"
+		log_at INFO "config: done"
+		record config ok "done"
 	else
-		log ERROR "config: failed (exit $rc)"
+		log_at ERROR "config: failed (exit $rc)"
+		record config failed "failed (exit $rc): $(last_line "$out")"
 	fi
 }
 
-# exec_component NAME: replace this shell with the component, with every
-# path derived from LUOYUN_DIR. Writes run/NAME.pid first.
+# exec_component NAME: replace this shell with the component (the init
+# system's way). Writes run/NAME.pid first.
 exec_component() {
-	name=$1
+	mkdir -p "$LOGDIR" "$RUNDIR"
+	echo $$ >"$RUNDIR/$1.pid"
+	launch "$1"
+}
+
+# launch NAME [WRAPPER]: exec the component (through WRAPPER, e.g.
+# setsid), with every path derived from LUOYUN_DIR.
+launch() {
+	name=$1 wrap=${2:-}
 	# Without a luoyun.conf (no floppy yet), the page and the terminal
 	# still serve, with no instance settings.
 	iconf=$CONF
@@ -189,6 +267,7 @@ exec_component() {
 		set -- -c "$iconf" -l "$LOGDIR/lyweb.log" -w "$DIR/custom/www" \
 			--build "$DIR/build" --state "$RUNDIR/osm.json"
 		[ -n "$LUOYUN_WEB_PORT" ] && set -- "$@" -p "$LUOYUN_WEB_PORT"
+		[ -n "$LUOYUN_WEBSSH_PORT" ] && set -- "$@" --webssh-port "$LUOYUN_WEBSSH_PORT"
 		[ -n "$LUOYUN_LISTEN_ADDR" ] && set -- "$@" --listen-addr "$LUOYUN_LISTEN_ADDR"
 		;;
 	webssh)
@@ -215,9 +294,8 @@ exec_component() {
 		export GOMAXPROCS
 		;;
 	esac
-	mkdir -p "$LOGDIR" "$RUNDIR"
-	echo $$ >"$RUNDIR/$name.pid"
-	exec "$BIN/$name" "$@"
+	# shellcheck disable=SC2086 # no wrapper, or one word
+	exec $wrap "$BIN/$name" "$@"
 }
 
 # pid_of NAME: print the pid of the running component, or fail.
@@ -242,7 +320,12 @@ pid_of() {
 	echo "$pid"
 }
 
-start_component() {
+# start_bg NAME: start the component in the background, in a session of
+# its own (a terminal's hangup or Ctrl-C does not reach it), its stdout
+# and stderr in run/NAME.out (never in osmanager.log: every line there
+# has the log's shape); add NAME:PID to STARTING. Logs and does nothing
+# when it already runs.
+start_bg() {
 	name=$1
 	if pid=$(pid_of "$name"); then
 		log INFO "$name: already running (pid $pid)"
@@ -250,15 +333,99 @@ start_component() {
 	fi
 	have_bin "$name" || return 0
 	mkdir -p "$LOGDIR" "$RUNDIR"
-	# A session of its own: a terminal's hangup or Ctrl-C does not reach it.
-	if command -v setsid >/dev/null 2>&1; then
-		setsid "$SELF" exec "$name" </dev/null >>"$LOG" 2>&1 &
-	else
-		"$SELF" exec "$name" </dev/null >>"$LOG" 2>&1 &
-	fi
+	sb_wrap=
+	[ -n "$SETSID" ] && sb_wrap=setsid
+	# A subshell that execs (through setsid, which does not fork here):
+	# the pid is the component's.
+	# Emptied here, not by the child's redirection: wait_up must not read
+	# the last run's ready line before the child gets to it.
+	: >"$RUNDIR/$name.out"
+	(launch "$name" "$sb_wrap") </dev/null >>"$RUNDIR/$name.out" 2>&1 &
 	pid=$!
 	echo "$pid" >"$RUNDIR/$name.pid"
-	log INFO "$name: started (pid $pid)"
+	STARTING="$STARTING $name:$pid"
+}
+
+# wait_up NAME: wait until the component start_bg started is up (its
+# ready line in run/NAME.out: "listening addr=..." from web and webssh,
+# "running pid=..." from osm), has exited, or LUOYUN_START_TIMEOUT
+# seconds have passed; log and record the outcome.
+wait_up() {
+	wu_pid=
+	wu_rest=
+	for np in $STARTING; do
+		if [ "${np%%:*}" = "$1" ]; then
+			wu_pid=${np#*:}
+		else
+			wu_rest="$wu_rest $np"
+		fi
+	done
+	[ -n "$wu_pid" ] || return 0
+	STARTING=$wu_rest
+	wu_out=$RUNDIR/$1.out
+	limit=$((${LUOYUN_START_TIMEOUT:-5} * 200))
+	i=0
+	while :; do
+		if ready_in "$wu_out"; then
+			stamp
+			wu_what="pid $wu_pid"
+			case $RL in "listening addr="*) wu_what="$wu_what, listening ${RL#listening addr=}" ;; esac
+			log_at INFO "$1: started ($wu_what)"
+			record "$1" ok "started ($wu_what)"
+			return 0
+		fi
+		if ! alive "$wu_pid"; then
+			wait "$wu_pid" 2>/dev/null
+			rc=$?
+			wu_last=$(last_line "$(cat "$wu_out" 2>/dev/null)")
+			# Its own "NAME: " prefix (once or, from an older binary, twice) goes.
+			while [ "${wu_last#"$1: "}" != "$wu_last" ]; do wu_last=${wu_last#"$1: "}; done
+			stamp
+			if [ "$rc" -eq 0 ]; then
+				# webssh disabled by the cloud says so and exits 0.
+				log_at INFO "$1: not started: ${wu_last:-exited at once}"
+				record "$1" skipped "${wu_last:-exited at once}"
+			else
+				log_at ERROR "$1: failed: ${wu_last:-exited at once} (exit $rc)"
+				record "$1" failed "${wu_last:-exited at once} (exit $rc)"
+			fi
+			rm -f "$RUNDIR/$1.pid"
+			return 0
+		fi
+		if [ "$i" -ge "$limit" ]; then
+			stamp
+			log_at ERROR "$1: failed: not up after ${LUOYUN_START_TIMEOUT:-5} s (pid $wu_pid still runs; see run/$1.out)"
+			record "$1" failed "not up after ${LUOYUN_START_TIMEOUT:-5} s (pid $wu_pid still runs)"
+			return 0
+		fi
+		sleep 0.005 2>/dev/null || sleep 1
+		i=$((i + 1))
+	done
+}
+
+# ready_in FILE: set RL to the ready line of FILE, or fail. Only whole
+# lines count: a line still being written is not read.
+ready_in() {
+	RL=
+	[ -s "$1" ] || return 1
+	while IFS= read -r l; do
+		case $l in "listening addr="* | "running pid="*)
+			RL=$l
+			return 0
+			;;
+		esac
+	done <"$1"
+	return 1
+}
+
+# start_components NAME...: start them together (in this order: web's
+# pid file is there before osm starts; the shipped status script waits
+# while web runs but does not listen yet, so that osm's first report is
+# not a false failure), then wait for each to be up.
+start_components() {
+	STARTING=""
+	for n in "$@"; do start_bg "$n"; done
+	for n in "$@"; do wait_up "$n"; done
 }
 
 # alive PID: reports whether PID runs (a zombie waiting for init to reap
@@ -306,6 +473,7 @@ stop_components() {
 	done
 }
 
+# status_component NAME: the fallback of status when bin/osm is missing.
 status_component() {
 	if pid=$(pid_of "$1"); then
 		echo "$1: running (pid $pid)"
@@ -327,6 +495,9 @@ check_names() {
 	done
 }
 
+SETSID=
+command -v setsid >/dev/null 2>&1 && SETSID=1
+
 prepare() {
 	mkdir -p "$LOGDIR" "$RUNDIR" 2>/dev/null
 	[ -d "$DIR/conf" ] || { mkdir -p "$DIR/conf" && chmod 0700 "$DIR/conf"; } 2>/dev/null
@@ -336,24 +507,27 @@ prepare() {
 do_start() {
 	prepare
 	if [ $# -gt 0 ]; then
-		for n in "$@"; do start_component "$n"; done
+		start_components "$@"
 		return
 	fi
+	record_start
 	log INFO "osmanager: starting (tree $DIR, root $ROOT)"
 	step_floppy
 	step_osc
 	step_customconfig
-	for n in $COMPONENTS; do
-		if [ "$n" = osm ] && [ ! -s "$CONF" ]; then
-			log ERROR "osm: skipped: no $CONF"
-			continue
-		fi
-		start_component "$n"
-	done
+	set -- web webssh osm
+	if [ ! -s "$CONF" ]; then
+		log ERROR "osm: skipped: no $CONF"
+		record osm skipped "no $CONF"
+		set -- web webssh
+	fi
+	start_components "$@"
 	if [ "$failed" -eq 0 ]; then
 		log INFO "osmanager: started"
+		record boot ok started
 	else
 		log ERROR "osmanager: started, with failures (see above)"
+		record boot failed "started, with failures"
 	fi
 }
 
@@ -381,7 +555,20 @@ restart | force-reload)
 	do_start "$@"
 	;;
 status)
+	json=
+	if [ "${1:-}" = --json ]; then
+		json=--json
+		shift
+	fi
 	check_names "$@"
+	if [ -x "$BIN/osm" ]; then
+		# shellcheck disable=SC2086 # --json or nothing
+		exec "$BIN/osm" status --dir "$DIR" --state "$RUNDIR/osm.json" $json "$@"
+	fi
+	[ -z "$json" ] || {
+		echo "osmanager.sh: status --json needs $BIN/osm" >&2
+		exit 3
+	}
 	# shellcheck disable=SC2086 # a list of names
 	[ $# -gt 0 ] || set -- $COMPONENTS
 	rc=0
@@ -389,12 +576,21 @@ status)
 	exit "$rc"
 	;;
 osconfig)
+	# The boot's first half under upstart and systemd, which then start
+	# customconfig (its step is added to run/boot) and the daemons.
 	prepare
+	record_start
 	step_floppy
 	step_osc
+	if [ "$failed" -eq 0 ]; then
+		record boot ok "osconfig done"
+	else
+		record boot failed "osconfig, with failures"
+	fi
 	;;
 customconfig)
 	prepare
+	BOOT=$RUNDIR/boot
 	step_customconfig
 	;;
 exec)
@@ -406,11 +602,12 @@ exec)
 	exec_component "$1"
 	;;
 -h | --help | help)
-	sed -n '/^# Usage:/,/^# when a component/s/^# \{0,1\}//p' "$SELF"
+	sed -n '/^# Usage:/,/^# usage mistake, 3 from status/s/^# \{0,1\}//p' "$SELF"
 	exit 0
 	;;
 *)
-	echo "usage: osmanager.sh [start|stop|restart|status] [web|webssh|osm ...]" >&2
+	echo "osmanager.sh: unknown command '$cmd'" >&2
+	echo "usage: osmanager.sh [start|stop|restart|status] [web|webssh|osm ...]; osmanager.sh --help for more" >&2
 	exit 2
 	;;
 esac

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,8 +29,11 @@ func TestDemo(t *testing.T) {
 	sb := t.TempDir()
 	_, hostTree := os.Lstat("/LuoYun")
 	web, webssh, clc := freePort(t), freePort(t), freePort(t)
-	cmd := exec.Command("bash", filepath.Join(repoRoot(t), "scripts/demo.sh"))
-	cmd.Env = append(os.Environ(), "LUOYUN_BIN="+bin, "DEMO_DIR="+sb, "DEMO_SHELL=cat", "MAKEFLAGS=",
+	// `make demo` itself, in a copy of the repository's shipped files
+	// whose "go build" copies the binaries under test (the Makefile's GO).
+	repo := demoRepo(t, bin)
+	cmd := exec.Command("make", "-C", repo, "demo", "GO="+filepath.Join(repo, "fakego"))
+	cmd.Env = append(os.Environ(), "LUOYUN_BIN="+bin, "DEMO_DIR="+sb, "DEMO_SHELL=cat", "MAKEFLAGS=", "MAKELEVEL=",
 		"DEMO_WEB_PORT="+strconv.Itoa(web), "DEMO_WEBSSH_PORT="+strconv.Itoa(webssh), "DEMO_CLC_PORT="+strconv.Itoa(clc))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -92,6 +96,23 @@ func TestDemo(t *testing.T) {
 	if body := httpGet(t, "http://127.0.0.1:"+strconv.Itoa(web)+"/"); !strings.Contains(body, "Demo") {
 		t.Errorf("demo page lacks the demo VERSION's application:\n%s", body)
 	}
+	wait("a harmless echo")
+
+	// The printed commands to stop and start one component keep the
+	// demo's loopback-only listening.
+	osmanager := filepath.Join(sb, "osmanager")
+	wait("stop one component: " + osmanager + " stop web")
+	if r := runScript(t, []string{"LUOYUN_LISTEN_ADDR=", "LUOYUN_DIR="}, osmanager, "stop", "web"); r.code != 0 {
+		t.Fatalf("%s stop web = exit %d:\n%s", osmanager, r.code, r.out)
+	}
+	if r := runScript(t, []string{"LUOYUN_LISTEN_ADDR=", "LUOYUN_DIR="}, osmanager, "start", "web"); r.code != 0 ||
+		!strings.Contains(r.out, "web: started (pid ") || !strings.Contains(r.out, "listening 127.0.0.1:"+strconv.Itoa(web)+")") {
+		t.Fatalf("%s start web = exit %d, want web listening on 127.0.0.1 only:\n%s", osmanager, r.code, r.out)
+	}
+	st := runScript(t, nil, osmanager, "status", "--json", "web")
+	if !strings.Contains(st.out, `"127.0.0.1:`+strconv.Itoa(web)+`"`) || strings.Contains(st.out, `"0.0.0.0:`) || strings.Contains(st.out, `"[::]:`) {
+		t.Errorf("web after the printed start command listens elsewhere than 127.0.0.1:%d:\n%s", web, st.out)
+	}
 
 	pids := sandboxPids(t, sb)
 	if len(pids) < 4 { // osm clc, osm, web, webssh
@@ -104,9 +125,18 @@ func TestDemo(t *testing.T) {
 	wait("demo: stopped")
 	for range lines {
 	}
+	// make, in the same process group, gets the Ctrl-C too and dies of
+	// it quietly (as a shell shows it: nothing); the demo itself ends
+	// with exit 0, so make has no error to report.
 	if err := cmd.Wait(); err != nil {
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
-			t.Errorf("demo after Ctrl-C: %v, want exit 130", err)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 && ee.ExitCode() != 0 {
+			t.Errorf("make demo after Ctrl-C: %v, want killed by SIGINT or exit 0", err)
+		}
+	}
+	printed := strings.Join(all, "\n")
+	for _, bad := range []string{"make: ***", "Error 130", "Interrupt", "go build", "CGO_ENABLED", "-ldflags"} {
+		if strings.Contains(printed, bad) {
+			t.Errorf("make demo printed %q:\n%s", bad, printed)
 		}
 	}
 	if !waitFor(5*time.Second, func() bool { return len(sandboxPids(t, sb)) == 0 }) {
@@ -120,6 +150,77 @@ func TestDemo(t *testing.T) {
 			t.Errorf("sandbox lacks %s: %v", f, err)
 		}
 	}
+}
+
+// TestDemoAsRootSaysHowToLogIn: with the web terminal running /bin/login
+// (the default as root), the demo says which accounts log in, and that
+// the demo's password went to the sandbox only.
+func TestDemoAsRootSaysHowToLogIn(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash not installed")
+	}
+	bin := binDir(t)
+	sb := t.TempDir()
+	cmd := exec.Command("bash", filepath.Join(repoRoot(t), "scripts/demo.sh"))
+	cmd.Env = append(os.Environ(), "LUOYUN_BIN="+bin, "DEMO_DIR="+sb, "DEMO_SHELL=login", "DEMO_UNTIL_REPORT=1", "MAKEFLAGS=",
+		"DEMO_WEB_PORT="+strconv.Itoa(freePort(t)), "DEMO_WEBSSH_PORT="+strconv.Itoa(freePort(t)), "DEMO_CLC_PORT="+strconv.Itoa(freePort(t)))
+	t.Cleanup(func() {
+		if sc := filepath.Join(sb, "osmanager"); fileExists(sc) {
+			runScript(t, nil, sc, "stop")
+		}
+	})
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	for _, w := range []string{"/bin/login of this machine: log in with one of its accounts (root and root's password)",
+		"went to the sandbox's fake root only"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("demo output lacks %q:\n%s", w, out)
+		}
+	}
+	if !strings.Contains(readFile(t, filepath.Join(sb, "LuoYun/custom/osmanager.toml")), `command = ["/bin/login"]`) {
+		t.Errorf("the web terminal does not run /bin/login")
+	}
+}
+
+// demoRepo copies what `make demo` uses of the repository (the top
+// directory's files and scripts/, init/, custom/, build/; one main.go per
+// command so that the Makefile finds the commands) and writes a "go" that builds by copying the
+// binaries under test from bin.
+func demoRepo(t *testing.T, bin string) string {
+	t.Helper()
+	root := repoRoot(t)
+	repo := t.TempDir()
+	top, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range top {
+		switch e.Name() {
+		case ".git", "bin", "dist", "cmd", "pkg", "internal", "integration", "test", "bench", "docs":
+		default:
+			copyPath(t, filepath.Join(root, e.Name()), filepath.Join(repo, e.Name()))
+		}
+	}
+	ents, err := os.ReadDir(filepath.Join(root, "cmd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		mustMkdir(t, filepath.Join(repo, "cmd", e.Name()))
+		mustWrite(t, filepath.Join(repo, "cmd", e.Name(), "main.go"), "package main\n", 0o644)
+	}
+	mustWrite(t, filepath.Join(repo, "fakego"), `#!/bin/sh
+# go build ... -o OUT ./cmd/NAME: copy the binary under test.
+out=
+while [ $# -gt 0 ]; do
+	case $1 in -o) out=$2; shift ;; esac
+	shift
+done
+exec cp "`+bin+`/$(basename "$out")" "$out"
+`, 0o755)
+	return repo
 }
 
 // sandboxPids lists live processes whose command line names dir.
@@ -142,4 +243,39 @@ func sandboxPids(t *testing.T, dir string) []int {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// TestShippedVersionPage: the shipped build/VERSION reads well on the
+// shipped pages: an application name and versions, no "unknown", no
+// "appliance appliance".
+func TestShippedVersionPage(t *testing.T) {
+	s := newSandbox(t, time.Second)
+	copyPath(t, filepath.Join(repoRoot(t), "build/VERSION"), filepath.Join(s.tree, "build/VERSION.shipped"))
+	if err := os.Rename(filepath.Join(s.tree, "build/VERSION.shipped"), filepath.Join(s.tree, "build/VERSION")); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.osmanager(t, "start"); r.code != 0 {
+		t.Fatalf("start = exit %d:\n%s", r.code, r.out)
+	}
+	if _, _, ok := s.clc.wait(0, 10*time.Second, fmt.Sprintf("report tag=%d status=2000", e2eTag)); !ok {
+		t.Fatal("no report 2000")
+	}
+	// The page reads the registrar's state at most a second later.
+	waitFor(5*time.Second, func() bool {
+		return strings.Contains(httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/?cookie=%s", s.webPort, e2eCookie)), "application running")
+	})
+	for _, q := range []string{"", "?cookie=" + e2eCookie} {
+		body := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/%s", s.webPort, q))
+		for _, bad := range []string{"unknown", "appliance appliance", "appliance</b> appliance", "$"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("page%s with the shipped VERSION shows %q:\n%s", q, bad, body)
+			}
+		}
+		if q != "" && !strings.Contains(body, "registered") {
+			t.Errorf("page%s is not the one with the cookie:\n%s", q, body)
+		}
+		if !strings.Contains(body, "Welcome to the LuoYun <b id=\"app\">Base system</b> appliance") || !strings.Contains(body, "Version 版本: 1.0 · Base system: 1.0") {
+			t.Errorf("page%s does not show the shipped VERSION's application and versions:\n%s", q, body)
+		}
+	}
 }

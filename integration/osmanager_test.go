@@ -16,7 +16,8 @@ import (
 // fakeTree makes a tree whose bin/ holds shell stand-ins for the five
 // binaries. Each records "name args..." in <tree>/calls. floppyconf and
 // osc fail when FAKE_FAIL names them; floppyconf writes a luoyun.conf;
-// the daemons run until SIGTERM.
+// the daemons say they are up and run until SIGTERM, or fail at once
+// when FAKE_DIE names them.
 func fakeTree(t *testing.T) string {
 	t.Helper()
 	tree := filepath.Join(t.TempDir(), "LuoYun")
@@ -32,9 +33,23 @@ exit 0
 `, 0o755)
 	}
 	for _, name := range []string{"web", "webssh", "osm"} {
+		// Up like the real ones say it (osm: "running pid=N", the
+		// servers: "listening addr=..."), or, when FAKE_DIE names it,
+		// failing at once with one error line.
+		ready := `echo "listening addr=127.0.0.1:1` + name + `"`
+		if name == "osm" {
+			ready = `echo "running pid=$$"`
+		}
+		status := ""
+		if name == "osm" {
+			// osmanager.sh status runs the real "osm status".
+			status = `[ "$1" = status ] && exec "` + filepath.Join(binDir(t), "osm") + `" "$@"` + "\n"
+		}
 		writeFile(t, filepath.Join(tree, "bin", name), `#!/bin/sh
-echo "`+name+` $*" >>"$LUOYUN_DIR/calls"
+`+status+`echo "`+name+` $*" >>"$LUOYUN_DIR/calls"
+case " $FAKE_DIE " in *" `+name+` "*) echo "`+name+`: starting"; echo "`+name+`: cannot listen: no luck" >&2; exit 1 ;; esac
 trap 'exit 0' TERM
+`+ready+`
 while :; do sleep 0.2 & wait $!; done
 `, 0o755)
 	}

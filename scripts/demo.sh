@@ -10,7 +10,8 @@
 # network), then the page server, the web terminal and the registrar,
 # listening on 127.0.0.1 only. Nothing outside the sandbox is touched.
 # It prints the page and web shell URLs and the simulator's lines until
-# Ctrl-C, which stops everything it started.
+# Ctrl-C, which stops everything it started and ends the demo (exit 0:
+# that is how it ends, so `make demo` has no error to report).
 #
 # Environment (all optional):
 #   DEMO_DIR       sandbox directory (default: a new /tmp/luoyun-demo.XXXXXX, kept afterwards)
@@ -20,8 +21,10 @@
 #   DEMO_UNTIL_REPORT=1  stop by itself once the instance has reported 2000
 #   LUOYUN_BIN     directory of the built binaries (default: ./bin)
 #   DEMO_SHELL     what the web terminal runs: "login" (/bin/login, as on a real
-#                  instance; needs root) or "cat" (a harmless echo); default
-#                  login when run as root, else cat
+#                  instance: log in with an account of this machine; needs root)
+#                  or "cat" (a harmless echo); default login when run as root,
+#                  else cat. Never a shell without a login: anyone on this
+#                  machine can reach the terminal's port.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -60,8 +63,15 @@ mkdir -p "$sb/root/etc" "$sb/root/root"
 [ -f "$sb/root/etc/shadow" ] || { printf 'root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n' >"$sb/root/etc/shadow"; chmod 0640 "$sb/root/etc/shadow"; }
 
 case ${DEMO_SHELL:-$([ "$(id -u)" = 0 ] && echo login || echo cat)} in
-login) shell='["/bin/login"]' ;;
-*) shell='["/bin/sh", "-c", "echo \"LuoYun demo terminal: a real instance asks for a login here. Type; it echoes.\"; exec cat"]' ;;
+login)
+	shell='["/bin/login"]'
+	shell_how="/bin/login of this machine: log in with one of its accounts (root and root's password);
+             the demo's password hash (password: luoyun) went to the sandbox's fake root only"
+	;;
+*)
+	shell='["/bin/sh", "-c", "echo \"LuoYun demo terminal: a real instance asks for a login here. Type; it echoes.\"; exec cat"]'
+	shell_how="a harmless echo (a real instance asks for a login there; as root, DEMO_SHELL=login gives /bin/login)"
+	;;
 esac
 cat >"$tree/custom/osmanager.toml" <<EOF
 # Written by scripts/demo.sh for the sandbox.
@@ -104,6 +114,22 @@ EOF
 "$bin/floppyconf" --make "$sb/floppy.img" -i "$sb/luoyun.ini" >/dev/null
 say "floppy image $sb/floppy.img"
 
+# sq WORD: WORD quoted for sh.
+sq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+# osmanager.sh with the demo's environment, so that stopping and starting
+# one component keeps it as the demo runs it: on loopback only, the
+# sandbox's root and floppy, the network left alone.
+osmanager=$sb/osmanager
+cat >"$osmanager" <<EOF
+#!/bin/sh
+# osmanager.sh of the demo's sandbox, with the demo's environment.
+LUOYUN_DIR=$(sq "$tree") LUOYUN_ROOT=$(sq "$sb/root") LUOYUN_NO_NETWORK=1 \\
+LUOYUN_FLOPPY=$(sq "$sb/floppy.img") LUOYUN_LISTEN_ADDR=127.0.0.1 \\
+	exec $(sq "$tree/osmanager.sh") "\$@"
+EOF
+chmod 0755 "$osmanager"
+
 pids=()
 stopped=
 stop() {
@@ -112,13 +138,14 @@ stop() {
 	trap - INT TERM
 	echo
 	say "stopping"
-	LUOYUN_DIR=$tree "$tree/osmanager.sh" stop | sed 's/^/  /'
+	"$osmanager" stop | sed 's/^/  /'
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	say "stopped; logs and state kept in $sb"
 }
 trap stop EXIT
-trap 'exit 130' INT
+# Ctrl-C is how the demo ends: stop everything, exit 0.
+trap 'exit 0' INT
 trap 'exit 143' TERM
 
 # The controller simulator, its lines on the terminal and in clc.log.
@@ -130,8 +157,7 @@ for _ in $(seq 100); do grep -q '^listening' "$sb/clc.log" && break; sleep 0.05;
 grep -q '^listening' "$sb/clc.log" || { say "the simulator did not start:"; cat "$sb/clc.err"; exit 1; }
 
 say "osmanager.sh start"
-LUOYUN_DIR=$tree LUOYUN_ROOT=$sb/root LUOYUN_NO_NETWORK=1 LUOYUN_FLOPPY=$sb/floppy.img \
-	LUOYUN_LISTEN_ADDR=127.0.0.1 "$tree/osmanager.sh" start | sed 's/^/  /' || true
+"$osmanager" start | sed 's/^/  /' || true
 echo "  osc edited: $(cd "$sb/root" && find . -type f | sed 's|^\./||' | sort | tr '\n' ' ')"
 
 cat <<EOF
@@ -139,8 +165,10 @@ cat <<EOF
   page:      http://127.0.0.1:$web_port/
   with cookie: http://127.0.0.1:$web_port/?cookie=$cookie
   web shell: http://127.0.0.1:$webssh_port/
+             $shell_how
   logs:      $tree/log/   state: $tree/run/osm.json
-  stop one component: LUOYUN_DIR=$tree $tree/osmanager.sh stop web   (start web to bring it back)
+  health:    $osmanager status   (--json for tools)
+  stop one component: $osmanager stop web   (start web to bring it back; loopback only, as now)
 
   Ctrl-C stops everything.
 

@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +26,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/floppy"
 	"github.com/luoyun/osmanager/pkg/floppyconf"
 	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 func main() {
@@ -34,16 +36,17 @@ func main() {
 	os.Exit(cli.ExitCode("floppyconf", err, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := cli.New("floppyconf", "[-d PATH] [-c DEST] [--wait DUR] | --make IMAGE -i luoyun.ini",
 		`Copy luoyun.ini from the configuration floppy (a block device, an image
 file or a mounted directory; nothing is mounted) to luoyun.conf, atomically
 and mode 0600, when it differs. Prints "updated" or "unchanged".
 With --make, write a 1 MiB floppy image holding the given luoyun.ini, laid
 out as the cloud's compute nodes write it.`)
-	device := c.Flags.StringP("device", "d", "", "floppy device, image or directory (default from settings, /dev/fd0)")
+	def := settings.Defaults().Floppy
+	device := c.Flags.StringP("device", "d", "", fmt.Sprintf("floppy device, image or directory (default from settings, %s)", def.Device))
 	dest := c.Flags.StringP("config", "c", lyconf.DefaultPath, "luoyun.conf to write")
-	wait := c.Flags.Duration("wait", 0, "how long to wait for a missing device node (default from settings, 5s)")
+	wait := c.Flags.Duration("wait", 0, fmt.Sprintf("how long to wait for a missing device node (default from settings, %s)", def.Wait))
 	mk := c.Flags.String("make", "", "write a floppy image to this path instead of reading one")
 	ini := c.Flags.StringP("ini", "i", "", "the luoyun.ini to put in the image (with --make)")
 	if done, err := c.Parse(args, stdout); done || err != nil {
@@ -56,12 +59,10 @@ out as the cloud's compute nodes write it.`)
 		if *mk == "" || *ini == "" {
 			return cli.Usagef("--make IMAGE and -i/--ini FILE go together")
 		}
-		return makeImage(*mk, *ini, stdout)
+		return makeImage(*mk, *ini, stdout, stderr)
 	}
-	s, err := c.Settings()
-	if err != nil {
-		return err
-	}
+	// A mistake in the settings never stops the boot chain here.
+	s := c.SettingsOrDefaults(stderr, settings.SectionFloppy)
 	cfg := floppyconf.Config{Device: s.Floppy.Device, Dest: *dest, Wait: s.Floppy.Wait.D()}
 	if c.Flags.Changed("device") {
 		cfg.Device = *device
@@ -72,11 +73,12 @@ out as the cloud's compute nodes write it.`)
 	if err := cfg.Validate(); err != nil {
 		return cli.Usagef("%v", err)
 	}
-	res, err := floppyconf.Update(ctx, cfg, zap.NewNop())
+	out, err := floppyconf.Update(ctx, cfg, zap.NewNop())
+	warnProblems(stderr, out.Problems)
 	if err != nil {
 		return err
 	}
-	if res == atomicfile.Changed {
+	if out.Result == atomicfile.Changed {
 		fmt.Fprintln(stdout, "updated")
 	} else {
 		fmt.Fprintln(stdout, "unchanged")
@@ -84,14 +86,25 @@ out as the cloud's compute nodes write it.`)
 	return nil
 }
 
-func makeImage(image, iniPath string, stdout io.Writer) error {
+// warnProblems writes one line per unusable line of luoyun.ini.
+func warnProblems(stderr io.Writer, problems []*lyconf.ParseError) {
+	for _, p := range problems {
+		fmt.Fprintf(stderr, "floppyconf: warning: %v\n", p)
+	}
+}
+
+func makeImage(image, iniPath string, stdout, stderr io.Writer) error {
 	data, err := os.ReadFile(iniPath)
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot read %s: %w", iniPath, errors.Unwrap(err))
 	}
-	if err := floppyconf.Check(data); err != nil {
+	problems, err := floppyconf.Check(data)
+	if err != nil {
 		return fmt.Errorf("%s: %w", iniPath, err)
 	}
+	// The image is written all the same: compute nodes write such lines
+	// (JSON=(null)), and an image is how to try them.
+	warnProblems(stderr, problems)
 	img, err := floppy.Make(data)
 	if err != nil {
 		return err

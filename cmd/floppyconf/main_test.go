@@ -140,18 +140,47 @@ func TestFailures(t *testing.T) {
 	}
 }
 
-func TestMakeRefusesBadIni(t *testing.T) {
+func TestMakeRefusesEmptyIni(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "fd.img")
-	for _, ini := range [][]byte{{}, []byte("no equals sign\n")} {
-		if _, err := runCmd(t, "--make", img, "-i", writeFile(t, ini)); err == nil {
-			t.Errorf("--make with ini %q succeeded, want an error", ini)
-		}
+	if _, err := runCmd(t, "--make", img, "-i", writeFile(t, []byte(" \n"))); err == nil {
+		t.Errorf("--make with an empty ini succeeded, want an error")
 	}
 	if _, err := os.Stat(img); err == nil {
-		t.Errorf("an image was written for a bad ini")
+		t.Errorf("an image was written for an empty ini")
 	}
 	if _, err := runCmd(t, "--make", img); err == nil {
 		t.Errorf("--make without -i succeeded")
+	}
+}
+
+// TestNodeWithoutConfig: the ini a compute node writes for an instance
+// without config (JSON=(null)), with a stray line and a typo, goes onto an
+// image and into luoyun.conf; each bad line is one warning on stderr.
+func TestNodeWithoutConfig(t *testing.T) {
+	ini := []byte("CLC_IP=\nCLC_PROT=1369\nCLC_MCAST_IP=228.0.0.1\nCLC_MCAST_PORT=1369\nTAG=7\nKEY=015e33a8-4b1e-4c1a-9d0a-3c2f6c1d8e77\nJSON=(null)\nstray\n")
+	dir := t.TempDir()
+	img := filepath.Join(dir, "fd.img")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"--make", img, "-i", writeFile(t, ini)}, &stdout, &stderr); err != nil {
+		t.Fatalf("--make: %v", err)
+	}
+	dest := filepath.Join(dir, "luoyun.conf")
+	stdout.Reset()
+	stderr.Reset()
+	if err := run(context.Background(), []string{"-d", img, "-c", dest, "--settings", noSettings(t)}, &stdout, &stderr); err != nil {
+		t.Fatalf("floppyconf: %v (%s)", err, stderr.String())
+	}
+	if stdout.String() != "updated\n" {
+		t.Errorf("stdout = %q", stdout.String())
+	}
+	if got, _ := os.ReadFile(dest); !bytes.Equal(got, ini) {
+		t.Errorf("luoyun.conf = %q", got)
+	}
+	want := "floppyconf: warning: luoyun.ini line 2: unknown key \"CLC_PROT\", kept but not used; did you mean CLC_PORT?\n" +
+		"floppyconf: warning: luoyun.ini line 7: JSON: not valid JSON at character 1; nothing from it is applied\n" +
+		"floppyconf: warning: luoyun.ini line 8: no '=' in the line; skipped\n"
+	if stderr.String() != want {
+		t.Errorf("stderr =\n%s\nwant\n%s", stderr.String(), want)
 	}
 }
 

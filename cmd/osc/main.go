@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,7 +37,7 @@ func main() {
 	os.Exit(cli.ExitCode("osc", err, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, _ io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := cli.New("osc", "[-c FILE] [--root DIR] [--no-network] [--dry-run]",
 		`Apply the instance's settings from luoyun.conf: passwd_hash to root's
 entry in etc/shadow, public_key to root/.ssh/authorized_keys, nameservers
@@ -53,19 +54,26 @@ Prints one line per step; exits 1 when any step failed.`)
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	if _, err := c.Settings(); err != nil {
-		return err
-	}
+	// osc uses no section of the settings file, and a mistake in it never
+	// stops the system's configuration: at most a warning.
+	c.SettingsOrDefaults(stderr)
 	st, err := os.Stat(*root)
 	if err != nil {
-		return fmt.Errorf("root: %w", err)
+		return fmt.Errorf("--root %s: %w", *root, errors.Unwrap(err))
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("root %s is not a directory", *root)
+		return fmt.Errorf("--root %s is not a directory", *root)
 	}
 	lc, err := lyconf.Load(*conf)
 	if err != nil {
 		return err
+	}
+	// osc applies the JSON only: a bad JSON line is said once, and every
+	// step then says "skipped" (floppyconf reports the other lines).
+	for _, p := range lc.Problems {
+		if p.Key == "JSON" {
+			fmt.Fprintf(stderr, "osc: warning: %v\n", p)
+		}
 	}
 	cfg := osc.Config{Root: *root, DryRun: *dry, NoNetwork: *noNet}
 	if filepath.Clean(*root) == "/" {

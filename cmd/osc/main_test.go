@@ -110,12 +110,16 @@ func TestBinary(t *testing.T) {
 			}
 		})
 	}
-	// A luoyun.conf that does not parse: exit 1, one line.
-	conf := filepath.Join(t.TempDir(), "bad.conf")
-	os.WriteFile(conf, []byte("JSON={not json\n"), 0o600)
+	// What a compute node writes for an instance without config,
+	// JSON=(null): one warning naming the line, nothing applied, exit 0.
+	conf := filepath.Join(t.TempDir(), "null.conf")
+	os.WriteFile(conf, []byte("TAG=7\nKEY=015e33a8-4b1e-4c1a\nJSON=(null)\n"), 0o600)
 	out, errOut, code := runBin(t, bin, "-c", conf, "--root", t.TempDir(), "--settings", settings)
-	if code != 1 || out != "" || !strings.Contains(errOut, "JSON") {
-		t.Errorf("bad conf: exit %d, stdout %q, stderr %q", code, out, errOut)
+	if code != 0 || strings.Contains(out, "changed") || strings.Count(out, "skipped") != 4 {
+		t.Errorf("JSON=(null): exit %d, stdout %q, want every step skipped", code, out)
+	}
+	if want := "osc: warning: " + conf + " line 3: JSON: not valid JSON at character 1; nothing from it is applied\n"; errOut != want {
+		t.Errorf("JSON=(null): stderr %q, want %q", errOut, want)
 	}
 }
 

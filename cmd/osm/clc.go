@@ -61,11 +61,11 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	switch *flap {
 	case "", clcsim.FlapDrop, clcsim.FlapGarbage:
 	default:
-		return cli.Usagef("--flap must be drop or garbage")
+		return c.Usagef("--flap must be drop or garbage")
 	}
 	switch {
 	case *keysPath != "" && (*confPath != "" || *key != "" || c.Flags.Changed("tag")):
-		return cli.Usagef("give --keys alone, without -c/--config, --key or --tag")
+		return c.Usagef("give --keys alone, without -c/--config, --key or --tag")
 	case *keysPath != "":
 		f, err := os.Open(*keysPath)
 		if err != nil {
@@ -77,10 +77,13 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("%s: %w", *keysPath, err)
 		}
 	case *confPath != "" && *key != "":
-		return cli.Usagef("give -c/--config or --key, not both")
+		return c.Usagef("give -c/--config or --key, not both")
 	case *confPath != "":
 		conf, err := lyconf.Load(*confPath)
 		if err != nil {
+			return err
+		}
+		if err := conf.Err("TAG", "KEY"); err != nil {
 			return err
 		}
 		cfg.Key = []byte(conf.Key.Reveal())
@@ -90,14 +93,14 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case *key != "":
 		cfg.Key = []byte(*key)
 	default:
-		return cli.Usagef("the KEY is needed: -c luoyun.conf, --key KEY or --keys FILE")
+		return c.Usagef("the KEY is needed: -c luoyun.conf, --key KEY or --keys FILE")
 	}
 	if *tag < 0 || *tag > math.MaxInt32 {
-		return cli.Usagef("--tag %d out of range", *tag)
+		return c.Usagef("--tag %d out of range", *tag)
 	}
 	cfg.Tag = int32(*tag)
 	if *reply != clcproto.RegisterOK && *reply != clcproto.RegisterFailed {
-		return cli.Usagef("--reply must be 1021 or 1022")
+		return c.Usagef("--reply must be 1021 or 1022")
 	}
 	level := zapcore.InfoLevel
 	if *debug {
@@ -111,7 +114,7 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if err := srv.Listen(*listen); err != nil {
-		return err
+		return cli.ListenError(*listen, err)
 	}
 	return srv.Serve(ctx)
 }

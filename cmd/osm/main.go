@@ -7,10 +7,12 @@
 // SIGTERM/SIGINT stop it (exit 0); SIGHUP re-reads luoyun.conf.
 //
 // `osm clc ...` is the controller simulator; see clc.go and docs/osm.md.
+// `osm status ...` is the instance's health report; see status.go.
 package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,5 +24,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	os.Exit(cli.ExitCode("osm", err, os.Stderr))
+	var st exitStatus
+	if errors.As(err, &st) {
+		os.Exit(int(st)) // osm status: the report says why
+	}
+	name := "osm"
+	if len(os.Args) > 1 && os.Args[1] == "clc" {
+		name = "osm clc" // its errors read "osm clc: ..."
+	}
+	os.Exit(cli.ExitCode(name, err, os.Stderr))
 }

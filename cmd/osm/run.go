@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -13,6 +14,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osm"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 const about = `Keeps this instance registered with the LuoYun Cloud Controller: finds it
@@ -20,17 +22,21 @@ const about = `Keeps this instance registered with the LuoYun Cloud Controller: 
 authenticates both ways with KEY, registers, and reports the exit code of
 <script dir>/status every status_interval. SIGHUP re-reads the config.
 
-"osm clc --help" describes the controller simulator.`
+"osm clc --help" describes the controller simulator, "osm status --help"
+the health report of osmanager.sh status.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "clc" {
 		return runCLC(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "status" {
+		return runStatus(ctx, args[1:], stdout)
+	}
 	c := cli.New("osm", "[options] | clc [options]", about)
 	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
 	logPath := c.Flags.StringP("log", "l", "/LuoYun/log/luoyun.log", "log file")
 	scriptDir := c.Flags.StringP("script", "s", "/LuoYun/custom/scripts", "directory of the status script")
-	statePath := c.Flags.String("state", "", "state file (default: settings osm.state_file, /LuoYun/run/osm.json)")
+	statePath := c.Flags.String("state", "", fmt.Sprintf("state file (default: settings osm.state_file, %s)", settings.Defaults().OSM.StateFile))
 	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
@@ -38,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings()
+	set, err := c.Settings(stderr, settings.SectionOSM, settings.SectionLog)
 	if err != nil {
 		return err
 	}
@@ -62,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ReconnectMin:    set.OSM.ReconnectMin.D(),
 		ReconnectMax:    set.OSM.ReconnectMax.D(),
 		DiscoveryWindow: set.OSM.DiscoveryWindow.D(),
+		// osmanager.sh start waits for this line.
+		Ready: func() { fmt.Fprintf(stdout, "running pid=%d\n", os.Getpid()) },
 	}, log)
 	if err != nil {
 		return err
@@ -81,5 +89,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	log.Info("starting", zap.String("config", *confPath), zap.String("scripts", *scriptDir), zap.Int("pid", os.Getpid()))
+	// Lines osm cannot use but can do without (a typo, a line without
+	// '=') are said once here; a bad line it needs stops it in agent.Run;
+	// the JSON is none of its business.
+	if conf, err := lyconf.Load(*confPath); err == nil {
+		for _, p := range conf.Problems {
+			if p.Key != "JSON" {
+				log.Warn(p.Error())
+			}
+		}
+	}
 	return agent.Run(ctx)
 }

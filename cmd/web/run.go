@@ -16,6 +16,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webpage"
 )
 
@@ -34,22 +35,24 @@ type options struct {
 
 // parse reads the command line and the settings; done means --help or
 // --version has been answered.
-func parse(args []string, stdout io.Writer) (o options, done bool, err error) {
+func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err error) {
 	cmd := cli.New("web", "[options] [PORT]", about)
 	d := webpage.Defaults()
 	fl := cmd.Flags
 	confPath := fl.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf): cookie, domain.name, webssh.port")
 	logPath := fl.StringP("log", "l", "/LuoYun/log/lyweb.log", "log file (rotated)")
 	root := fl.StringP("web", "w", d.Root, "www directory holding withcookie/ and nocookie/")
-	port := fl.IntP("port", "p", 0, "TCP port (default: settings web.port, 8080; 0 with --listen-addr picks a free port)")
+	def := settings.Defaults()
+	port := fl.IntP("port", "p", 0, fmt.Sprintf("TCP port (default: settings web.port, %d; 0 with --listen-addr picks a free port)", def.Web.Port))
 	buildDir := fl.String("build", d.BuildDir, "appliance build directory holding VERSION")
-	state := fl.String("state", "", "registrar state file (default: settings osm.state_file)")
+	state := fl.String("state", "", fmt.Sprintf("registrar state file (default: settings osm.state_file, %s)", def.OSM.StateFile))
 	listen := fl.String("listen-addr", "", "address to listen on (default all addresses)")
+	sshPort := fl.Int("webssh-port", 0, fmt.Sprintf("the web terminal's port for $websshport/$websshurl, as given to webssh -p (default: JSON webssh.port, else settings webssh.port, %d)", def.WebSSH.Port))
 	debug := fl.Bool("debug", false, "log to stdout at debug level instead of the log file")
 	if done, err := cmd.Parse(args, stdout); done || err != nil {
 		return o, done, err
 	}
-	set, err := cmd.Settings()
+	set, err := cmd.Settings(stderr, settings.SectionWeb, settings.SectionLog)
 	if err != nil {
 		return o, false, err
 	}
@@ -87,6 +90,12 @@ func parse(args []string, stdout io.Writer) (o options, done bool, err error) {
 	}
 	cfg.Addr = net.JoinHostPort(*listen, strconv.Itoa(p))
 	cfg.WebSSHPort = set.WebSSH.Port
+	if fl.Changed("webssh-port") {
+		if *sshPort < 1 || *sshPort > 65535 {
+			return o, false, cmd.Usagef("--webssh-port must be 1..65535, got %d", *sshPort)
+		}
+		cfg.WebSSHPortExplicit = *sshPort
+	}
 	if err := cfg.Validate(); err != nil {
 		return o, false, cli.Usagef("%v", err)
 	}
@@ -105,7 +114,7 @@ func parse(args []string, stdout io.Writer) (o options, done bool, err error) {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o, done, err := parse(args, stdout)
+	o, done, err := parse(args, stdout, stderr)
 	if done || err != nil {
 		return err
 	}
@@ -129,7 +138,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := srv.Listen(); err != nil {
-		log.Error("cannot listen", zap.String("addr", o.page.Addr), zap.Error(err))
+		err = cli.ListenError(o.page.Addr, err)
+		log.Error(err.Error())
 		return err
 	}
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())

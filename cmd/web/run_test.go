@@ -59,7 +59,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, done, err := parse(tt.args, io.Discard)
+			o, done, err := parse(tt.args, io.Discard, io.Discard)
 			if tt.usageErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.usageErr) {
 					t.Fatalf("parse(%q) error = %v, want one mentioning %q", tt.args, err, tt.usageErr)
@@ -81,7 +81,7 @@ func TestParse(t *testing.T) {
 			}
 		})
 	}
-	o, _, err := parse([]string{"--settings", settingsFile, "-c", "/c", "-l", "/l", "-w", "/w", "--build", "/b", "--debug"}, io.Discard)
+	o, _, err := parse([]string{"--settings", settingsFile, "-c", "/c", "-l", "/l", "-w", "/w", "--build", "/b", "--debug"}, io.Discard, io.Discard)
 	if err != nil || o.page.ConfigFile != "/c" || o.log.File != "/l" || o.page.Root != "/w" || o.page.BuildDir != "/b" || !o.log.Debug {
 		t.Errorf("paths: %+v %+v %v", o.page, o.log, err)
 	}
@@ -92,7 +92,7 @@ func TestParse(t *testing.T) {
 	if err := os.WriteFile(procsFile, []byte("[web]\nprocs = 0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if o, _, err := parse([]string{"--settings", procsFile}, io.Discard); err != nil || o.procs != 0 {
+	if o, _, err := parse([]string{"--settings", procsFile}, io.Discard, io.Discard); err != nil || o.procs != 0 {
 		t.Errorf("web.procs = 0: procs %d, %v", o.procs, err)
 	}
 }

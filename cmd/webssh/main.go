@@ -9,7 +9,8 @@
 //	webssh login    (the login front webssh runs on each session's terminal)
 //
 // The port is -p, else JSON webssh.port of luoyun.conf, else the
-// settings' webssh.port (8001). JSON webssh.status "disable" prints
+// settings' webssh.port (8001): settings.WebSSHPort, the rule web uses
+// for the page's $websshport. JSON webssh.status "disable" prints
 // "web ssh disabled" and exits 0.
 package main
 

@@ -17,6 +17,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webssh"
 )
 
@@ -26,7 +27,7 @@ command (settings webssh.command, default /bin/login) on a pseudo terminal.`
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c := cli.New("webssh", "[options]", about)
 	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
-	port := c.Flags.IntP("port", "p", 0, "TCP port (default: JSON webssh.port, else settings webssh.port, 8001)")
+	port := c.Flags.IntP("port", "p", 0, fmt.Sprintf("TCP port (default: JSON webssh.port, else settings webssh.port, %d)", settings.Defaults().WebSSH.Port))
 	logFile := c.Flags.StringP("log", "l", "/LuoYun/log/webssh.log", "log file")
 	listenAddr := c.Flags.String("listen-addr", "", "address to listen on (default all addresses)")
 	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
@@ -36,7 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings()
+	set, err := c.Settings(stderr, settings.SectionWebSSH, settings.SectionLog)
 	if err != nil {
 		return err
 	}
@@ -57,16 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 
-	p := set.WebSSH.Port
-	if inst != nil && inst.WebSSH != nil && inst.WebSSH.Port != 0 {
-		p = int(inst.WebSSH.Port)
+	if c.Flags.Changed("port") && (*port < 1 || *port > 65535) {
+		return c.Usagef("-p/--port must be 1..65535, got %d", *port)
 	}
-	if c.Flags.Changed("port") {
-		p = *port
-	}
-	if p < 1 || p > 65535 {
-		return cli.Usagef("port must be 1..65535, got %d", p)
-	}
+	p, portWarn := settings.WebSSHPort(*port, inst, set.WebSSH.Port)
 
 	log, closeLog, err := logging.New(logging.Options{File: *logFile, MaxSizeMB: set.Log.MaxSizeMB,
 		MaxBackups: set.Log.MaxBackups, Debug: *debug, Stdout: stdout})
@@ -81,12 +76,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// for root shut out by /etc/securetty, to su): docs/webssh.md.
 		exe, err := os.Executable()
 		if err != nil {
-			return fmt.Errorf("webssh: own path for the login front: %w", err)
+			return fmt.Errorf("own path for the login front: %w", err)
 		}
 		command = []string{exe, "login"}
 	}
+	addr := net.JoinHostPort(*listenAddr, strconv.Itoa(p))
 	srv, err := webssh.New(webssh.Config{
-		Addr:           net.JoinHostPort(*listenAddr, strconv.Itoa(p)),
+		Addr:           addr,
 		Command:        command,
 		MaxSessions:    set.WebSSH.MaxSessions,
 		IdleTimeout:    set.WebSSH.IdleTimeout.D(),
@@ -101,8 +97,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := srv.Listen(); err != nil {
-		return err
+		return cli.ListenError(addr, err)
 	}
+	if conf != nil {
+		if err := conf.Err("JSON"); err != nil {
+			log.Warn(err.Error())
+		}
+	}
+	if portWarn != nil {
+		log.Warn("luoyun.conf: " + portWarn.Error())
+	}
+	// osmanager.sh start waits for this line.
+	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
 	log.Info("webssh starting", zap.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)
 	log.Info("webssh stopped")

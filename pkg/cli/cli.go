@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -49,7 +50,7 @@ func (c *Command) Name() string { return c.name }
 // option is a *UsageError.
 func (c *Command) Parse(args []string, stdout io.Writer) (done bool, err error) {
 	if err := c.Flags.Parse(args); err != nil {
-		return false, &UsageError{Err: err}
+		return false, &UsageError{Err: flagError(err), Command: c.name}
 	}
 	switch {
 	case c.help:
@@ -66,7 +67,7 @@ func (c *Command) Parse(args []string, stdout io.Writer) (done bool, err error) 
 // commands that take none.
 func (c *Command) NoArgs() error {
 	if c.Flags.NArg() > 0 {
-		return Usagef("unexpected argument %q", c.Flags.Arg(0))
+		return c.Usagef("unexpected argument %q", c.Flags.Arg(0))
 	}
 	return nil
 }
@@ -80,15 +81,104 @@ func (c *Command) PrintHelp(w io.Writer) {
 	fmt.Fprintf(w, "Options:\n%s", c.Flags.FlagUsages())
 }
 
-// Settings loads the tunables: the default path may be missing, a path
-// given with --settings must exist.
-func (c *Command) Settings() (settings.Settings, error) {
-	explicit := c.Flags.Changed("settings")
-	return settings.Load(c.settingsPath, !explicit)
+// Settings loads the tunables for a component that uses the sections use
+// (settings.SectionWeb, ...). A mistake in one of them is the error: the
+// component alone refuses to start, with one line naming the file, the
+// line, the key and the closest known key. Mistakes in other sections are
+// not its business: at most one warning line on stderr. A file that cannot
+// be read or is not TOML is an error. The default path may be missing; a
+// path given with --settings must exist.
+func (c *Command) Settings(stderr io.Writer, use ...string) (settings.Settings, error) {
+	s, problems, err := settings.Load(c.settingsPath, !c.Flags.Changed("settings"))
+	if err != nil {
+		return s, err
+	}
+	own, others := settings.Split(problems, use...)
+	c.warnOthers(stderr, others)
+	if len(own) > 0 {
+		if len(own) > 1 {
+			return s, fmt.Errorf("%w (and %d more in its settings)", own[0], len(own)-1)
+		}
+		return s, own[0]
+	}
+	return s, nil
+}
+
+// SettingsOrDefaults is Settings for a component that must never fail
+// because of the settings file (floppyconf, osc): a mistake in its own
+// sections is a warning line and the default stands in; a file that
+// cannot be read or is not TOML is one warning line and all defaults.
+func (c *Command) SettingsOrDefaults(stderr io.Writer, use ...string) settings.Settings {
+	s, problems, err := settings.Load(c.settingsPath, !c.Flags.Changed("settings"))
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: warning: %s; going on with the built-in defaults\n", c.name, Message(c.name, err))
+		return s
+	}
+	own, others := settings.Split(problems, use...)
+	for _, p := range own {
+		line := p.Error()
+		if p.Default != "" {
+			line += "; using the default " + p.Default
+		}
+		fmt.Fprintf(stderr, "%s: warning: %s\n", c.name, line)
+	}
+	c.warnOthers(stderr, others)
+	return s
+}
+
+// warnOthers writes one line about the mistakes in sections the command
+// does not use.
+func (c *Command) warnOthers(stderr io.Writer, others []*settings.Problem) {
+	switch len(others) {
+	case 0:
+	case 1:
+		fmt.Fprintf(stderr, "%s: warning: ignoring a mistake in settings %s does not use: %v\n", c.name, c.name, others[0])
+	default:
+		fmt.Fprintf(stderr, "%s: warning: ignoring %d mistakes in settings %s does not use; the first: %v\n", c.name, len(others), c.name, others[0])
+	}
+}
+
+// Usagef returns a *UsageError of this command: its --help is the one
+// the error line points to ("osm clc --help", not "osm --help").
+func (c *Command) Usagef(format string, a ...any) error {
+	return &UsageError{Err: fmt.Errorf(format, a...), Command: c.name}
+}
+
+// flagError says what is wrong with an option's value in words, without
+// the parser's internals (strconv.ParseInt: parsing "abc": invalid syntax).
+func flagError(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) || ive.GetFlag() == nil {
+		return err
+	}
+	f := ive.GetFlag()
+	name := "--" + f.Name
+	if f.Shorthand != "" {
+		name = "-" + f.Shorthand + "/" + name
+	}
+	v := strconv.Quote(ive.GetValue())
+	switch t := f.Value.Type(); {
+	case strings.HasPrefix(t, "int") || strings.HasPrefix(t, "uint"):
+		var ne *strconv.NumError
+		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
+			return fmt.Errorf("%s: %s is out of range", name, v)
+		}
+		return fmt.Errorf("%s: %s is not a whole number", name, v)
+	case t == "duration":
+		return fmt.Errorf("%s: %s is not a duration (write it like \"5s\" or \"1m\")", name, v)
+	case t == "bool":
+		return fmt.Errorf("%s: %s is not true or false", name, v)
+	}
+	return fmt.Errorf("%s: %s: %v", name, v, errors.Unwrap(err))
 }
 
 // UsageError is a mistake on the command line; it exits with status 2.
-type UsageError struct{ Err error }
+type UsageError struct {
+	Err error
+	// Command is the command whose --help explains it ("osm clc");
+	// ExitCode's name when empty.
+	Command string
+}
 
 func (e *UsageError) Error() string { return e.Err.Error() }
 func (e *UsageError) Unwrap() error { return e.Err }
@@ -115,14 +205,28 @@ func ExitCode(name string, err error, stderr io.Writer) int {
 	case err == nil, errors.Is(err, context.Canceled):
 		return ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "%s: %v\nTry '%s --help' for more information.\n", name, oneLine(err), name)
+		if ue.Command != "" {
+			name = ue.Command
+		}
+		fmt.Fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", name, Message(name, err), name)
 		return ExitUsage
 	default:
-		fmt.Fprintf(stderr, "%s: %v\n", name, oneLine(err))
+		fmt.Fprintf(stderr, "%s: %s\n", name, Message(name, err))
 		return ExitFailure
 	}
 }
 
-func oneLine(err error) string {
-	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+// Message is err's text as one line for the command name: joined errors
+// separated by "; ", and without a leading "name: " that a library put
+// there (so the line never reads "osm: osm: ..."). The last word of name
+// counts too: "osm clc" drops a leading "clc: ".
+func Message(name string, err error) string {
+	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+	short := name[strings.LastIndexByte(name, ' ')+1:]
+	for _, p := range []string{name + ": ", short + ": "} {
+		for strings.HasPrefix(msg, p) {
+			msg = strings.TrimPrefix(msg, p)
+		}
+	}
+	return msg
 }

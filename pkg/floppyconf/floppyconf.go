@@ -1,9 +1,11 @@
 // Package floppyconf copies luoyun.ini from the configuration floppy to
 // luoyun.conf: it waits for the floppy device (loading the floppy driver
 // if the node is missing), reads the file without mounting anything,
-// checks that it parses, and replaces luoyun.conf atomically, mode 0600,
-// only when the content differs. On any failure the existing luoyun.conf
-// is left as it was.
+// parses it, and replaces luoyun.conf atomically, mode 0600, only when the
+// content differs. A line that cannot be used (a JSON line that is not
+// JSON, a line without '=', an unknown key) is reported, not fatal: the
+// file is still written and each component takes what it can. On any
+// failure the existing luoyun.conf is left as it was.
 package floppyconf
 
 import (
@@ -39,11 +41,12 @@ type ExecRunner struct{}
 func (ExecRunner) Run(ctx context.Context, name string, args ...string) error {
 	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
 	if err != nil {
-		msg := strings.TrimSpace(string(out))
-		if msg != "" {
-			return fmt.Errorf("%s: %w: %s", name, err, msg)
+		cmd := strings.Join(append([]string{name}, args...), " ")
+		// Its own words when it said any ("modprobe: FATAL: ..."), once.
+		if msg := strings.TrimPrefix(strings.TrimSpace(string(out)), name+": "); msg != "" {
+			return fmt.Errorf("%s: %s", cmd, msg)
 		}
-		return fmt.Errorf("%s: %w", name, err)
+		return fmt.Errorf("%s: %w", cmd, err)
 	}
 	return nil
 }
@@ -83,46 +86,63 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// Outcome is what Update did.
+type Outcome struct {
+	// Result says whether luoyun.conf was rewritten.
+	Result atomicfile.Result
+	// Problems lists the lines of luoyun.ini that cannot be used as
+	// written (their text never quotes the KEY); the file was written
+	// all the same.
+	Problems []*lyconf.ParseError
+}
+
 // Update reads luoyun.ini from cfg.Device and writes it to cfg.Dest when
-// it differs, reporting whether it did.
-func Update(ctx context.Context, cfg Config, log *zap.Logger) (atomicfile.Result, error) {
+// it differs.
+func Update(ctx context.Context, cfg Config, log *zap.Logger) (Outcome, error) {
+	var out Outcome
 	if err := cfg.Validate(); err != nil {
-		return atomicfile.Unchanged, err
+		return out, err
 	}
 	if err := waitDevice(ctx, cfg, log); err != nil {
-		return atomicfile.Unchanged, err
+		return out, err
 	}
 	data, info, err := floppy.ReadSource(cfg.Device)
 	if err != nil {
-		return atomicfile.Unchanged, fmt.Errorf("read floppy: %w", err)
+		return out, fmt.Errorf("read floppy: %w", err)
 	}
 	log.Debug("read floppy", zap.String("device", cfg.Device), zap.String("name", info.Name),
 		zap.Int64("size", info.Size), zap.String("method", string(info.Method)), zap.Int("fat", info.FATBits))
-	if err := Check(data); err != nil {
-		return atomicfile.Unchanged, fmt.Errorf("%s on %s: %w", floppy.FileName, cfg.Device, err)
+	out.Problems, err = Check(data)
+	if err != nil {
+		return out, fmt.Errorf("%s on %s: %w", floppy.FileName, cfg.Device, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(cfg.Dest), 0o700); err != nil {
-		return atomicfile.Unchanged, fmt.Errorf("write %s: %w", cfg.Dest, err)
+		return out, fmt.Errorf("write %s: %w", cfg.Dest, err)
 	}
 	// ForceMode: the file holds KEY, so even a luoyun.conf left
 	// world-readable by an older OS manager becomes 0600.
 	res, err := atomicfile.Write(cfg.Dest, data, atomicfile.Options{Mode: 0o600, ForceMode: true})
 	if err != nil {
-		return atomicfile.Unchanged, fmt.Errorf("write %s: %w", cfg.Dest, err)
+		return out, fmt.Errorf("write %s: %w", cfg.Dest, err)
 	}
+	out.Result = res
 	log.Debug("luoyun.conf", zap.String("dest", cfg.Dest), zap.Stringer("result", res))
-	return res, nil
+	return out, nil
 }
 
-// Check reports why data is not a usable luoyun.ini, or nil.
-func Check(data []byte) error {
+// Check parses data as luoyun.ini. It returns the lines that cannot be
+// used as written, each naming luoyun.ini and its line, and an error only
+// when the file is of no use at all (empty, or too large).
+func Check(data []byte) ([]*lyconf.ParseError, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return errors.New("file is empty")
+		return nil, errors.New("file is empty")
 	}
-	if _, err := lyconf.Parse(bytes.NewReader(data)); err != nil {
-		return err
+	c, err := lyconf.Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	c.SetFile(floppy.FileName)
+	return c.Problems, nil
 }
 
 // waitDevice makes sure cfg.Device exists: when it does not, it loads the
@@ -165,7 +185,7 @@ func waitDevice(ctx context.Context, cfg Config, log *zap.Logger) error {
 		case <-deadline.C():
 			msg := fmt.Sprintf("no floppy: %s did not appear within %s", cfg.Device, cfg.Wait)
 			if modErr != nil {
-				msg += fmt.Sprintf(" (modprobe floppy: %v)", oneLine(modErr))
+				msg += fmt.Sprintf(" (%v)", oneLine(modErr))
 			}
 			return errors.New(msg)
 		case <-tick.C():

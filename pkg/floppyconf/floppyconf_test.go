@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/luoyun/osmanager/internal/floppytest"
@@ -67,8 +68,8 @@ func TestUpdateWritesOnlyWhenChanged(t *testing.T) {
 	for i, want := range []atomicfile.Result{atomicfile.Changed, atomicfile.Unchanged} {
 		before, _ := os.Stat(dest)
 		res, err := Update(context.Background(), cfg, log)
-		if err != nil || res != want {
-			t.Fatalf("run %d: Update = %v, %v; want %v", i+1, res, err, want)
+		if err != nil || res.Result != want || len(res.Problems) != 0 {
+			t.Fatalf("run %d: Update = %+v, %v; want %v", i+1, res, err, want)
 		}
 		st, err := os.Stat(dest)
 		if err != nil {
@@ -118,7 +119,6 @@ func TestUpdateFailureLeavesConfUntouched(t *testing.T) {
 	}{
 		{"no device", nil, "does not exist"},
 		{"empty ini", mustMake(t, []byte{}), "empty"},
-		{"unparsable ini", mustMake(t, []byte("TAG=notanumber\n")), "TAG"},
 		{"no luoyun.ini", noFile, "no luoyun.ini"},
 		{"truncated", good[:0x6400+100], "truncated"},
 		{"zero-length device", []byte{}, "too small"},
@@ -152,6 +152,36 @@ func TestUpdateFailureLeavesConfUntouched(t *testing.T) {
 	}
 }
 
+// TestUpdateWritesDespiteBadLines: what a compute node writes for an
+// instance without config (JSON=(null)), a line without '=', a typo and a
+// TAG that is no number are reported with their lines, and luoyun.conf is
+// written all the same.
+func TestUpdateWritesDespiteBadLines(t *testing.T) {
+	ini := []byte("CLC_IP=10.0.0.1\nCLC_PROT=1369\nTAG=x1\nKEY=015e33a8-4b1e-4c1a-9d0a-3c2f6c1d8e77\nstray\nJSON=(null)\n")
+	dev := writeImage(t, ini)
+	dest := filepath.Join(t.TempDir(), "luoyun.conf")
+	out, err := Update(context.Background(), Config{Device: dev, Dest: dest, Wait: time.Second}, zaptest.NewLogger(t))
+	if err != nil || out.Result != atomicfile.Changed {
+		t.Fatalf("Update = %+v, %v; want written", out, err)
+	}
+	if got, _ := os.ReadFile(dest); !bytes.Equal(got, ini) {
+		t.Errorf("luoyun.conf = %q, want the ini as read", got)
+	}
+	var got []string
+	for _, p := range out.Problems {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		`luoyun.ini line 2: unknown key "CLC_PROT", kept but not used; did you mean CLC_PORT?`,
+		`luoyun.ini line 3: TAG: "x1" is not a number`,
+		`luoyun.ini line 5: no '=' in the line; skipped`,
+		`luoyun.ini line 6: JSON: not valid JSON at character 1; nothing from it is applied`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+}
+
 func mustMake(t *testing.T, ini []byte) []byte {
 	t.Helper()
 	img, err := floppy.Make(ini)
@@ -170,7 +200,7 @@ func TestUpdateWaitsForDevice(t *testing.T) {
 	run := &fakeRunner{dev: dev, img: mustMake(t, ini)}
 	dest := filepath.Join(dir, "luoyun.conf")
 	res, err := Update(context.Background(), Config{Device: dev, Dest: dest, Wait: 10 * time.Second, Poll: 5 * time.Millisecond, Runner: run, DevDir: dir}, zaptest.NewLogger(t))
-	if err != nil || res != atomicfile.Changed {
+	if err != nil || res.Result != atomicfile.Changed {
 		t.Fatalf("Update = %v, %v; want changed", res, err)
 	}
 	if len(run.calls) != 1 || run.calls[0] != "modprobe floppy" {

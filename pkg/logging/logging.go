@@ -5,8 +5,10 @@
 package logging
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -50,13 +52,13 @@ func New(o Options) (*zap.Logger, func(), error) {
 			return nil, nil, fmt.Errorf("logging: no log file given")
 		}
 		if err := os.MkdirAll(filepath.Dir(o.File), 0o755); err != nil {
-			return nil, nil, fmt.Errorf("logging: %w", err)
+			return nil, nil, fmt.Errorf("cannot create the log file %s: %w", o.File, pathless(err))
 		}
 		// Open once now so that a bad path is an error at start, not a
 		// silent loss of every line later.
 		f, err := os.OpenFile(o.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 		if err != nil {
-			return nil, nil, fmt.Errorf("logging: %w", err)
+			return nil, nil, fmt.Errorf("cannot open the log file %s: %w", o.File, pathless(err))
 		}
 		f.Close()
 		lj := &lumberjack.Logger{
@@ -106,4 +108,15 @@ func encodeLevel(l zapcore.Level, enc zapcore.PrimitiveArrayEncoder) {
 		name = "WARNING"
 	}
 	enc.AppendString("[" + name + "]")
+}
+
+// pathless drops the operation and path of a *fs.PathError ("mkdir
+// /proc/x: no such file or directory" becomes "no such file or
+// directory"): the message names the file once.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -106,35 +106,91 @@ func TestParseVariants(t *testing.T) {
 	}
 }
 
-func TestParseErrors(t *testing.T) {
+func TestParseProblems(t *testing.T) {
 	tests := []struct {
-		name, in, wantKey string
-		wantLine          int
-		wantText          string
+		name, in string
+		wantKey  string
+		wantLine int
+		wantText string
+		warning  bool
 	}{
-		{"non-numeric tag", "CLC_IP=1.2.3.4\nTAG=abc\n", "TAG", 2, "not an integer"},
-		{"non-numeric port", "CLC_PORT=13x9\n", "CLC_PORT", 1, "not an integer"},
-		{"port out of range", "\nCLC_MCAST_PORT=70000\n", "CLC_MCAST_PORT", 2, "out of range"},
-		{"json wrong type", `JSON={"network": "eth0"}` + "\n", "JSON", 1, `"network"`},
-		{"json nested wrong type", `JSON={"domain": {"name": 5}}` + "\n", "JSON", 1, `domain.name`},
-		{"json broken", "TAG=1\nJSON={\"cookie\":\n", "JSON", 2, "JSON"},
-		{"json trailing", "JSON={} {}\n", "JSON", 1, "trailing"},
-		{"no equals", "TAG=1\ngarbage\n", `"garbage"`, 2, "no '='"},
+		{"non-numeric tag", "CLC_IP=1.2.3.4\nTAG=abc\n", "TAG", 2, `line 2: TAG: "abc" is not a number`, false},
+		{"non-numeric port", "CLC_PORT=13x9\n", "CLC_PORT", 1, `line 1: CLC_PORT: "13x9" is not a number`, false},
+		{"port out of range", "\nCLC_MCAST_PORT=70000\n", "CLC_MCAST_PORT", 2, "line 2: CLC_MCAST_PORT: 70000 is not a port (1..65535)", false},
+		{"json wrong type", `JSON={"network": "eth0"}` + "\n", "JSON", 1, "line 1: JSON: network: expected a list, got a string; nothing from it is applied", false},
+		{"json nested wrong type", `JSON={"domain": {"name": 5}}` + "\n", "JSON", 1, "JSON: domain.name: expected a string, got a number;", false},
+		{"json port not a number", `JSON={"webssh": {"port": "abc"}}` + "\n", "JSON", 1, "JSON: webssh.port: expected a whole number, got a string;", false},
+		{"json broken", "TAG=1\nJSON={\"cookie\":\n", "JSON", 2, "line 2: JSON: not valid JSON: it ends too early; nothing from it is applied", false},
+		{"json null from the node", "TAG=1\nJSON=(null)\n", "JSON", 2, "line 2: JSON: not valid JSON at character 1; nothing from it is applied", false},
+		{"json trailing", "JSON={} {}\n", "JSON", 1, "more than one JSON value", false},
+		{"json array", "JSON=[1]\n", "JSON", 1, "JSON: expected an object, got a list", false},
+		{"no equals", "TAG=1\ngarbage\n", "", 2, "line 2: no '=' in the line; skipped", true},
+		{"no equals on a known key", "TAG 1\n", "TAG", 1, "line 1: TAG: no '=' in the line; skipped", true},
+		{"typo", "CLC_PROT=1369\n", "", 1, `line 1: unknown key "CLC_PROT", kept but not used; did you mean CLC_PORT?`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse(strings.NewReader(tt.in))
-			var pe *ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("Parse(%q) error = %v, want *ParseError", tt.in, err)
+			c, err := Parse(strings.NewReader(tt.in))
+			if err != nil {
+				t.Fatalf("Parse(%q) error = %v, want problems only", tt.in, err)
 			}
-			if pe.Key != tt.wantKey || pe.Line != tt.wantLine {
-				t.Errorf("error key/line = %q/%d, want %q/%d", pe.Key, pe.Line, tt.wantKey, tt.wantLine)
+			if len(c.Problems) != 1 {
+				t.Fatalf("Parse(%q) problems = %v, want 1", tt.in, c.Problems)
 			}
-			if !strings.Contains(err.Error(), tt.wantText) {
-				t.Errorf("error %q does not mention %q", err, tt.wantText)
+			pe := c.Problems[0]
+			if pe.Key != tt.wantKey || pe.Line != tt.wantLine || pe.Warning != tt.warning {
+				t.Errorf("problem key/line/warning = %q/%d/%v, want %q/%d/%v", pe.Key, pe.Line, pe.Warning, tt.wantKey, tt.wantLine, tt.warning)
+			}
+			if !strings.Contains(pe.Error(), tt.wantText) {
+				t.Errorf("problem %q does not say %q", pe, tt.wantText)
+			}
+			if strings.Count(pe.Error(), "JSON") > 2 || strings.Contains(pe.Error(), "lyconf.") || strings.Contains(pe.Error(), "strconv") {
+				t.Errorf("problem %q repeats itself or shows Go internals", pe)
+			}
+			if (c.Err() == nil) != tt.warning {
+				t.Errorf("Err() = %v with warning=%v", c.Err(), tt.warning)
 			}
 		})
+	}
+}
+
+// TestBadLinesDoNotStopTheRest: what the compute node writes for an
+// instance without config (JSON=(null)), a line without '=' and a typo:
+// every other key still applies.
+func TestBadLinesDoNotStopTheRest(t *testing.T) {
+	in := "CLC_IP=10.0.0.1\nCLC_PROT=1\nCLC_PORT=1369\nstray line\nTAG=42\nKEY=k-0123456789\nJSON=(null)\n"
+	c, err := Parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CLCIP != "10.0.0.1" || c.CLCPort != 1369 || c.Tag != 42 || !c.HasTag || c.Key.Reveal() != "k-0123456789" {
+		t.Errorf("conf = %+v", c)
+	}
+	if !cmp.Equal(c.Instance, Instance{}) {
+		t.Errorf("Instance = %+v, want empty", c.Instance)
+	}
+	if len(c.Problems) != 3 {
+		t.Errorf("problems = %v, want 3", c.Problems)
+	}
+	if err := c.Err("TAG", "KEY", "CLC_IP", "CLC_PORT"); err != nil {
+		t.Errorf("Err(osm's keys) = %v, want nil", err)
+	}
+	if err := c.Err("JSON"); err == nil {
+		t.Error("Err(JSON) = nil")
+	}
+	c.SetFile("luoyun.ini")
+	if got := c.Problems[0].Error(); got != `luoyun.ini line 2: unknown key "CLC_PROT", kept but not used; did you mean CLC_PORT?` {
+		t.Errorf("problem = %q", got)
+	}
+}
+
+func TestLaterJSONLineReplacesEarlier(t *testing.T) {
+	c, err := Parse(strings.NewReader("JSON={\"cookie\":\"a\"}\nJSON=(null)\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Instance.Cookie != "" {
+		t.Errorf("cookie %q survived a later bad JSON line", c.Instance.Cookie)
 	}
 }
 
@@ -157,10 +213,63 @@ func TestSecretNeverPrinted(t *testing.T) {
 			t.Errorf("secret leaked: %s", o)
 		}
 	}
-	// Not even in an error about the KEY line's neighbours.
-	_, err = Parse(strings.NewReader("KEY=" + key + "\nTAG=" + key + "\n"))
-	if err != nil && strings.Contains(err.Error(), key) && !strings.Contains(err.Error(), "TAG") {
-		t.Errorf("secret leaked into error: %v", err)
+}
+
+// TestKeyNeverQuoted puts the KEY in every position of a luoyun.conf and
+// checks that no problem's text holds it or any 8 bytes of it.
+func TestKeyNeverQuoted(t *testing.T) {
+	const key = "015e33a8-4b1e-4c1a-9d0a-3c2f6c1d8e77"
+	tmpl := []string{
+		"TAG={K}\n", "CLC_PORT={K}\n", "CLC_MCAST_PORT={K}\n", "KEY {K}\n", "{K}\n", "{K}=1\n",
+		"TAG=1{K}\n", "TAG={K8}\n", "CLC_PORT=x{K8}x\n", "{K8}_X=1\n",
+		`JSON={"cookie": {K}}` + "\n", `JSON={"webssh": {"port": "{K}"}}` + "\n", `JSON={K}` + "\n",
+		`JSON={"network": "{K}"}` + "\n", `JSON="{K}"` + "\n", "JSON={\"{K}\": 1}\n",
+	}
+	for _, body := range tmpl {
+		for _, keyFirst := range []bool{true, false} {
+			in := strings.NewReplacer("{K}", key, "{K8}", key[9:17]).Replace(body)
+			if keyFirst {
+				in = "KEY=" + key + "\n" + in
+			} else {
+				in += "KEY=" + key + "\n"
+			}
+			c, err := Parse(strings.NewReader(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Problems) == 0 && !strings.HasPrefix(body, `JSON={"cookie"`) && !strings.HasPrefix(body, `JSON={"{K}"`) {
+				t.Errorf("%q: no problem reported", in)
+			}
+			for _, p := range c.Problems {
+				if leak := leaks(p.Error(), key); leak != "" {
+					t.Errorf("%q: problem %q quotes %q of the KEY", in, p, leak)
+				}
+			}
+		}
+	}
+}
+
+// leaks returns a run of 8 bytes of key found in s, or "".
+func leaks(s, key string) string {
+	for i := 0; i+8 <= len(key); i++ {
+		if strings.Contains(s, key[i:i+8]) {
+			return key[i : i+8]
+		}
+	}
+	return ""
+}
+
+func TestMayShow(t *testing.T) {
+	const key = "015e33a8-4b1e-4c1a-9d0a-3c2f6c1d8e77"
+	for _, s := range []string{key, key[:8], "x" + key[5:13] + "y", "015e"} {
+		if MayShow(s, key) {
+			t.Errorf("MayShow(%q) = true", s)
+		}
+	}
+	for _, s := range []string{"abc", "CLC_PROT", "70000"} {
+		if !MayShow(s, key) {
+			t.Errorf("MayShow(%q) = false", s)
+		}
 	}
 }
 

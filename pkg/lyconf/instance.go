@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -64,7 +65,8 @@ func (in *Instance) NameserverList() []string {
 }
 
 // DecodeInstance decodes the JSON object. Empty input is an empty Instance.
-// A value of the wrong type is an error naming its key.
+// A value of the wrong type is an error naming its key and the types in
+// plain words; no value is quoted (the line may hold the KEY).
 func DecodeInstance(data []byte) (*Instance, error) {
 	in := &Instance{}
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -73,19 +75,69 @@ func DecodeInstance(data []byte) (*Instance, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(in); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			field := te.Field
-			if field == "" {
-				field = "(top level)"
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			if te.Field == "" {
+				return nil, fmt.Errorf("expected an object, got %s", article(te.Value))
 			}
-			return nil, fmt.Errorf("JSON key %q: expected %s, got %s", field, te.Type, te.Value)
+			return nil, fmt.Errorf("%s: expected %s, got %s", te.Field, kindOf(te.Type), article(te.Value))
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("not valid JSON at character %d", se.Offset)
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return nil, errors.New("not valid JSON: it ends too early")
 		}
-		return nil, fmt.Errorf("JSON: %w", err)
+		return nil, errors.New("not valid JSON")
 	}
 	if dec.More() {
-		return nil, errors.New("JSON: trailing data after the object")
+		return nil, errors.New("more than one JSON value (trailing data after the object)")
 	}
 	return in, nil
+}
+
+// kindOf names a Go type in the JSON's words.
+func kindOf(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another type"
+}
+
+// article puts "a"/"an" before the JSON type name that encoding/json
+// reports ("string", "number", "object", "array", "bool").
+func article(v string) string {
+	switch v {
+	case "array":
+		return "a list"
+	case "object":
+		return "an object"
+	case "bool":
+		return "true or false"
+	case "":
+		return "another type"
+	}
+	if strings.HasPrefix(v, "number ") { // "number 1.5"
+		return "a number that is not whole"
+	}
+	return "a " + v
 }
 
 // FlexInt is an integer that the front end may have written as a JSON
@@ -98,7 +150,9 @@ func (f *FlexInt) UnmarshalJSON(b []byte) error {
 	if s == "null" {
 		return nil
 	}
+	got := "number"
 	if strings.HasPrefix(s, `"`) {
+		got = "string"
 		var str string
 		if err := json.Unmarshal(b, &str); err != nil {
 			return err
@@ -111,7 +165,7 @@ func (f *FlexInt) UnmarshalJSON(b []byte) error {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return &json.UnmarshalTypeError{Value: "non-integer " + truncate(s), Type: reflect.TypeOf(int64(0))}
+		return &json.UnmarshalTypeError{Value: got, Type: reflect.TypeOf(int64(0))}
 	}
 	*f = FlexInt(n)
 	return nil

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/luoyun/osmanager/pkg/clcsim"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 // BenchmarkBootToRegistered measures an agent from Run to the controller's
@@ -36,7 +37,9 @@ func BenchmarkBootToRegistered(b *testing.B) {
 	os.WriteFile(conf, []byte("CLC_IP=127.0.0.1\nCLC_PORT="+portOf(srv.LocalAddr().String())+"\nTAG=42\nKEY="+testKey+"\n"), 0o600)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		a, err := New(Config{ConfPath: conf, ScriptDir: dir, StatusInterval: time.Hour}, zap.NewNop())
+		o := settings.Defaults().OSM
+		a, err := New(Config{ConfPath: conf, ScriptDir: dir, StatusInterval: time.Hour, StatusTimeout: o.StatusTimeout.D(),
+			ReconnectMin: o.ReconnectMin.D(), ReconnectMax: o.ReconnectMax.D(), DiscoveryWindow: o.DiscoveryWindow.D()}, zap.NewNop())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -58,6 +58,10 @@ type Config struct {
 	Rand func(n int64) int64
 	// Challenge makes the OSM's challenge; a random UUID when nil.
 	Challenge func() (clcproto.Block, error)
+	// Ready, when set, is called once luoyun.conf has been loaded, before
+	// the first attempt: the registrar is up (osmanager.sh start waits
+	// for it).
+	Ready func()
 }
 
 func (c *Config) defaults() {
@@ -66,13 +70,11 @@ func (c *Config) defaults() {
 			*d = v
 		}
 	}
-	def(&c.StatusInterval, 5*time.Second)
-	def(&c.StatusTimeout, 30*time.Second)
-	def(&c.ReconnectMin, time.Second)
-	def(&c.ReconnectMax, time.Minute)
+	// The settings' tunables (StatusInterval, StatusTimeout, Reconnect*,
+	// DiscoveryWindow) are not defaulted here: settings.Defaults holds
+	// them, and New refuses a config without them.
 	def(&c.DialTimeout, 5*time.Second)
 	def(&c.HandshakeTimeout, 10*time.Second)
-	def(&c.DiscoveryWindow, 15*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
 	c.Clock = clock.Or(c.Clock)
 	if c.Sleep == nil {
@@ -111,6 +113,9 @@ func New(cfg Config, log *zap.Logger) (*Agent, error) {
 	if cfg.ConfPath == "" || cfg.ScriptDir == "" {
 		return nil, errors.New("osm: config path and script directory are required")
 	}
+	if cfg.StatusInterval <= 0 || cfg.StatusTimeout <= 0 || cfg.ReconnectMin <= 0 || cfg.ReconnectMax <= 0 || cfg.DiscoveryWindow <= 0 {
+		return nil, errors.New("osm: the [osm] settings are required (settings.Defaults holds them)")
+	}
 	if cfg.ReconnectMax < cfg.ReconnectMin {
 		return nil, fmt.Errorf("osm: reconnect_max %s below reconnect_min %s", cfg.ReconnectMax, cfg.ReconnectMin)
 	}
@@ -138,12 +143,22 @@ func (a *Agent) Run(ctx context.Context) error {
 	t, err := loadTarget(a.cfg.ConfPath)
 	if err != nil {
 		a.log.Error("cannot start", zap.Error(err))
+		// The state file of an earlier run must not go on saying
+		// "registered". The reason is in the log only: it may quote
+		// luoyun.conf.
+		a.update(func(s *osmstate.State) {
+			s.Phase, s.Since, s.Controller, s.LocalIP = osmstate.Stopped, time.Now(), "", ""
+			s.LastError = "cannot start: luoyun.conf is unusable (luoyun.log says why)"
+		})
 		return fmt.Errorf("osm: %w", err)
 	}
 	a.cur = t
 	a.mu.Lock()
 	a.state.Tag = int(t.tag)
 	a.mu.Unlock()
+	if a.cfg.Ready != nil {
+		a.cfg.Ready()
+	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)

@@ -1,12 +1,14 @@
 package osm
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/luoyun/osmanager/pkg/osmstate"
 	"github.com/luoyun/osmanager/pkg/statusrun"
 )
 
@@ -24,6 +26,9 @@ func (a *Agent) statusLoop(ctx context.Context) {
 			return
 		}
 		a.logStatus(prev, res, first)
+		if first || prev.Status != res.Status || !bytes.Equal(prev.Output, res.Output) {
+			a.update(func(s *osmstate.State) { s.SetStatus(res.Status, res.Output, time.Now()) })
+		}
 		prev, first = res, false
 		a.setStatus(res.Status)
 		select {

@@ -27,10 +27,17 @@ func (t target) same(o target) bool {
 	return t.direct == o.direct && t.mcast.String() == o.mcast.String() && t.tag == o.tag && t.key.Equal(o.key)
 }
 
+// osmKeys are the luoyun.conf keys the registrar uses.
+var osmKeys = []string{"CLC_IP", "CLC_PORT", "CLC_MCAST_IP", "CLC_MCAST_PORT", "TAG", "KEY"}
+
 // loadTarget reads and checks luoyun.conf. Errors never contain the KEY.
 func loadTarget(path string) (target, error) {
 	c, err := lyconf.Load(path)
 	if err != nil {
+		return target{}, err
+	}
+	// Only the lines osm needs can stop it; a bad JSON line cannot.
+	if err := c.Err(osmKeys...); err != nil {
 		return target{}, err
 	}
 	return targetOf(c)
@@ -39,17 +46,27 @@ func loadTarget(path string) (target, error) {
 func targetOf(c *lyconf.Conf) (target, error) {
 	var t target
 	var errs []error
+	// at names a key with its line, "line 5: TAG".
+	at := func(key string) string {
+		if n := c.Line(key); n > 0 {
+			return fmt.Sprintf("line %d: %s", n, key)
+		}
+		return key
+	}
 	if !c.HasTag {
 		errs = append(errs, errors.New("TAG is missing"))
 	} else if c.Tag < math.MinInt32 || c.Tag > math.MaxInt32 {
-		errs = append(errs, fmt.Errorf("TAG %d out of range", c.Tag))
+		errs = append(errs, fmt.Errorf("%s: %d is out of range", at("TAG"), c.Tag))
 	}
 	t.tag = int32(c.Tag)
 	if err := clcproto.CheckKey([]byte(c.Key.Reveal())); err != nil {
 		errs = append(errs, err)
 	}
 	t.key = c.Key
-	if c.CLCIP != "" {
+	if c.CLCIP != "" && !lyconf.MayShow(c.CLCIP, c.Key.Reveal()) {
+		// Never logged nor written to the state file as an address.
+		errs = append(errs, fmt.Errorf("%s: its value is not an address (not shown: it resembles the KEY)", at("CLC_IP")))
+	} else if c.CLCIP != "" {
 		port := c.CLCPort
 		if port == 0 {
 			port = DefaultCLCPort
@@ -59,7 +76,11 @@ func targetOf(c *lyconf.Conf) (target, error) {
 	if c.MCastIP != "" && c.MCastPort != 0 {
 		ip := net.ParseIP(c.MCastIP)
 		if ip == nil || ip.To4() == nil || !ip.IsMulticast() {
-			errs = append(errs, fmt.Errorf("CLC_MCAST_IP %q is not an IPv4 multicast group", c.MCastIP))
+			v := "its value"
+			if lyconf.MayShow(c.MCastIP, c.Key.Reveal()) {
+				v = strconv.Quote(c.MCastIP)
+			}
+			errs = append(errs, fmt.Errorf("%s: %s is not an IPv4 multicast group", at("CLC_MCAST_IP"), v))
 		} else {
 			t.mcast = &net.UDPAddr{IP: ip.To4(), Port: c.MCastPort}
 		}

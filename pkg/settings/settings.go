@@ -1,22 +1,31 @@
 // Package settings reads the OS manager's tunables file,
-// /LuoYun/custom/osmanager.toml. A missing file means the built-in
-// defaults, which reproduce the original OS manager's behaviour; an unknown
-// key is an error that names it.
+// /LuoYun/custom/osmanager.toml. It holds every tunable's default and every
+// check of a tunable's value, once: components take the values and do not
+// default or check them again.
+//
+// A missing file means the built-in defaults, which reproduce the original
+// OS manager's behaviour. The file is read key by key: a key that is
+// unknown or whose value is wrong becomes a Problem naming the file, the
+// line, the key and the closest known key, and the default stands in for
+// it, so one mistake never hides the rest of the file. Each component then
+// looks only at the problems in the sections it uses (Split).
 package settings
 
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 )
 
-// DefaultPath is where appliance builders keep the tunables.
-const DefaultPath = "/LuoYun/custom/osmanager.toml"
+// Section names, as written in the file.
+const (
+	SectionOSM    = "osm"
+	SectionWeb    = "web"
+	SectionWebSSH = "webssh"
+	SectionLog    = "log"
+	SectionFloppy = "floppy"
+)
 
 // Settings is the whole tunables file.
 type Settings struct {
@@ -123,87 +132,19 @@ func Defaults() Settings {
 	}
 }
 
-// Load reads the file at path over the defaults. A missing file is not an
-// error when missingOK is true (the default path); a file named on the
-// command line must exist.
-func Load(path string, missingOK bool) (Settings, error) {
-	s := Defaults()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if missingOK && errors.Is(err, fs.ErrNotExist) {
-			return s, nil
-		}
-		return s, fmt.Errorf("settings: %w", err)
-	}
-	if err := s.decode(string(data)); err != nil {
-		return s, fmt.Errorf("settings %s: %w", path, err)
-	}
-	return s, nil
-}
-
-// Parse decodes TOML text over the defaults; used by tests and Load.
-func Parse(text string) (Settings, error) {
-	s := Defaults()
-	err := s.decode(text)
-	return s, err
-}
-
-func (s *Settings) decode(text string) error {
-	md, err := toml.Decode(text, s)
-	if err != nil {
-		return err
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return fmt.Errorf("unknown key %s", strings.Join(keys, ", "))
-	}
-	return s.Validate()
-}
-
-// Validate checks the values for sense.
+// Validate checks every value (the same checks as the file's keys get)
+// and the pairs of values that go together.
 func (s *Settings) Validate() error {
 	var errs []error
-	pos := func(name string, d Duration) {
-		if d <= 0 {
-			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, d))
+	for _, k := range checkOrder {
+		if err := checks[k](s); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", k, err))
 		}
 	}
-	pos("osm.status_interval", s.OSM.StatusInterval)
-	pos("osm.status_timeout", s.OSM.StatusTimeout)
-	pos("osm.reconnect_min", s.OSM.ReconnectMin)
-	pos("osm.reconnect_max", s.OSM.ReconnectMax)
-	pos("osm.discovery_window", s.OSM.DiscoveryWindow)
-	pos("webssh.idle_timeout", s.WebSSH.IdleTimeout)
-	if s.OSM.ReconnectMax < s.OSM.ReconnectMin {
-		errs = append(errs, fmt.Errorf("osm.reconnect_max (%s) is below osm.reconnect_min (%s)", s.OSM.ReconnectMax, s.OSM.ReconnectMin))
-	}
-	port := func(name string, p int) {
-		if p < 1 || p > 65535 {
-			errs = append(errs, fmt.Errorf("%s must be 1..65535, got %d", name, p))
+	for _, pc := range pairChecks {
+		if err := pc.check(s); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", pc.section, err))
 		}
-	}
-	port("web.port", s.Web.Port)
-	port("webssh.port", s.WebSSH.Port)
-	if s.Web.Procs < 0 {
-		errs = append(errs, fmt.Errorf("web.procs must not be negative, got %d", s.Web.Procs))
-	}
-	if len(s.WebSSH.Command) == 0 || s.WebSSH.Command[0] == "" {
-		errs = append(errs, errors.New("webssh.command must name a program"))
-	}
-	if s.WebSSH.MaxSessions < 1 {
-		errs = append(errs, fmt.Errorf("webssh.max_sessions must be at least 1, got %d", s.WebSSH.MaxSessions))
-	}
-	if (s.WebSSH.TLSCert == "") != (s.WebSSH.TLSKey == "") {
-		errs = append(errs, errors.New("webssh.tls_cert and webssh.tls_key go together"))
-	}
-	if s.Log.MaxSizeMB < 1 {
-		errs = append(errs, fmt.Errorf("log.max_size_mb must be at least 1, got %d", s.Log.MaxSizeMB))
-	}
-	if s.Log.MaxBackups < 0 {
-		errs = append(errs, fmt.Errorf("log.max_backups must not be negative, got %d", s.Log.MaxBackups))
 	}
 	return errors.Join(errs...)
 }
@@ -221,7 +162,7 @@ func (d Duration) String() string { return time.Duration(d).String() }
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
 	if err != nil {
-		return fmt.Errorf("bad duration %q (write it like \"5s\" or \"1m\")", b)
+		return fmt.Errorf("%q is not a duration (write it like \"5s\" or \"1m\")", b)
 	}
 	*d = Duration(v)
 	return nil

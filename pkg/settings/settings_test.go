@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,22 +43,22 @@ func TestDefaults(t *testing.T) {
 
 func TestLoadMissing(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "none.toml")
-	s, err := Load(p, true)
-	if err != nil {
-		t.Fatalf("Load(missing, ok) = %v", err)
+	s, probs, err := Load(p, true)
+	if err != nil || probs != nil {
+		t.Fatalf("Load(missing, ok) = %v, %v", probs, err)
 	}
 	if !cmp.Equal(s, Defaults()) {
 		t.Error("missing file did not give defaults")
 	}
-	if _, err := Load(p, false); err == nil {
-		t.Error("Load(missing, required) succeeded")
+	if _, _, err := Load(p, false); err == nil || err.Error() != "cannot read the settings file "+p+": no such file or directory" {
+		t.Errorf("Load(missing, required) = %v", err)
 	}
 }
 
-func TestParseOverrides(t *testing.T) {
-	s, err := Parse("[osm]\nstatus_interval = \"2s\"\n[webssh]\ncommand = [\"/bin/sh\", \"-l\"]\nmax_sessions = 2\n")
-	if err != nil {
-		t.Fatal(err)
+func TestDecodeOverrides(t *testing.T) {
+	s, probs, err := Decode("t.toml", "[osm]\nstatus_interval = \"2s\"\n[webssh]\ncommand = [\"/bin/sh\", \"-l\"]\nmax_sessions = 2\n")
+	if err != nil || len(probs) != 0 {
+		t.Fatal(probs, err)
 	}
 	if s.OSM.StatusInterval.D() != 2*time.Second || s.OSM.StatusTimeout.D() != 30*time.Second {
 		t.Errorf("osm = %+v", s.OSM)
@@ -67,26 +68,103 @@ func TestParseOverrides(t *testing.T) {
 	}
 }
 
-func TestParseErrors(t *testing.T) {
+// TestProblems: each mistake is one problem naming the file, the line,
+// the key and the closest known key; the default stands in for it.
+func TestProblems(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"[osm]\nstatus_intervall = \"5s\"\n", "osm.status_intervall"},
-		{"[wbe]\nport = 1\n", "wbe"},
-		{"[osm]\nstatus_interval = \"soon\"\n", "bad duration"},
-		{"[osm]\nstatus_interval = \"-1s\"\n", "must be positive"},
-		{"[osm]\nreconnect_min = \"2m\"\n", "below osm.reconnect_min"},
-		{"[web]\nport = 70000\n", "web.port"},
-		{"[web]\nprocs = -1\n", "web.procs"},
-		{"[webssh]\ncommand = []\n", "webssh.command"},
-		{"[webssh]\ntls_cert = \"/x\"\n", "go together"},
-		{"[log]\nmax_size_mb = 0\n", "log.max_size_mb"},
-		{"[web\n", "toml"},
+		{"[webssh]\nmax_sesions = 3\n", "t.toml line 2: [webssh] max_sesions: unknown key; did you mean max_sessions?"},
+		{"[web]\nport = 99999\n", "t.toml line 2: [web] port: must be a port 1..65535, got 99999"},
+		{"[wbe]\nport = 1\n", "t.toml line 1: [wbe]: unknown section; did you mean web?"},
+		{"port = 1\n", "t.toml line 1: port: unknown key outside any section"},
+		{"osm = 1\n", "t.toml line 1: osm: must be a section, written [osm]"},
+		{"[osm]\nstatus_interval = \"soon\"\n", `t.toml line 2: [osm] status_interval: "soon" is not a duration (write it like "5s" or "1m")`},
+		{"[osm]\nstatus_interval = 5\n", `t.toml line 2: [osm] status_interval: must be a duration in quotes, such as "5s" or "1m30s"`},
+		{"[osm]\nstatus_interval = \"-1s\"\n", "t.toml line 2: [osm] status_interval: must be positive, got -1s"},
+		{"[osm]\nreconnect_min = \"2m\"\n", "t.toml line 2: [osm] reconnect_min: reconnect_max (1m0s) is below reconnect_min (2m0s); both take their defaults"},
+		{"[web]\nport = \"8080\"\n", "t.toml line 2: [web] port: must be a whole number, got a string"},
+		{"[web]\nprocs = -1\n", "t.toml line 2: [web] procs: must be at least 0, got -1"},
+		{"[webssh]\ncommand = []\n", `t.toml line 2: [webssh] command: must name a program, such as ["/bin/login"]`},
+		{"[webssh]\ncommand = \"/bin/sh\"\n", `t.toml line 2: [webssh] command: must be a list of strings, such as ["a", "b"], got a string`},
+		{"[webssh]\ntls_cert = \"/x\"\n", "t.toml line 2: [webssh] tls_cert: tls_cert and tls_key go together: set both or neither; both take their defaults"},
+		{"[log]\nmax_size_mb = 0\n", "t.toml line 2: [log] max_size_mb: must be at least 1, got 0"},
+		{"[webssh]\nlogin_front = \"yes\"\n", "t.toml line 2: [webssh] login_front: must be true or false, got a string"},
+		{"[floppy]\n\n# x\nwait = \"-1s\"\n", "t.toml line 4: [floppy] wait: must not be negative, got -1s"},
 	}
 	for _, tt := range tests {
-		_, err := Parse(tt.in)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("Parse(%q) error = %v, want mention of %q", tt.in, err, tt.want)
+		s, probs, err := Decode("t.toml", tt.in)
+		if err != nil {
+			t.Errorf("Decode(%q) error %v, want a problem", tt.in, err)
+			continue
+		}
+		if len(probs) != 1 || probs[0].Error() != tt.want {
+			t.Errorf("Decode(%q) problems = %v, want %q", tt.in, probs, tt.want)
+		}
+		if !cmp.Equal(s, Defaults()) {
+			t.Errorf("Decode(%q): the default did not stand in:\n%s", tt.in, cmp.Diff(Defaults(), s))
 		}
 	}
+}
+
+// TestMistakeKeepsTheRest: a wrong key does not hide the file's other
+// keys, in its section or elsewhere.
+func TestMistakeKeepsTheRest(t *testing.T) {
+	s, probs, err := Decode("t.toml", "[osm]\nstatus_interval = \"2s\"\nreconnect_min = \"soon\"\n[webssh]\nmax_sesions = 3\nport = 8022\n[web]\nport = 99999\nprocs = 2\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) != 3 {
+		t.Errorf("problems = %v, want 3", probs)
+	}
+	if s.OSM.StatusInterval.D() != 2*time.Second || s.OSM.ReconnectMin != Defaults().OSM.ReconnectMin ||
+		s.WebSSH.Port != 8022 || s.Web.Port != 8080 || s.Web.Procs != 2 {
+		t.Errorf("settings = %+v", s)
+	}
+	own, others := Split(probs, SectionWeb, SectionLog)
+	if len(own) != 1 || own[0].Section != "web" || len(others) != 2 {
+		t.Errorf("Split(web, log) = %v / %v", own, others)
+	}
+	own, others = Split(probs)
+	if len(own) != 0 || len(others) != 3 {
+		t.Errorf("Split() = %v / %v", own, others)
+	}
+}
+
+func TestSyntaxError(t *testing.T) {
+	s, probs, err := Decode("t.toml", "[osm]\nstatus_interval = \"5s\"\n[web\nport = 1\n")
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Line != 3 || !strings.HasPrefix(err.Error(), "t.toml line 3: not valid TOML: ") {
+		t.Fatalf("Decode error = %v, want a SyntaxError on line 3", err)
+	}
+	if probs != nil || !cmp.Equal(s, Defaults()) {
+		t.Errorf("Decode = %+v, %v; want the defaults", s, probs)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	s := Defaults()
+	s.Web.Port = 0
+	s.OSM.ReconnectMin = Duration(time.Hour)
+	err := s.Validate()
+	if err == nil || !strings.Contains(err.Error(), "web.port: must be a port 1..65535, got 0") || !strings.Contains(err.Error(), "osm: reconnect_max") {
+		t.Errorf("Validate = %v", err)
+	}
+	for _, k := range Keys() {
+		if _, ok := checks[k]; ok && !contains(checkOrder, k) {
+			t.Errorf("check of %s is not in checkOrder", k)
+		}
+	}
+	if len(checkOrder) != len(checks) {
+		t.Errorf("checkOrder has %d keys, checks %d", len(checkOrder), len(checks))
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, v := range l {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 // TestShippedFile checks that custom/osmanager.toml parses, documents every
@@ -97,9 +175,9 @@ func TestShippedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Load(p, false)
-	if err != nil {
-		t.Fatalf("shipped file: %v", err)
+	s, probs, err := Load(p, false)
+	if err != nil || len(probs) > 0 {
+		t.Fatalf("shipped file: %v %v", probs, err)
 	}
 	if !cmp.Equal(s, Defaults()) {
 		t.Errorf("shipped file differs from the defaults:\n%s", cmp.Diff(Defaults(), s))
@@ -113,9 +191,9 @@ func TestShippedFile(t *testing.T) {
 		}
 		b.WriteString(line + "\n")
 	}
-	s2, err := Parse(b.String())
-	if err != nil {
-		t.Fatalf("uncommented shipped file: %v", err)
+	s2, probs, err := Decode(p, b.String())
+	if err != nil || len(probs) > 0 {
+		t.Fatalf("uncommented shipped file: %v %v", probs, err)
 	}
 	if !cmp.Equal(s2, Defaults(), cmpopts.EquateEmpty()) {
 		t.Errorf("documented values differ from the defaults:\n%s", cmp.Diff(Defaults(), s2, cmpopts.EquateEmpty()))

@@ -9,7 +9,8 @@
 // whole group is ended (SIGKILL): a background child the script left
 // behind ("sleep 600 &") dies with it instead of piling up one more
 // process per interval. A script that must start a daemon detaches it on
-// purpose with setsid, which gives it a group of its own.
+// purpose into a session of its own, in the foreground
+// (setsid sh -c 'mydaemon &'), before it goes on.
 package statusrun
 
 import (

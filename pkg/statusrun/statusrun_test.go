@@ -216,7 +216,10 @@ func TestSetsidDaemonSurvives(t *testing.T) {
 		t.Skip("setsid (util-linux) not installed")
 	}
 	dir := t.TempDir()
-	p := script(t, "setsid -f sh -c 'echo $$ > "+dir+"/daemon.pid; exec sleep 600' >/dev/null 2>&1 </dev/null\nexit 0", 0o755)
+	// In the foreground: setsid (not a group leader, so it does not fork)
+	// makes the new session itself, and the daemon is in it before the
+	// script goes on. `setsid -f` or `setsid ... &` would race the kill.
+	p := script(t, "setsid sh -c 'sleep 600 </dev/null >/dev/null 2>&1 & echo $! > "+dir+"/daemon.pid'\nexit 0", 0o755)
 	res := (&Runner{Path: p, Timeout: 10 * time.Second}).Run(context.Background())
 	if res.Status != 2000 {
 		t.Fatalf("Run = %d, %v", res.Status, res.Err)

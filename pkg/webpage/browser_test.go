@@ -28,7 +28,7 @@ func shippedFixture(t *testing.T) *fixture {
 			writeFile(t, filepath.Join(f.root, v, name), string(data))
 		}
 	}
-	if err := osmstate.Write(f.state, osmstate.State{Phase: osmstate.Registered, Since: time.Date(2026, 11, 21, 8, 30, 0, 0, time.UTC)}); err != nil {
+	if err := osmstate.Write(f.state, osmstate.State{Phase: osmstate.Registered, Since: time.Date(2026, 11, 21, 8, 30, 0, 0, time.UTC), PID: fixtureOSMPid, LastReport: 2000}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -77,7 +77,7 @@ func TestBrowser(t *testing.T) {
 		refresh   bool
 	}{
 		{"withcookie", "/?cookie=" + testCookie, false,
-			map[string]string{"#app": "ownCloud", "#version": "2.5", "#hostname": "app.example.com", "#time": "09:05", "#osm": "registered", "h1": "欢迎使用落云 ownCloud 虚拟应用"},
+			map[string]string{"#app": "ownCloud", "#version": "2.5", "#hostname": "app.example.com", "#time": "09:05", "#osm": "registered", "#appstatus": "2000 · application running", "h1": "欢迎使用落云 ownCloud 虚拟应用"},
 			map[string]string{"#applink": "http://app.example.com/", "#sshlink": "http://app.example.com:8022/"}, true},
 		{"withcookie-phone", "/?cookie=" + testCookie, true,
 			map[string]string{"#app": "ownCloud", "#version": "4.0.7", "#hostname": "app.example.com", "#sshlink": "Web SSH"},

@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/hostname"
+	"github.com/luoyun/osmanager/pkg/lyconf"
 )
 
-// Config is what the page server needs; Defaults gives production values.
+// Config is what the page server needs; Defaults gives its own production
+// values, the settings file the rest.
 type Config struct {
 	// Root is the www directory holding withcookie/ and nocookie/.
 	Root string
@@ -28,14 +30,27 @@ type Config struct {
 	ConfigFile string
 	// BuildDir holds the appliance's VERSION file.
 	BuildDir string
-	// StateFile is the registrar's state file for $osmstatus and
-	// $osmsince; "" or a missing file gives "unknown".
+	// StateFile is the registrar's state file for $osmstatus,
+	// $osmsince, $appstatus and $appstatustext; "" or a missing file
+	// gives "unknown".
 	StateFile string
+	// ProcRoot is the proc file system that tells whether the osm that
+	// wrote the state file still runs ("/proc").
+	ProcRoot string
+	// ProbeSummaryEvery is how often the requests of the status script
+	// (User-Agent luoyun-status, from this host) are summed up in one
+	// access log line; each is not logged, except when its answer
+	// differs from the previous one's.
+	ProbeSummaryEvery time.Duration
 	// Addr is the listen address, "host:port"; an empty host listens on
 	// all addresses.
 	Addr string
-	// WebSSHPort is the web shell's port when the JSON gives none.
+	// WebSSHPort is the settings' [webssh] port, the web shell's port
+	// when the JSON gives none.
 	WebSSHPort int
+	// WebSSHPortExplicit, when not 0, is the port webssh was told with
+	// -p; it wins over the JSON (settings.WebSSHPort is the rule).
+	WebSSHPortExplicit int
 
 	// ReadHeaderTimeout bounds the time to read a request's headers.
 	ReadHeaderTimeout time.Duration
@@ -69,15 +84,17 @@ type Config struct {
 	Addrs hostname.Addrs
 }
 
-// Defaults returns the production configuration of the original's paths.
+// Defaults returns the page server's own production values and the
+// original's paths. The tunables of the settings file are not defaulted
+// here: Addr (its port), WebSSHPort and StateFile come from
+// settings.Settings, whose Defaults hold them once (cmd/web fills them).
 func Defaults() Config {
 	return Config{
 		Root:              "/LuoYun/custom/www",
-		ConfigFile:        "/LuoYun/conf/luoyun.conf",
+		ConfigFile:        lyconf.DefaultPath,
 		BuildDir:          "/LuoYun/build",
-		StateFile:         "/LuoYun/run/osm.json",
-		Addr:              ":8080",
-		WebSSHPort:        8001,
+		ProcRoot:          "/proc",
+		ProbeSummaryEvery: time.Hour,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -118,6 +135,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxHeaderBytes < 4097 {
 		errs = append(errs, fmt.Errorf("header limit must be more than 4096 bytes, got %d", c.MaxHeaderBytes))
+	}
+	if c.ProbeSummaryEvery < 0 {
+		errs = append(errs, fmt.Errorf("status probe summary interval must not be negative, got %s", c.ProbeSummaryEvery))
 	}
 	if c.CheckEvery < 0 {
 		errs = append(errs, fmt.Errorf("check interval must not be negative, got %s", c.CheckEvery))

@@ -35,6 +35,9 @@ var (
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	status, n, variant := s.serve(w, r, start)
+	if isProbe(r) && !s.probe(status, start) {
+		return // counted; summed up in one line every ProbeSummaryEvery
+	}
 	if ce := s.access.Check(zap.InfoLevel, "request"); ce != nil {
 		p := r.URL.Path
 		if len(p) > 256 {

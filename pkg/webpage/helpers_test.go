@@ -35,6 +35,7 @@ type fixture struct {
 	conf  string // dir/luoyun.conf
 	build string // dir/build
 	state string // dir/osm.json
+	proc  string // dir/proc: a proc tree where fixtureOSMPid runs osm
 }
 
 func writeFile(t testing.TB, path, content string) {
@@ -66,6 +67,7 @@ func newFixture(t testing.TB) *fixture {
 		conf:  filepath.Join(dir, "luoyun.conf"),
 		build: filepath.Join(dir, "build"),
 		state: filepath.Join(dir, "osm.json"),
+		proc:  osmProcRoot(t, filepath.Join(dir, "proc")),
 	}
 	w := filepath.Join(f.root, WithCookie)
 	n := filepath.Join(f.root, NoCookie)
@@ -105,7 +107,9 @@ func (f *fixture) config(c *clock) Config {
 	cfg.ConfigFile = f.conf
 	cfg.BuildDir = f.build
 	cfg.StateFile = f.state
+	cfg.ProcRoot = f.proc
 	cfg.Addr = "127.0.0.1:0"
+	cfg.WebSSHPort = 8001
 	cfg.CheckEvery = 0
 	cfg.ShutdownTimeout = 2 * time.Second
 	if c != nil {

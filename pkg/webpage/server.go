@@ -22,6 +22,7 @@ type Server struct {
 	vars   *varSource
 	files  *fileCache
 	srv    *http.Server
+	probes probes
 
 	mu sync.Mutex
 	ln net.Listener
@@ -114,6 +115,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("web: serve: %w", err)
 	}
+	s.probeSummary(s.now())
 	s.log.Info("stopped")
 	return nil
 }

@@ -253,9 +253,9 @@ func TestTemplateVariables(t *testing.T) {
 			"2001:db8::1|ownCloud|2.5|4.0.7|09:05|http://[2001:db8::1]/|8001|http://[2001:db8::1]:8001/|unknown|unknown|2001:db8::1|$hostname|$nope|${nope}|$cookie"},
 		{"hostile domain escaped", `JSON={"domain":{"name":"<script>\"x\""}}`, nil,
 			"&lt;script&gt;&#34;x&#34;|ownCloud|2.5|4.0.7|09:05|http://&lt;script&gt;&#34;x&#34;/|8001|http://&lt;script&gt;&#34;x&#34;:8001/|unknown|unknown|&lt;script&gt;&#34;x&#34;|$hostname|$nope|${nope}|$cookie"},
-		{"registered", `JSON={"domain":{"name":"h"}}`, &osmstate.State{Phase: osmstate.Registered, Since: time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)},
+		{"registered", `JSON={"domain":{"name":"h"}}`, &osmstate.State{Phase: osmstate.Registered, Since: time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC), PID: fixtureOSMPid},
 			"h|ownCloud|2.5|4.0.7|09:05|http://h/|8001|http://h:8001/|registered|2026-11-21 08:00|h|$hostname|$nope|${nope}|$cookie"},
-		{"backing off", `JSON={"domain":{"name":"h"}}`, &osmstate.State{Phase: osmstate.BackingOff},
+		{"backing off", `JSON={"domain":{"name":"h"}}`, &osmstate.State{Phase: osmstate.BackingOff, PID: fixtureOSMPid},
 			"h|ownCloud|2.5|4.0.7|09:05|http://h/|8001|http://h:8001/|backing off|unknown|h|$hostname|$nope|${nope}|$cookie"},
 	}
 	for _, tt := range tests {
@@ -485,15 +485,16 @@ func TestConfigValidate(t *testing.T) {
 		{"check", func(c *Config) { c.CheckEvery = -1 }, "check interval"},
 		{"cache", func(c *Config) { c.MaxCachedFile = -1 }, "cache limits"},
 	}
+	base := Defaults()
+	base.Addr, base.WebSSHPort = ":8080", 8001 // from the settings in production
 	for _, tt := range tests {
-		c := Defaults()
+		c := base
 		tt.mod(&c)
 		if _, err := New(c, zap.NewNop()); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: New error = %v, want mention of %q", tt.name, err, tt.want)
 		}
 	}
-	d := Defaults()
-	if err := d.Validate(); err != nil {
-		t.Errorf("defaults: %v", err)
+	if err := base.Validate(); err != nil {
+		t.Errorf("defaults with the settings' values: %v", err)
 	}
 }

@@ -20,20 +20,23 @@ import (
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osmstate"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 // Variable names a page may use, besides the original's five.
 const (
-	VarHostname    = "hostname"    // JSON domain.name, else the first IPv4 address
-	VarApplication = "application" // from build/VERSION line 2
-	VarVersion1    = "version1"    // from build/VERSION line 1
-	VarVersion2    = "version2"    // from build/VERSION line 2
-	VarCurtime     = "curtime"     // local time, HH:MM
-	VarAppURL      = "appurl"      // http://<hostname>/
-	VarWebSSHPort  = "websshport"  // JSON webssh.port, else the configured port
-	VarWebSSHURL   = "websshurl"   // http://<hostname>:<websshport>/
-	VarOSMStatus   = "osmstatus"   // the registrar's state, "unknown" without one
-	VarOSMSince    = "osmsince"    // when it entered that state, local YYYY-MM-DD HH:MM
+	VarHostname    = "hostname"      // JSON domain.name, else the first IPv4 address
+	VarApplication = "application"   // from build/VERSION line 2
+	VarVersion1    = "version1"      // from build/VERSION line 1
+	VarVersion2    = "version2"      // from build/VERSION line 2
+	VarCurtime     = "curtime"       // local time, HH:MM
+	VarAppURL      = "appurl"        // http://<hostname>/
+	VarWebSSHPort  = "websshport"    // JSON webssh.port, else the configured port
+	VarWebSSHURL   = "websshurl"     // http://<hostname>:<websshport>/
+	VarOSMStatus   = "osmstatus"     // the registrar's state, "unknown" without one, "stopped" when osm no longer runs
+	VarOSMSince    = "osmsince"      // when it entered that state, local YYYY-MM-DD HH:MM
+	VarAppStatus   = "appstatus"     // the last application status reported (2000 running, 2001..2127 not serving, 2128 unknown), "none" before the first
+	VarAppText     = "appstatustext" // what it means ("application running", ...)
 )
 
 // snapshot is one consistent set of page variables and the cookie.
@@ -119,36 +122,41 @@ func (v *varSource) build(now time.Time) *snapshot {
 	var in *lyconf.Instance
 	if v.cfg.ConfigFile != "" {
 		c, err := lyconf.Load(v.cfg.ConfigFile)
-		v.report("config", err)
 		if err == nil {
 			in = &c.Instance
+			err = c.Err("JSON") // a bad JSON line: no cookie, said once
 		}
+		v.report("config", err)
 	}
-	sshPort := v.cfg.WebSSHPort
-	if in != nil {
-		if in.Cookie != "" {
-			s.hasCookie = true
-			s.cookieSum = sha256.Sum256([]byte(in.Cookie))
-		}
-		if in.WebSSH != nil && in.WebSSH.Port > 0 && in.WebSSH.Port <= 65535 {
-			sshPort = int(in.WebSSH.Port)
-		}
+	// The same rule as webssh's listening port.
+	sshPort, _ := settings.WebSSHPort(v.cfg.WebSSHPortExplicit, in, v.cfg.WebSSHPort)
+	if in != nil && in.Cookie != "" {
+		s.hasCookie = true
+		s.cookieSum = sha256.Sum256([]byte(in.Cookie))
 	}
 	host := hostname.Name(in, v.cfg.Addrs)
 	build, err := buildver.Load(filepath.Join(v.cfg.BuildDir, "VERSION"))
 	v.report("VERSION", err)
 	status, since := buildver.Unknown, buildver.Unknown
+	app, appText := "none", osmstate.ReportText(0)
 	if v.cfg.StateFile != "" {
 		st, err := osmstate.Read(v.cfg.StateFile)
 		if errors.Is(err, fs.ErrNotExist) {
 			err = nil
 		} else if err == nil {
+			// An osm killed without writing "stopped" must not show as
+			// registered.
+			st = st.Live(v.cfg.ProcRoot)
 			if st.Phase != "" {
 				status = st.Phase
 			}
 			if !st.Since.IsZero() {
 				since = st.Since.In(now.Location()).Format("2006-01-02 15:04")
 			}
+			if st.LastReport != 0 {
+				app = strconv.Itoa(st.LastReport)
+			}
+			appText = osmstate.ReportText(st.LastReport)
 		}
 		v.report("state file", err)
 	}
@@ -164,6 +172,8 @@ func (v *varSource) build(now time.Time) *snapshot {
 		VarWebSSHURL:   "http://" + net.JoinHostPort(host, port) + "/",
 		VarOSMStatus:   status,
 		VarOSMSince:    since,
+		VarAppStatus:   app,
+		VarAppText:     appText,
 	}
 	s.values = make(map[string]string, len(raw))
 	for k, val := range raw {

@@ -1,0 +1,103 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+)
+
+// checks holds the one check of each key's value, by "section.key"; a key
+// without an entry takes any value of its type.
+var checks = map[string]func(s *Settings) error{
+	"osm.status_interval":  positive(func(s *Settings) Duration { return s.OSM.StatusInterval }),
+	"osm.status_timeout":   positive(func(s *Settings) Duration { return s.OSM.StatusTimeout }),
+	"osm.reconnect_min":    positive(func(s *Settings) Duration { return s.OSM.ReconnectMin }),
+	"osm.reconnect_max":    positive(func(s *Settings) Duration { return s.OSM.ReconnectMax }),
+	"osm.discovery_window": positive(func(s *Settings) Duration { return s.OSM.DiscoveryWindow }),
+	"web.port":             port(func(s *Settings) int { return s.Web.Port }),
+	"web.procs":            atLeast(0, func(s *Settings) int { return s.Web.Procs }),
+	"webssh.port":          port(func(s *Settings) int { return s.WebSSH.Port }),
+	"webssh.command": func(s *Settings) error {
+		if len(s.WebSSH.Command) == 0 || s.WebSSH.Command[0] == "" {
+			return errors.New(`must name a program, such as ["/bin/login"]`)
+		}
+		return nil
+	},
+	"webssh.max_sessions": atLeast(1, func(s *Settings) int { return s.WebSSH.MaxSessions }),
+	"webssh.idle_timeout": positive(func(s *Settings) Duration { return s.WebSSH.IdleTimeout }),
+	"log.max_size_mb":     atLeast(1, func(s *Settings) int { return s.Log.MaxSizeMB }),
+	"log.max_backups":     atLeast(0, func(s *Settings) int { return s.Log.MaxBackups }),
+	"floppy.device":       nonEmpty(func(s *Settings) string { return s.Floppy.Device }),
+	"floppy.wait": func(s *Settings) error {
+		if s.Floppy.Wait < 0 {
+			return fmt.Errorf("must not be negative, got %s", s.Floppy.Wait)
+		}
+		return nil
+	},
+}
+
+// checkOrder is the order Validate reports in: the file's order.
+var checkOrder = []string{
+	"osm.status_interval", "osm.status_timeout", "osm.reconnect_min", "osm.reconnect_max",
+	"osm.discovery_window", "web.port", "web.procs", "webssh.port",
+	"webssh.command", "webssh.max_sessions", "webssh.idle_timeout", "log.max_size_mb",
+	"log.max_backups", "floppy.device", "floppy.wait",
+}
+
+// pairCheck is a check of two keys that go together; when it fails, both
+// take their defaults.
+type pairCheck struct {
+	section string
+	keys    [2]string
+	check   func(s *Settings) error
+}
+
+var pairChecks = []pairCheck{
+	{SectionOSM, [2]string{"reconnect_min", "reconnect_max"}, func(s *Settings) error {
+		if s.OSM.ReconnectMax < s.OSM.ReconnectMin {
+			return fmt.Errorf("reconnect_max (%s) is below reconnect_min (%s)", s.OSM.ReconnectMax, s.OSM.ReconnectMin)
+		}
+		return nil
+	}},
+	{SectionWebSSH, [2]string{"tls_cert", "tls_key"}, func(s *Settings) error {
+		if (s.WebSSH.TLSCert == "") != (s.WebSSH.TLSKey == "") {
+			return errors.New("tls_cert and tls_key go together: set both or neither")
+		}
+		return nil
+	}},
+}
+
+func positive(get func(*Settings) Duration) func(*Settings) error {
+	return func(s *Settings) error {
+		if d := get(s); d <= 0 {
+			return fmt.Errorf("must be positive, got %s", d)
+		}
+		return nil
+	}
+}
+
+func port(get func(*Settings) int) func(*Settings) error {
+	return func(s *Settings) error {
+		if p := get(s); p < 1 || p > 65535 {
+			return fmt.Errorf("must be a port 1..65535, got %d", p)
+		}
+		return nil
+	}
+}
+
+func atLeast(min int, get func(*Settings) int) func(*Settings) error {
+	return func(s *Settings) error {
+		if v := get(s); v < min {
+			return fmt.Errorf("must be at least %d, got %d", min, v)
+		}
+		return nil
+	}
+}
+
+func nonEmpty(get func(*Settings) string) func(*Settings) error {
+	return func(s *Settings) error {
+		if get(s) == "" {
+			return errors.New("must not be empty")
+		}
+		return nil
+	}
+}

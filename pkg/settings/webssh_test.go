@@ -1,0 +1,33 @@
+package settings
+
+import (
+	"testing"
+
+	"github.com/luoyun/osmanager/pkg/lyconf"
+)
+
+func TestWebSSHPort(t *testing.T) {
+	json := func(p int64) *lyconf.Instance {
+		return &lyconf.Instance{WebSSH: &lyconf.WebSSH{Port: lyconf.FlexInt(p)}}
+	}
+	tests := []struct {
+		name     string
+		explicit int
+		inst     *lyconf.Instance
+		want     int
+		warn     bool
+	}{
+		{"settings only", 0, nil, 8001, false},
+		{"no webssh in JSON", 0, &lyconf.Instance{}, 8001, false},
+		{"JSON port", 0, json(8022), 8022, false},
+		{"explicit wins over JSON", 9001, json(8022), 9001, false},
+		{"JSON out of range", 0, json(70000), 8001, true},
+		{"JSON negative", 0, json(-1), 8001, true},
+	}
+	for _, tt := range tests {
+		got, err := WebSSHPort(tt.explicit, tt.inst, 8001)
+		if got != tt.want || (err != nil) != tt.warn {
+			t.Errorf("%s: WebSSHPort = %d, %v; want %d (warning %v)", tt.name, got, err, tt.want, tt.warn)
+		}
+	}
+}
