@@ -121,16 +121,48 @@ log_at() {
 	return 0
 }
 
-# log_lines LEVEL PREFIX TEXT: log every non-empty line of TEXT, with one
-# time stamp for all of them (they came together).
+# log_lines LEVEL PREFIX TEXT [NAME]: log every non-empty line of TEXT,
+# with one time stamp for all of them (they came together). With NAME
+# (the program that printed TEXT), each line loses its own "NAME: " (see
+# own_line), and a "warning: " line is logged at WARN without the word;
+# LL_WARN is set to the number of those.
 log_lines() {
-	ll_level=$1 ll_prefix=$2
+	ll_level=$1 ll_prefix=$2 ll_name=${4:-} LL_WARN=0
 	stamp
 	while IFS= read -r l; do
-		[ -n "$l" ] && log_at "$ll_level" "$ll_prefix$l"
+		[ -n "$l" ] || continue
+		if [ -z "$ll_name" ]; then
+			log_at "$ll_level" "$ll_prefix$l"
+			continue
+		fi
+		own_line "$ll_name" "$l"
+		case $OL in
+		"warning: "*)
+			LL_WARN=$((LL_WARN + 1))
+			log_at WARN "$ll_prefix${OL#warning: }"
+			;;
+		*) log_at "$ll_level" "$ll_prefix$OL" ;;
+		esac
 	done <<EOF
 $3
 EOF
+}
+
+# own_line NAME LINE: set OL to LINE without the leading "NAME: " a
+# program puts before its own messages (once or, from an older binary,
+# twice), so that osmanager.sh's "step: " prefix is not doubled.
+own_line() {
+	OL=$2
+	while [ "${OL#"$1: "}" != "$OL" ]; do OL=${OL#"$1: "}; done
+}
+
+# warned N: " (N warning(s) in log/osmanager.log)", or nothing for 0.
+warned() {
+	case $1 in
+	0) ;;
+	1) printf ' (1 warning in log/osmanager.log)' ;;
+	*) printf ' (%s warnings in log/osmanager.log)' "$1" ;;
+	esac
 }
 
 # last_line TEXT: print its last non-empty line.
@@ -185,17 +217,19 @@ step_floppy() {
 	s=$(settings_opt) && set -- "$@" --settings "$s"
 	out=$("$BIN/floppyconf" "$@" 2>&1)
 	rc=$?
+	own_line floppyconf "$(last_line "$out")"
+	fl_last=${OL:-ok}
 	if [ "$rc" -eq 0 ]; then
-		log INFO "floppy: ${out:-ok}"
-		record floppy ok "${out:-ok}"
+		log_lines INFO "floppy: " "${out:-ok}" floppyconf
+		record floppy ok "$fl_last$(warned "$LL_WARN")"
 	elif [ -s "$CONF" ]; then
-		log_lines WARN "floppy: " "$out"
+		log_lines WARN "floppy: " "$out" floppyconf
 		log_at WARN "floppy: failed (exit $rc); going on with the existing $CONF"
-		record floppy warning "failed (exit $rc): $(last_line "$out"); going on with the existing $CONF"
+		record floppy warning "failed (exit $rc): $fl_last; going on with the existing $CONF"
 	else
-		log_lines ERROR "floppy: " "$out"
+		log_lines ERROR "floppy: " "$out" floppyconf
 		log_at ERROR "floppy: failed (exit $rc) and there is no $CONF"
-		record floppy failed "failed (exit $rc): $(last_line "$out"); no $CONF"
+		record floppy failed "failed (exit $rc): $fl_last; no $CONF"
 	fi
 }
 
@@ -212,14 +246,26 @@ step_osc() {
 	s=$(settings_opt) && set -- "$@" --settings "$s"
 	out=$("$BIN/osc" "$@" 2>&1)
 	rc=$?
-	log_lines INFO "osc: " "$out"
-	if [ "$rc" -eq 0 ]; then
-		log_at INFO "osc: done"
-		record osc ok "done"
-	else
-		log_at ERROR "osc: failed (exit $rc)"
-		record osc failed "failed (exit $rc): $(last_line "$out")"
+	step_end osc "$rc" "$out" osc
+}
+
+# step_end STEP RC OUTPUT [NAME]: log a step's output line by line (see
+# log_lines; NAME is the program that printed it), then its outcome, done
+# or failed (exit RC), and record it with the output's last line.
+step_end() {
+	log_lines INFO "$1: " "$3" "${4:-}"
+	if [ "$2" -eq 0 ]; then
+		log_at INFO "$1: done"
+		record "$1" ok "done$(warned "$LL_WARN")"
+		return 0
 	fi
+	log_at ERROR "$1: failed (exit $2)"
+	se_last=$(last_line "$3")
+	if [ -n "${4:-}" ]; then
+		own_line "$4" "$se_last"
+		se_last=$OL
+	fi
+	record "$1" failed "failed (exit $2): $se_last"
 }
 
 # step_customconfig: custom/scripts/config, once, if executable.
@@ -235,15 +281,8 @@ step_customconfig() {
 	(cd "$DIR" && exec "$SCRIPTS/config") </dev/null >"$outf" 2>&1
 	rc=$?
 	out=$(cat "$outf" 2>/dev/null)
-	log_lines INFO "config: " "$out"
 	rm -f "$outf"
-	if [ "$rc" -eq 0 ]; then
-		log_at INFO "config: done"
-		record config ok "done"
-	else
-		log_at ERROR "config: failed (exit $rc)"
-		record config failed "failed (exit $rc): $(last_line "$out")"
-	fi
+	step_end config "$rc" "$out"
 }
 
 # exec_component NAME: replace this shell with the component (the init
@@ -377,9 +416,8 @@ wait_up() {
 		if ! alive "$wu_pid"; then
 			wait "$wu_pid" 2>/dev/null
 			rc=$?
-			wu_last=$(last_line "$(cat "$wu_out" 2>/dev/null)")
-			# Its own "NAME: " prefix (once or, from an older binary, twice) goes.
-			while [ "${wu_last#"$1: "}" != "$wu_last" ]; do wu_last=${wu_last#"$1: "}; done
+			own_line "$1" "$(last_line "$(cat "$wu_out" 2>/dev/null)")"
+			wu_last=$OL
 			stamp
 			if [ "$rc" -eq 0 ]; then
 				# webssh disabled by the cloud says so and exits 0.

@@ -35,40 +35,6 @@ fail() {
 	exit 1
 }
 
-# resolve PATH [follow]: where PATH, absolute as the target system sees it,
-# is on this host. Symbolic links on the way are followed as a chroot into
-# the target would: an absolute target starts again at the target's root
-# and ".." never goes above it, so the result is always inside the root.
-# The last component is followed only with "follow" (a link install.sh
-# makes or replaces is itself the entry).
-resolve() {
-	if [ -z "$R" ]; then
-		printf '%s\n' "$1"
-		return 0
-	fi
-	_todo=${1#/}
-	_got=
-	_hops=0
-	while [ -n "$_todo" ]; do
-		_c=${_todo%%/*}
-		case $_todo in */*) _todo=${_todo#*/} ;; *) _todo= ;; esac
-		case $_c in
-		'' | .) continue ;;
-		..) _got=${_got%/*}; continue ;;
-		esac
-		if [ -L "$R$_got/$_c" ] && { [ -n "$_todo" ] || [ "$2" = follow ]; }; then
-			_hops=$((_hops + 1))
-			[ "$_hops" -le 40 ] || { echo "too many symbolic links in $1 under $R" >&2; return 1; }
-			_t=$(readlink -- "$R$_got/$_c") || return 1
-			case $_t in /*) _got= ;; esac
-			_todo=${_t#/}${_todo:+/$_todo}
-		else
-			_got=$_got/$_c
-		fi
-	done
-	printf '%s%s\n' "$R" "${_got:-/}"
-}
-
 ROOT=${LUOYUN_INSTALL_ROOT:-/}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -81,6 +47,9 @@ while [ $# -gt 0 ]; do
 done
 
 SRC=$(self_dir) || fail "cannot find the directory of uninstall.sh"
+# resolve (paths inside the target root) is shared with install.sh.
+# shellcheck source-path=SCRIPTDIR source=init/confine.sh
+. "$SRC/init/confine.sh" || fail "cannot read $SRC/init/confine.sh"
 [ -d "$ROOT" ] || fail "target root $ROOT is not a directory"
 R=$(cd -P -- "$ROOT" && pwd -P) || fail "cannot enter $ROOT"
 [ "$R" = / ] && R=

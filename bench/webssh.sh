@@ -6,17 +6,23 @@
 # the page, p50/p99) and output throughput (`seq 1 N` until the last line
 # is in the DOM); and by the same protocol client without a browser
 # (bench/echoprobe): keystroke echo round trip, p50/p99.
+# Each terminal is measured directly and through nginx holding exactly the
+# LuoYun front end's proxy directives (bench/nginxconf, internal/nginxtest),
+# as users of a cloud reach it; webssh's page then uses its HTTP transport.
 #
 # Usage: bench/webssh.sh            (from the repository root)
-# Environment: LINES_WEBSSH (200000), LINES_SIAB (20000: shellinabox needs
-# minutes for more), KEYS (200, in the browser), PROBE_KEYS (1000, without
-# a browser), SKIP_SIAB=1 to measure webssh alone.
+# Environment: LINES_WEBSSH (200000), LINES_PROXY (50000: webssh through
+# nginx), LINES_SIAB (20000: shellinabox needs minutes for more), KEYS
+# (200, in the browser), PROBE_KEYS (1000, without a browser), SKIP_SIAB=1
+# to measure webssh alone, SKIP_PROXY=1 to leave nginx out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 
 LINES_WEBSSH=${LINES_WEBSSH:-200000}
+LINES_PROXY=${LINES_PROXY:-50000}
 LINES_SIAB=${LINES_SIAB:-20000}
+NGINX=${NGINX:-/usr/sbin/nginx}
 KEYS=${KEYS:-200}
 PROBE_KEYS=${PROBE_KEYS:-1000}
 tmp=$(mktemp -d)
@@ -37,10 +43,31 @@ wait_port() {
   echo "nothing listens on port $1" >&2; return 1
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# proxy NAME BACKEND_PORT: start nginx like the cloud's front end in front
+# of the port; sets proxy_port (not a command substitution: the pid must
+# reach cleanup).
+proxy() {
+  local d="$tmp/nginx-$1"
+  proxy_port=$(free_port)
+  mkdir -p "$d"
+  "$tmp/nginxconf" -dir "$d" -listen "127.0.0.1:$proxy_port" -backend "127.0.0.1:$2" > "$d/nginx.conf"
+  "$NGINX" -p "$d" -c "$d/nginx.conf" -e "$d/error.log" >"$d/stderr" 2>&1 &
+  pids+=("$!")
+  wait_port "$proxy_port"
+}
+use_proxy() { [ -z "${SKIP_PROXY:-}" ] && [ -x "$NGINX" ]; }
+if [ -z "${SKIP_PROXY:-}" ] && [ ! -x "$NGINX" ]; then
+  echo "no $NGINX (apt-get install nginx-light): measuring without the proxy" >&2
+fi
+# Figures go to the screen and to a summary printed side by side at the end.
+summary="$tmp/summary"
+: > "$summary"
+tb() { "$tmp/termbench" "$@" | tee -a "$summary"; }
 
 CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -ldflags '-s -w' -o "$tmp/webssh" ./cmd/webssh
 go build -o "$tmp/termbench" ./bench/termbench
 go build -o "$tmp/echoprobe" ./bench/echoprobe
+go build -o "$tmp/nginxconf" ./bench/nginxconf
 
 printf '[webssh]\ncommand = ["/bin/sh"]\n' > "$tmp/settings.toml"
 : > "$tmp/luoyun.conf"
@@ -53,15 +80,17 @@ sleep 1
 echo "webssh idle RSS: $(rss_kb "$wpid") kB (binary $(stat -c %s "$tmp/webssh") bytes)"
 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(chromium --version 2>/dev/null || echo chromium)"
-"$tmp/termbench" -name webssh -url "http://127.0.0.1:$wport/" -keys "$KEYS" -lines "$LINES_WEBSSH"
+tb -name webssh -url "http://127.0.0.1:$wport/" -keys "$KEYS" -lines "$LINES_WEBSSH"
 echo "webssh RSS after the run: $(rss_kb "$wpid") kB"
 "$tmp/echoprobe" -kind webssh -url "http://127.0.0.1:$wport/" -keys "$PROBE_KEYS"
+if use_proxy; then
+  proxy webssh "$wport"
+  tb -name webssh+nginx -url "http://127.0.0.1:$proxy_port/" -keys "$KEYS" -lines "$LINES_PROXY"
+fi
 
-if [ -z "${SKIP_SIAB:-}" ]; then
-  if ! command -v shellinaboxd >/dev/null; then
-    echo "shellinaboxd not installed (apt-get install shellinabox); skipping it" >&2
-    exit 0
-  fi
+if [ -z "${SKIP_SIAB:-}" ] && ! command -v shellinaboxd >/dev/null; then
+  echo "shellinaboxd not installed (apt-get install shellinabox); skipping it" >&2
+elif [ -z "${SKIP_SIAB:-}" ]; then
   sport=$(free_port)
   shellinaboxd -t --localhost-only -p "$sport" --no-beep \
     -s "/:$(id -un):$(id -gn):/:/bin/sh" >"$tmp/siab.log" 2>&1 &
@@ -70,5 +99,14 @@ if [ -z "${SKIP_SIAB:-}" ]; then
   sleep 1
   echo "shellinaboxd idle RSS: $(rss_kb "$spid") kB"
   "$tmp/echoprobe" -kind shellinabox -url "http://127.0.0.1:$sport/" -keys "$PROBE_KEYS"
-  "$tmp/termbench" -name shellinabox -url "http://127.0.0.1:$sport/" -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
+  tb -name shellinabox -url "http://127.0.0.1:$sport/" -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
+  if use_proxy; then
+    proxy siab "$sport"
+    tb -name siab+nginx -url "http://127.0.0.1:$proxy_port/" -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
+  fi
 fi
+echo
+echo "side by side (direct, and +nginx: through the cloud front end's proxy):"
+grep ' echo p50 ' "$summary" || true
+grep ' on the wire ' "$summary" || true
+grep ' transport ' "$summary" || true

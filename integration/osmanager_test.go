@@ -169,7 +169,7 @@ func TestOsmanagerFailures(t *testing.T) {
 		calls    []string // the program names called, in order
 	}{
 		{"floppy fails, existing conf", "floppyconf", true, "", 0,
-			[]string{"[WARN] floppy: floppyconf: no luck", "[WARN] floppy: failed (exit 1); going on with the existing", "[INFO] osc: done", "[INFO] osm: started"},
+			[]string{"[WARN] floppy: no luck", "[WARN] floppy: failed (exit 1); going on with the existing", "[INFO] osc: done", "[INFO] osm: started"},
 			[]string{"floppyconf", "osc", "osm", "web", "webssh"}},
 		{"floppy fails, no conf", "floppyconf", false, "", 1,
 			[]string{"[ERROR] floppy: failed (exit 1) and there is no", "[ERROR] osc: skipped: no", "[ERROR] osm: skipped: no", "[INFO] web: started", "[ERROR] osmanager: started, with failures"},

@@ -8,7 +8,7 @@ import (
 
 // TestShellcheck lints the shipped shell scripts as POSIX sh (they run
 // under dash and busybox) and the demo as bash; skipped without
-// shellcheck.
+// shellcheck. -x follows what they source (init/confine.sh).
 func TestShellcheck(t *testing.T) {
 	sc, err := exec.LookPath("shellcheck")
 	if err != nil {
@@ -20,11 +20,12 @@ func TestShellcheck(t *testing.T) {
 		{"sh", "install.sh"},
 		{"sh", "uninstall.sh"},
 		{"sh", "upgrade.sh"},
+		{"sh", "init/confine.sh"},
 		{"sh", "custom/scripts/status"},
 		{"sh", "custom/scripts/config.sample"},
 		{"bash", "scripts/demo.sh"},
 	} {
-		out, err := exec.Command(sc, "-s", tt.shell, filepath.Join(repo, tt.file)).CombinedOutput()
+		out, err := exec.Command(sc, "-x", "-s", tt.shell, filepath.Join(repo, tt.file)).CombinedOutput()
 		if err != nil {
 			t.Errorf("shellcheck -s %s %s: %v\n%s", tt.shell, tt.file, err, out)
 		}

@@ -197,6 +197,11 @@ func bench(o options, out io.Writer) error {
 	if len(wire) == 0 {
 		wire = []float64{0}
 	}
+	var transport string
+	_ = chromedp.Run(bctx, chromedp.Evaluate(`document.documentElement.getAttribute('data-transport') || ''`, &transport))
+	if transport != "" {
+		fmt.Fprintf(out, "%-12s transport %s (the page's data-transport)\n", name, transport)
+	}
 	fmt.Fprintf(out, "%-12s echo p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms (n=%d)   seq 1 %d: %6.2f s = %8.0f lines/s\n",
 		name, pct(lat, 50), pct(lat, 99), lat[len(lat)-1], len(lat), lines, secs, float64(lines)/secs)
 	fmt.Fprintf(out, "%-12s echo on the wire (keydown -> echo received by the page) p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms (n=%d)\n",
@@ -237,8 +242,9 @@ const probe = `(function () {
 
 // wireProbe records, inside the page, the time from each 'x' keydown to
 // the arrival of the first network message that carries an 'x': a
-// websocket message (webssh) or an XMLHttpRequest response whose
-// terminal data carries it (shellinabox), before the terminal emulator
+// websocket message (webssh), a chunk of webssh's HTTP stream (fetch) or
+// an XMLHttpRequest response whose terminal data carries it
+// (shellinabox), before the terminal emulator
 // draws it. It is the same measurement for both terminals, whatever their
 // transport.
 const wireProbe = `(function () {
@@ -280,6 +286,23 @@ const wireProbe = `(function () {
   WrappedXHR.prototype = XHR.prototype;
   ['UNSENT', 'OPENED', 'HEADERS_RECEIVED', 'LOADING', 'DONE'].forEach(function (k) { WrappedXHR[k] = XHR[k]; });
   window.XMLHttpRequest = WrappedXHR;
+  // fetch (webssh's HTTP transport, behind a proxy without websockets):
+  // output comes on the reader of the POST /stream response.
+  var F = window.fetch;
+  if (F) window.fetch = function (u, o) {
+    return F.call(window, u, o).then(function (r) {
+      if (!/stream$/.test(String(u)) || !r.body) return r;
+      var getReader = r.body.getReader.bind(r.body);
+      r.body.getReader = function () {
+        var rd = getReader(), read = rd.read.bind(rd);
+        rd.read = function () {
+          return read().then(function (x) { if (!x.done) hit(x.value.indexOf(120) >= 0); return x; });
+        };
+        return rd;
+      };
+      return r;
+    });
+  };
 })()`
 
 func pct(v []float64, p int) float64 {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/luoyun/osmanager/internal/nginxtest"
 	"github.com/luoyun/osmanager/internal/termtest"
 )
 
@@ -22,7 +24,7 @@ func needChromium(t *testing.T) {
 }
 
 // checkFigures runs the probe and checks both lines of figures.
-func checkFigures(t *testing.T, o options) {
+func checkFigures(t *testing.T, o options) string {
 	t.Helper()
 	var out bytes.Buffer
 	if err := bench(o, &out); err != nil {
@@ -45,11 +47,24 @@ func checkFigures(t *testing.T, o options) {
 	if w[5] != m[5] || !(0 < f(w[2]) && f(w[2]) <= f(w[3]) && f(w[2]) <= f(m[2])) {
 		t.Errorf("wire figures %q against %q", w[0], m[0])
 	}
+	return out.String()
 }
 
 func TestWebssh(t *testing.T) {
 	needChromium(t)
 	checkFigures(t, options{url: termtest.Webssh(t), name: "webssh", keys: 10, lines: 2000, timeout: 2 * time.Minute})
+}
+
+// TestWebsshThroughNginx: behind the cloud's proxy the page uses the HTTP
+// transport, and the wire probe sees its stream.
+func TestWebsshThroughNginx(t *testing.T) {
+	needChromium(t)
+	u := termtest.Webssh(t)
+	p := nginxtest.Start(t, strings.TrimSuffix(strings.TrimPrefix(u, "http://"), "/"))
+	out := checkFigures(t, options{url: p.URL, name: "webssh", keys: 10, lines: 2000, timeout: 2 * time.Minute})
+	if !strings.Contains(out, "webssh       transport http ") {
+		t.Fatalf("output %q does not name the HTTP transport", out)
+	}
 }
 
 func TestShellinabox(t *testing.T) {

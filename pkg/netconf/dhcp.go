@@ -1,15 +1,15 @@
 package netconf
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/luoyun/osmanager/pkg/procinfo"
 )
 
 // dhcpClients are the DHCP clients osc knows by their program name.
@@ -36,11 +36,10 @@ func procClients(proc string, netns uint64, links []Link) ([]Client, error) {
 		if err != nil || pid <= 0 {
 			continue
 		}
-		raw, err := os.ReadFile(filepath.Join(proc, e.Name(), "cmdline"))
-		if err != nil || len(raw) == 0 {
+		args := procinfo.Cmdline(proc, pid)
+		if len(args) == 0 {
 			continue // gone, or a kernel thread
 		}
-		args := strings.Split(string(bytes.TrimRight(raw, "\x00")), "\x00")
 		name := filepath.Base(args[0])
 		if !dhcpClients[name] {
 			continue
@@ -97,12 +96,7 @@ func stopProcess(proc string, pid int, grace time.Duration) error {
 func waitGone(proc string, pid int, d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	for {
-		stat, err := os.ReadFile(filepath.Join(proc, strconv.Itoa(pid), "stat"))
-		if err != nil {
-			return true
-		}
-		// The state follows the command name, which is in parentheses.
-		if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
+		if !procinfo.Alive(proc, pid) {
 			return true
 		}
 		if time.Now().After(deadline) {

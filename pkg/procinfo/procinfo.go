@@ -30,6 +30,10 @@ type Stat struct {
 	State byte
 	// StartTicks is the start time in clock ticks after boot.
 	StartTicks uint64
+	// PPID is the parent's pid.
+	PPID int
+	// Session is the session id.
+	Session int
 }
 
 // ParseStat parses the content of /proc/PID/stat. The command name is in
@@ -49,7 +53,16 @@ func ParseStat(b []byte) (Stat, error) {
 	if err != nil {
 		return Stat{}, fmt.Errorf("stat: start time %q is not a number", f[19])
 	}
-	return Stat{State: f[0][0], StartTicks: start}, nil
+	// ppid(4) and session(6): index 1 and 3.
+	ppid, err := strconv.Atoi(string(f[1]))
+	if err != nil {
+		return Stat{}, fmt.Errorf("stat: parent pid %q is not a number", f[1])
+	}
+	sid, err := strconv.Atoi(string(f[3]))
+	if err != nil {
+		return Stat{}, fmt.Errorf("stat: session %q is not a number", f[3])
+	}
+	return Stat{State: f[0][0], StartTicks: start, PPID: ppid, Session: sid}, nil
 }
 
 // ReadStat reads /proc/PID/stat under root.

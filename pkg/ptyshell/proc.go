@@ -1,15 +1,16 @@
 package ptyshell
 
 import (
-	"bytes"
 	"os"
 	"strconv"
+
+	"github.com/luoyun/osmanager/pkg/procinfo"
 )
 
 // proc identifies a process across pid reuse by its start time.
 type proc struct {
 	pid   int
-	start string
+	start uint64
 }
 
 // alive reports whether the same process (same start time) still exists.
@@ -20,37 +21,22 @@ func (p proc) alive() bool {
 
 type stat struct {
 	ppid, sid int
-	start     string
+	start     uint64
 }
 
 // readStat reads the fields of /proc/PID/stat that matter here.
 func readStat(pid int) (stat, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	st, err := procinfo.ReadStat(procinfo.Root, pid)
 	if err != nil {
 		return stat{}, false
 	}
-	// The command name is in parentheses and may contain anything; the
-	// fields after the last ')' are fixed: state ppid pgrp session ...
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return stat{}, false
-	}
-	f := bytes.Fields(b[i+1:])
-	if len(f) < 20 {
-		return stat{}, false
-	}
-	ppid, err1 := strconv.Atoi(string(f[1]))
-	sid, err2 := strconv.Atoi(string(f[3]))
-	if err1 != nil || err2 != nil {
-		return stat{}, false
-	}
-	return stat{ppid: ppid, sid: sid, start: string(f[19])}, true
+	return stat{ppid: st.PPID, sid: st.Session, start: st.StartTicks}, true
 }
 
 // sessionProcs lists the processes in session sid and all descendants of
 // process sid (login's shell starts a session of its own), except sid.
 func sessionProcs(sid int) []proc {
-	ents, err := os.ReadDir("/proc")
+	ents, err := os.ReadDir(procinfo.Root)
 	if err != nil {
 		return nil
 	}

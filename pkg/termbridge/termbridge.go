@@ -1,7 +1,9 @@
-// Package termbridge connects one browser websocket to one shell: input
-// and resize messages go to the shell, its output goes back as binary
-// frames, with flow control so that a slow browser makes the bridge stop
-// reading the shell instead of buffering without bound.
+// Package termbridge connects one browser page to one shell: input and
+// resize messages go to the shell, its output goes back to the page, with
+// flow control so that a slow browser makes the bridge stop reading the
+// shell instead of buffering without bound. The page side is a Conn: a
+// websocket (WebSocket) or any other transport carrying termproto
+// messages, such as webssh's HTTP fallback.
 package termbridge
 
 import (
@@ -43,7 +45,7 @@ type Config struct {
 	// IdleTimeout ends a session with no input for this long; 0 means
 	// never.
 	IdleTimeout time.Duration
-	// WriteTimeout bounds one websocket write; 0 means 30s.
+	// WriteTimeout bounds one write to the page; 0 means 30s.
 	WriteTimeout time.Duration
 	// Stats, when set, receives counters (shared by all sessions of a
 	// server).
@@ -79,7 +81,7 @@ func (s *Stats) observe(unacked int64) {
 var ErrProtocol = errors.New("termbridge: protocol error")
 
 type bridge struct {
-	ws    *websocket.Conn
+	conn  Conn
 	sh    Shell
 	cfg   Config
 	log   *zap.Logger
@@ -98,7 +100,7 @@ type bridge struct {
 
 	// Flow control: byte counts modulo 2^32. sent counts what was read
 	// from the shell, written what the writer has handed to the
-	// websocket; an acknowledgement counts for no more than written, so a
+	// page; an acknowledgement counts for no more than written, so a
 	// page that acknowledges output it cannot have read does not make the
 	// bridge read on while the socket is blocked.
 	sent    atomic.Uint32
@@ -111,11 +113,16 @@ type bridge struct {
 	err     error
 }
 
-// Run bridges ws and sh until the command exits, the page goes away, the
-// idle timeout passes or ctx is cancelled. It always closes sh (killing
-// and reaping the command) and ws before returning. The error is nil for
-// the normal endings.
+// Run bridges the websocket ws and sh; see RunConn.
 func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap.Logger) error {
+	return RunConn(ctx, WebSocket(ws), sh, cfg, log)
+}
+
+// RunConn bridges the page's transport conn and sh until the command
+// exits, the page goes away, the idle timeout passes or ctx is cancelled.
+// It always closes sh (killing and reaping the command) and conn before
+// returning. The error is nil for the normal endings.
+func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log *zap.Logger) error {
 	if cfg.Window <= 0 {
 		cfg.Window = DefaultWindow
 	}
@@ -125,7 +132,7 @@ func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 30 * time.Second
 	}
-	b := &bridge{ws: ws, sh: sh, cfg: cfg, log: log, stats: cfg.Stats,
+	b := &bridge{conn: conn, sh: sh, cfg: cfg, log: log, stats: cfg.Stats,
 		dataSig: make(chan struct{}, 1), ackSig: make(chan struct{}, 1)}
 	if b.stats == nil {
 		b.stats = &Stats{}
@@ -144,7 +151,6 @@ func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap
 		b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: text}, nil)
 	})
 	defer stop()
-	ws.SetReadLimit(termproto.MaxMessage)
 
 	var idle *time.Timer
 	if cfg.IdleTimeout > 0 {
@@ -165,7 +171,7 @@ func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap
 	<-b.ctx.Done()
 	sh.Close()
 	<-writerDone
-	ws.Close()
+	conn.Close()
 	wg.Wait()
 	b.stats.InFlight.Add(-int64(b.sent.Load() - b.acked.Load()))
 	return b.err
@@ -183,13 +189,13 @@ func (b *bridge) end(n *termproto.Notice, err error) {
 // readPage handles the page's messages.
 func (b *bridge) readPage(idle *time.Timer) {
 	for {
-		kind, data, err := b.ws.ReadMessage()
-		if err != nil {
-			b.end(nil, nil) // the page went away or the session is ending
+		data, err := b.conn.ReadMessage()
+		if errors.Is(err, ErrProtocol) {
+			b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "protocol error"}, err)
 			return
 		}
-		if kind != websocket.BinaryMessage {
-			b.end(&termproto.Notice{Kind: termproto.NoticeError, Text: "protocol error"}, fmt.Errorf("%w: text frame", ErrProtocol))
+		if err != nil {
+			b.end(nil, nil) // the page went away or the session is ending
 			return
 		}
 		m, err := termproto.Parse(data)
@@ -295,7 +301,7 @@ func exitText(sh Shell) string {
 	}
 }
 
-// write is the only goroutine writing to the websocket.
+// write is the only goroutine writing to the page.
 func (b *bridge) write() {
 	var spare []byte
 	for {
@@ -307,10 +313,9 @@ func (b *bridge) write() {
 			b.mu.Unlock()
 			if len(data) > 0 {
 				// Counted before the write: the page may acknowledge a
-				// frame before WriteMessage has returned.
+				// frame before WriteOutput has returned.
 				b.written.Add(uint32(len(data)))
-				_ = b.ws.SetWriteDeadline(time.Now().Add(b.cfg.WriteTimeout))
-				if err := b.ws.WriteMessage(websocket.BinaryMessage, data); err != nil {
+				if err := b.conn.WriteOutput(data, time.Now().Add(b.cfg.WriteTimeout)); err != nil {
 					b.log.Debug("write to page", zap.Error(err))
 					b.end(nil, nil)
 					return
@@ -323,24 +328,15 @@ func (b *bridge) write() {
 				spare = nil
 			}
 			if exit != nil {
-				_ = b.ws.SetWriteDeadline(time.Now().Add(time.Second))
-				_ = b.ws.WriteMessage(websocket.TextMessage, exit.Marshal())
-				b.writeClose()
+				_ = b.conn.WriteNotice(*exit, time.Now().Add(time.Second))
 				b.end(nil, nil)
 				return
 			}
 		case <-b.ctx.Done():
 			if b.final != nil {
-				_ = b.ws.SetWriteDeadline(time.Now().Add(time.Second))
-				_ = b.ws.WriteMessage(websocket.TextMessage, b.final.Marshal())
+				_ = b.conn.WriteNotice(*b.final, time.Now().Add(time.Second))
 			}
-			b.writeClose()
 			return
 		}
 	}
-}
-
-func (b *bridge) writeClose() {
-	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "session ended")
-	_ = b.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
 }

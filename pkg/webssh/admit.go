@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/pkg/termproto"
 )
 
 // Reasons admit refuses a request.
@@ -105,4 +107,20 @@ func ParseTrusted(list []string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
+}
+
+// takeSlot is the session limit of every transport, after admit: a slot
+// for the request's source (a newcomer may take the place of a session
+// still at the login prompt). With none free it returns the busy notice.
+func (s *Server) takeSlot(r *http.Request, log *zap.Logger) (*slot, termproto.Notice) {
+	sl, evicted := s.sessions.acquire(source(r, s.trusted))
+	if evicted != nil {
+		log.Info("session at the login prompt given up for a newcomer", zap.String("evicted_source", evicted.source))
+	}
+	if sl == nil {
+		log.Info("session refused: too many sessions", zap.Int("max", s.cfg.MaxSessions))
+		return nil, termproto.Notice{Kind: termproto.NoticeBusy,
+			Text: fmt.Sprintf("all %d terminal sessions are in use; close one or try again later", s.cfg.MaxSessions)}
+	}
+	return sl, termproto.Notice{}
 }

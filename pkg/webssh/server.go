@@ -1,6 +1,7 @@
 // Package webssh is the web terminal server: it serves a page with
-// xterm.js and, on its websocket, bridges each browser to a command (by
-// default /bin/login) on a fresh pseudo terminal.
+// xterm.js and bridges each browser to a command (by default /bin/login)
+// on a fresh pseudo terminal, over a websocket or, where a proxy passes
+// no websocket, over plain HTTP (stream.go).
 package webssh
 
 import (
@@ -90,6 +91,7 @@ type Server struct {
 	ln       net.Listener
 	sessions *slots
 	wg       sync.WaitGroup
+	streams  streams // the HTTP transport's open sessions
 }
 
 // New returns a server for cfg.
@@ -110,7 +112,8 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4096,
 		WriteBufferSize: 32 << 10,
-		CheckOrigin:     func(r *http.Request) bool { return OriginAllowed(r.Header.Get("Origin"), r.Host, cfg.AllowedOrigins) },
+		// admit has checked the origin before the upgrade.
+		CheckOrigin: func(*http.Request) bool { return true },
 	}
 	return s, nil
 }
@@ -149,12 +152,18 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.ln == nil {
 		return errors.New("webssh: Serve before Listen")
 	}
+	// Requests see the shutdown as its own cause, so that a transport can
+	// tell it from the page going away (both end the request's context).
+	base, stopBase := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer stopBase(nil)
+	stopOnCancel := context.AfterFunc(ctx, func() { stopBase(errShutdown) })
+	defer stopOnCancel()
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
 	}
 	ln := s.ln
@@ -177,12 +186,18 @@ func (s *Server) Serve(ctx context.Context) error {
 	return nil
 }
 
-// Handler returns the HTTP handler: the page, its assets and /ws.
+// errShutdown is the cause of the requests' contexts when Serve stops.
+var errShutdown = errors.New("server shutting down")
+
+// Handler returns the HTTP handler: the page, its assets, /ws and the
+// HTTP transport's /stream and /input.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.servePage)
 	mux.Handle("GET /static/", staticHandler())
 	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("POST /stream", s.serveStream)
+	mux.HandleFunc("POST /input", s.serveInput)
 	return mux
 }
 
@@ -192,42 +207,60 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// Wait then covers every session.
 	s.wg.Add(1)
 	defer s.wg.Done()
+	log := s.requestLog(r, "websocket")
+	if !websocket.IsWebSocketUpgrade(r) {
+		// A proxy that does not forward the upgrade (the cloud's nginx):
+		// the page falls back to the HTTP transport.
+		log.Debug("websocket refused: no upgrade in the request (a proxy?)")
+		http.Error(w, "websocket upgrade expected", http.StatusBadRequest)
+		return
+	}
 	if !s.admit(w, r) {
 		return
 	}
-	src := source(r, s.trusted)
-	log := s.log.With(zap.String("remote", r.RemoteAddr), zap.String("source", src))
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
-		// The upgrader has answered (403 for a foreign Origin).
-		log.Info("websocket refused", zap.String("origin", r.Header.Get("Origin")), zap.Error(err))
+		// The upgrader has answered.
+		log.Info("websocket refused", zap.Error(err))
 		return
 	}
-	sl, evicted := s.sessions.acquire(src)
-	if evicted != nil {
-		log.Info("session at the login prompt given up for a newcomer", zap.String("evicted_source", evicted.source))
-	}
+	sl, busy := s.takeSlot(r, log)
 	if sl == nil {
-		log.Info("session refused: too many sessions", zap.Int("max", s.cfg.MaxSessions))
-		refuse(ws, websocket.CloseTryAgainLater, termproto.Notice{Kind: termproto.NoticeBusy,
-			Text: fmt.Sprintf("all %d terminal sessions are in use; close one or try again later", s.cfg.MaxSessions)})
+		refuse(ws, websocket.CloseTryAgainLater, busy)
 		return
 	}
 	defer s.sessions.release(sl)
+	s.runSession(r.Context(), sl, termbridge.WebSocket(ws), log)
+}
 
+// requestLog is the logger of one session request.
+func (s *Server) requestLog(r *http.Request, transport string) *zap.Logger {
+	log := s.log.With(zap.String("remote", r.RemoteAddr), zap.String("source", source(r, s.trusted)), zap.String("transport", transport))
+	if ip := r.Header.Get("X-Real-IP"); ip != "" {
+		// Set by the cloud's proxy; informational only.
+		log = log.With(zap.String("real_ip", ip))
+	}
+	return log
+}
+
+// runSession runs the command for an admitted page, holding slot sl, on
+// transport conn until either ends (or the slot is given to a newcomer).
+func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn, log *zap.Logger) {
 	sh, err := ptyshell.Start(ptyshell.Config{Command: s.cfg.Command, Env: s.cfg.Env, Grace: s.cfg.Grace})
 	if err != nil {
 		log.Error("start session", zap.Error(err))
-		refuse(ws, websocket.CloseInternalServerErr, termproto.Notice{Kind: termproto.NoticeError, Text: "cannot start the terminal: " + err.Error()})
+		_ = conn.WriteNotice(termproto.Notice{Kind: termproto.NoticeError, Text: "cannot start the terminal: " + err.Error()},
+			time.Now().Add(2*time.Second))
+		conn.Close()
 		return
 	}
 	log = log.With(zap.Int("pid", sh.Pid()))
 	log.Info("session started")
 	start := time.Now()
-	ctx, end := context.WithCancelCause(r.Context())
+	ctx, end := context.WithCancelCause(ctx)
 	defer end(nil)
 	s.sessions.attach(sl, end, sh.PastLogin)
-	err = termbridge.Run(ctx, ws, sh, termbridge.Config{
+	err = termbridge.RunConn(ctx, conn, sh, termbridge.Config{
 		Window:      s.cfg.Window,
 		IdleTimeout: s.cfg.IdleTimeout,
 		Stats:       &s.stats,

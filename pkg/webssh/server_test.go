@@ -3,6 +3,7 @@ package webssh
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -43,7 +44,8 @@ func startServer(t testing.TB, cfg Config) *Server {
 // and acknowledges output as it arrives (unless noAck is set).
 type client struct {
 	t       testing.TB
-	c       *websocket.Conn
+	c       *websocket.Conn // the websocket, or nil on the HTTP transport
+	hs      *httpSession    // the HTTP transport
 	wmu     sync.Mutex
 	msgs    chan wsMsg
 	out     bytes.Buffer
@@ -84,6 +86,9 @@ func (c *client) pump() {
 func (c *client) write(b []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.hs != nil {
+		return c.hs.post(b)
+	}
 	return c.c.WriteMessage(websocket.BinaryMessage, b)
 }
 
@@ -154,6 +159,12 @@ func (c *client) waitClosed(d time.Duration) {
 	c.t.Helper()
 	deadline := time.Now().Add(d)
 	for c.next(deadline) {
+	}
+	if c.hs != nil {
+		if !errors.Is(c.closed, io.EOF) {
+			c.t.Fatalf("stream ended with %v, want its end; output %q", c.closed, tail(c.out.String()))
+		}
+		return
 	}
 	var ce *websocket.CloseError
 	if !errors.As(c.closed, &ce) {

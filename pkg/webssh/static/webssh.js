@@ -1,7 +1,11 @@
-// The web terminal page: xterm.js on a websocket to the server.
-// Protocol (see pkg/termproto): page -> server binary frames 'i'+input,
-// 'r'+cols:u16+rows:u16, 'a'+rendered-bytes:u32; server -> page binary
-// frames of raw output and JSON text frames {kind, text}.
+// The web terminal page: xterm.js on a websocket to the server, or, when
+// no websocket gets through (a proxy that drops Upgrade, like the cloud
+// front end's nginx), on the HTTP transport: output streamed on one POST
+// /stream response, the page's messages in batches on POST /input.
+// Protocol (see pkg/termproto): page -> server messages 'i'+input,
+// 'r'+cols:u16+rows:u16, 'a'+rendered-bytes:u32; server -> page raw
+// output and JSON notices {kind, text}. The transport in use is in
+// <html data-transport="websocket|http">.
 (function () {
   'use strict';
   var el = document.getElementById('terminal');
@@ -19,18 +23,21 @@
   term.focus();
 
   var enc = new TextEncoder();
-  var ws = null;
+  var dec = new TextDecoder();
+  var cur = null;      // the open transport
+  var ready = false;   // cur can send
+  var transport = '';  // the transport that last worked: reconnects use it
   var ended = true;
-  var notice = '';
+  var notice = null; // the server's last {kind, text} notice
   var processed = 0; // rendered output bytes, modulo 2^32
   var unacked = 0;   // rendered bytes not yet acknowledged
   var pending = 0;   // writes handed to xterm and not yet rendered
 
-  var queued = []; // input typed while the websocket is connecting
+  var queued = []; // input typed while the transport is connecting
   function send(m) {
-    if (!ws) return;
-    if (ws.readyState === WebSocket.OPEN) ws.send(m);
-    else if (ws.readyState === WebSocket.CONNECTING && m[0] === 0x69 && queued.length < 256) queued.push(m);
+    if (!cur) return;
+    if (ready) cur.send(m);
+    else if (m[0] === 0x69 && queued.length < 256) queued.push(m);
   }
   function sendInput(u8) {
     for (var i = 0; i < u8.length; i += 16384) {
@@ -57,60 +64,197 @@
     unacked = 0;
   }
   function setStatus(s) { statusEl.textContent = s; }
+  function parseNotice(json) {
+    try {
+      var n = JSON.parse(json);
+      if (n && typeof n.text === 'string') return n;
+    } catch (e) { /* ignore a malformed notice */ }
+    return null;
+  }
 
   function finish() {
     if (ended) return;
     ended = true;
-    ws = null;
-    var why = notice || 'connection closed';
+    cur = null;
+    ready = false;
+    var why = (notice && notice.text) || 'connection closed';
     term.write('\r\n\x1b[0m\x1b[1m[' + why + ']\x1b[0m\r\n' +
       'session ended \u2014 press Enter to start a new one\r\n');
     setStatus('session ended \u2014 press Enter to start a new one');
   }
 
+  var base = location.pathname.replace(/[^/]*$/, '');
+
+  // A transport opens one session and calls h.opened(), h.output(bytes),
+  // h.notice({kind, text}) and, once, h.closed(heardAnything). It offers
+  // send(message) once opened, and close().
+  function openWebSocket(h) {
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base + 'ws';
+    var sock = new WebSocket(url);
+    sock.binaryType = 'arraybuffer';
+    var heard = false;
+    // A proxy may hold a websocket it cannot pass: give up after 10 s.
+    var timer = setTimeout(function () { sock.close(); }, 10000);
+    sock.onopen = function () { clearTimeout(timer); h.opened(); };
+    sock.onmessage = function (ev) {
+      heard = true;
+      if (typeof ev.data === 'string') h.notice(parseNotice(ev.data));
+      else h.output(new Uint8Array(ev.data));
+    };
+    sock.onclose = function () { clearTimeout(timer); h.closed(heard); };
+    return {
+      name: 'websocket',
+      send: function (m) { if (sock.readyState === WebSocket.OPEN) sock.send(m); },
+      close: function () { sock.close(); },
+    };
+  }
+
+  function openHTTP(h) {
+    var ctl = new AbortController();
+    var id = '';
+    var done = false;
+    // Two lanes, each one POST at a time so that its messages stay in
+    // order: input and resizes, and acknowledgements (only the newest
+    // matters), so that a keystroke never waits behind an ack.
+    function lane() { return { q: [], busy: false }; }
+    var keys = lane(), acks = lane();
+    function post(l) {
+      if (l.busy || !id || done || l.q.length === 0) return;
+      var size = 0, n = 0;
+      while (n < l.q.length && size + l.q[n].length + 2 <= 65536) size += l.q[n++].length + 2;
+      var body = new Uint8Array(size);
+      for (var i = 0, off = 0; i < n; i++) {
+        var m = l.q[i];
+        body[off] = m.length >> 8;
+        body[off + 1] = m.length & 0xff;
+        body.set(m, off + 2);
+        off += m.length + 2;
+      }
+      l.q = l.q.slice(n);
+      l.busy = true;
+      var hdr = { 'Content-Type': 'application/octet-stream' };
+      hdr['X-Webssh-Session'] = id;
+      fetch(base + 'input', { method: 'POST', headers: hdr, body: body, cache: 'no-store', signal: ctl.signal })
+        .then(function () { l.busy = false; post(l); }, function () { l.busy = false; });
+    }
+    function end() {
+      if (done) return;
+      done = true;
+      ctl.abort();
+      h.closed(true);
+    }
+    var buf = new Uint8Array(0);
+    function frames(chunk) {
+      if (buf.length === 0) buf = chunk;
+      else {
+        var b = new Uint8Array(buf.length + chunk.length);
+        b.set(buf);
+        b.set(chunk, buf.length);
+        buf = b;
+      }
+      var off = 0;
+      while (buf.length - off >= 5) {
+        var len = buf[off + 1] * 16777216 + (buf[off + 2] << 16) + (buf[off + 3] << 8) + buf[off + 4];
+        if (buf.length - off - 5 < len) break;
+        var kind = buf[off], p = buf.subarray(off + 5, off + 5 + len);
+        off += 5 + len;
+        if (kind === 0x73) { // 's': the session's id, first
+          id = dec.decode(p);
+          h.opened();
+          post(keys);
+          post(acks);
+        } else if (kind === 0x6f) { // 'o': output
+          h.output(p);
+        } else if (kind === 0x6e) { // 'n': notice
+          h.notice(parseNotice(dec.decode(p)));
+        } // 'k': keep-alive
+      }
+      buf = buf.subarray(off);
+    }
+    fetch(base + 'stream', { method: 'POST', cache: 'no-store', signal: ctl.signal }).then(function (resp) {
+      if (!resp.ok) {
+        return resp.text().then(function (t) {
+          h.notice({ kind: resp.status === 503 ? 'busy' : 'error', text: t.trim() || ('HTTP ' + resp.status) });
+          end();
+        });
+      }
+      var reader = resp.body.getReader();
+      function pump() {
+        return reader.read().then(function (r) {
+          if (done) return;
+          if (r.done) { end(); return; }
+          frames(r.value);
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () { end(); });
+    return {
+      name: 'http',
+      send: function (m) {
+        if (m[0] === 0x61) { // 'a': a running total, the newest replaces the rest
+          acks.q = [m];
+          post(acks);
+        } else {
+          keys.q.push(m);
+          post(keys);
+        }
+      },
+      close: function () { end(); },
+    };
+  }
+
+  // start opens a session on open (a transport); a websocket that closes
+  // before a single byte came through falls back to the HTTP transport.
+  function start(open) {
+    var t = open({
+      opened: function () {
+        if (t !== cur) return;
+        ready = true;
+        transport = t.name;
+        document.documentElement.setAttribute('data-transport', t.name);
+        setStatus('');
+        fit.fit();
+        sendResize();
+        var q = queued;
+        queued = [];
+        q.forEach(send);
+      },
+      output: function (data) {
+        if (t !== cur) return;
+        pending++;
+        term.write(data, function () {
+          processed = (processed + data.length) % 4294967296;
+          unacked += data.length;
+          pending--;
+          if (pending === 0 || unacked >= 65536) sendAck();
+        });
+      },
+      notice: function (n) { if (t === cur && n) notice = n; },
+      closed: function (heard) {
+        if (t !== cur) return;
+        if (!heard && t.name === 'websocket') {
+          ready = false;
+          start(openHTTP);
+          return;
+        }
+        finish();
+      },
+    });
+    cur = t;
+  }
+
   function connect() {
     ended = false;
-    notice = '';
+    notice = null;
     processed = 0;
     unacked = 0;
     pending = 0;
     queued = [];
+    ready = false;
     term.reset();
     setStatus('connecting\u2026');
-    var base = location.pathname.replace(/[^/]*$/, '');
-    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base + 'ws';
-    var sock = new WebSocket(url);
-    sock.binaryType = 'arraybuffer';
-    ws = sock;
-    sock.onopen = function () {
-      setStatus('');
-      fit.fit();
-      sendResize();
-      var q = queued;
-      queued = [];
-      q.forEach(send);
-    };
-    sock.onmessage = function (ev) {
-      if (sock !== ws) return;
-      if (typeof ev.data === 'string') {
-        try {
-          var n = JSON.parse(ev.data);
-          if (n && typeof n.text === 'string') notice = n.text;
-        } catch (e) { /* ignore a malformed notice */ }
-        return;
-      }
-      var data = new Uint8Array(ev.data);
-      pending++;
-      term.write(data, function () {
-        processed = (processed + data.length) % 4294967296;
-        unacked += data.length;
-        pending--;
-        if (pending === 0 || unacked >= 65536) sendAck();
-      });
-    };
-    sock.onclose = function () {
-      if (sock === ws) finish();
-    };
+    start(transport === 'http' ? openHTTP : openWebSocket);
   }
 
   term.onData(function (d) {
@@ -164,5 +308,6 @@
   if (window.ResizeObserver) new ResizeObserver(refit).observe(el);
 
   window.webssh = { term: term, fit: fit, connect: connect };
+  window.addEventListener('pagehide', function () { if (cur) cur.close(); });
   connect();
 })();
