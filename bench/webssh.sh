@@ -5,7 +5,11 @@
 # (keydown -> echoed character in the DOM, and keydown -> echo received by
 # the page, p50/p99) and output throughput (`seq 1 N` until the last line
 # is in the DOM); and by the same protocol client without a browser
-# (bench/echoprobe): keystroke echo round trip, p50/p99.
+# (bench/echoprobe): keystroke echo round trip, p50/p99. First, the
+# command echo a user feels (Enter of `echo abNNNN` -> its output in the
+# DOM, median/p90), webssh and shellinabox in one browser, commands
+# alternating, ECHO_RUNS runs of CMDS commands each, direct and through
+# nginx.
 # Each terminal is measured directly and through nginx holding exactly the
 # LuoYun front end's proxy directives (bench/nginxconf, internal/nginxtest),
 # as users of a cloud reach it; webssh's page then uses its HTTP transport.
@@ -13,7 +17,8 @@
 # Usage: bench/webssh.sh            (from the repository root)
 # Environment: LINES_WEBSSH (200000), LINES_PROXY (50000: webssh through
 # nginx), LINES_SIAB (20000: shellinabox needs minutes for more), KEYS
-# (200, in the browser), PROBE_KEYS (1000, without a browser), SKIP_SIAB=1
+# (200, in the browser), PROBE_KEYS (1000, without a browser), CMDS (30),
+# ECHO_RUNS (2), ECHO_ONLY=1 to stop after the command echo, SKIP_SIAB=1
 # to measure webssh alone, SKIP_PROXY=1 to leave nginx out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +30,8 @@ LINES_SIAB=${LINES_SIAB:-20000}
 NGINX=${NGINX:-/usr/sbin/nginx}
 KEYS=${KEYS:-200}
 PROBE_KEYS=${PROBE_KEYS:-1000}
+CMDS=${CMDS:-30}
+ECHO_RUNS=${ECHO_RUNS:-2}
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -79,15 +86,7 @@ wait_port "$wport"
 sleep 1
 echo "webssh idle RSS: $(rss_kb "$wpid") kB (binary $(stat -c %s "$tmp/webssh") bytes)"
 
-echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(chromium --version 2>/dev/null || echo chromium)"
-tb -name webssh -url "http://127.0.0.1:$wport/" -keys "$KEYS" -lines "$LINES_WEBSSH"
-echo "webssh RSS after the run: $(rss_kb "$wpid") kB"
-"$tmp/echoprobe" -kind webssh -url "http://127.0.0.1:$wport/" -keys "$PROBE_KEYS"
-if use_proxy; then
-  proxy webssh "$wport"
-  tb -name webssh+nginx -url "http://127.0.0.1:$proxy_port/" -keys "$KEYS" -lines "$LINES_PROXY"
-fi
-
+siab=0
 if [ -z "${SKIP_SIAB:-}" ] && ! command -v shellinaboxd >/dev/null; then
   echo "shellinaboxd not installed (apt-get install shellinabox); skipping it" >&2
 elif [ -z "${SKIP_SIAB:-}" ]; then
@@ -97,16 +96,47 @@ elif [ -z "${SKIP_SIAB:-}" ]; then
   spid=$!; pids+=("$spid")
   wait_port "$sport"
   sleep 1
+  siab=1
   echo "shellinaboxd idle RSS: $(rss_kb "$spid") kB"
+fi
+wproxy=''; sproxy=''
+if use_proxy; then
+  proxy webssh "$wport"; wproxy=$proxy_port
+  if [ "$siab" = 1 ]; then proxy siab "$sport"; sproxy=$proxy_port; fi
+fi
+
+echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(chromium --version 2>/dev/null || echo chromium), load $(cut -d' ' -f1-3 /proc/loadavg)"
+# Command echo: webssh and shellinabox alternating in one browser.
+for run in $(seq "$ECHO_RUNS"); do
+  vs=()
+  if [ "$siab" = 1 ]; then vs=(-vs "shellinabox=http://127.0.0.1:$sport/"); fi
+  echo "command echo, direct, run $run:"
+  tb -name webssh -url "http://127.0.0.1:$wport/" "${vs[@]}" -cmds "$CMDS" -keys 0 -lines 0
+  if [ -n "$wproxy" ]; then
+    vs=()
+    if [ -n "$sproxy" ]; then vs=(-vs "siab+nginx=http://127.0.0.1:$sproxy/"); fi
+    echo "command echo, through nginx, run $run:"
+    tb -name webssh+nginx -url "http://127.0.0.1:$wproxy/" "${vs[@]}" -cmds "$CMDS" -keys 0 -lines 0
+  fi
+done
+if [ -n "${ECHO_ONLY:-}" ]; then exit 0; fi
+
+tb -name webssh -url "http://127.0.0.1:$wport/" -cmds 0 -keys "$KEYS" -lines "$LINES_WEBSSH"
+echo "webssh RSS after the run: $(rss_kb "$wpid") kB"
+"$tmp/echoprobe" -kind webssh -url "http://127.0.0.1:$wport/" -keys "$PROBE_KEYS"
+if [ -n "$wproxy" ]; then
+  tb -name webssh+nginx -url "http://127.0.0.1:$wproxy/" -cmds 0 -keys "$KEYS" -lines "$LINES_PROXY"
+fi
+if [ "$siab" = 1 ]; then
   "$tmp/echoprobe" -kind shellinabox -url "http://127.0.0.1:$sport/" -keys "$PROBE_KEYS"
-  tb -name shellinabox -url "http://127.0.0.1:$sport/" -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
-  if use_proxy; then
-    proxy siab "$sport"
-    tb -name siab+nginx -url "http://127.0.0.1:$proxy_port/" -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
+  tb -name shellinabox -url "http://127.0.0.1:$sport/" -cmds 0 -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
+  if [ -n "$sproxy" ]; then
+    tb -name siab+nginx -url "http://127.0.0.1:$sproxy/" -cmds 0 -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
   fi
 fi
 echo
 echo "side by side (direct, and +nginx: through the cloud front end's proxy):"
+grep ' command echo ' "$summary" || true
 grep ' echo p50 ' "$summary" || true
 grep ' on the wire ' "$summary" || true
 grep ' transport ' "$summary" || true

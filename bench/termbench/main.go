@@ -5,13 +5,19 @@
 //
 // Usage:
 //
-//	termbench -url http://127.0.0.1:8001/ [-name webssh] [-keys 200] [-lines 200000]
+//	termbench -url http://127.0.0.1:8001/ [-name webssh] [-cmds 30] [-keys 200] [-lines 200000]
+//	termbench -url http://127.0.0.1:8001/ -name webssh -vs shellinabox=http://127.0.0.1:4200/ -keys 0 -lines 0
 //
 // The page must run a shell (prompt "# " or "$ "). Keystrokes go through
 // Chromium's input pipeline (CDP Input.dispatchKeyEvent), as from a
 // keyboard. Echo latency is from the keydown event to the DOM mutation
 // that shows the echoed character (a MutationObserver on the whole body),
-// typed at the shell prompt. Throughput types `seq 1 N; echo END` and
+// typed at the shell prompt. Command echo is from the keydown of the Enter
+// of a typed `echo abNNNN` to the DOM mutation that shows its output (see
+// cmdecho.go), the latency a user feels when running a short command; it
+// also reports when that output reached the page. With -vs, a second
+// terminal is opened in another tab of the same browser and the commands
+// alternate between the two, so that both see the same load. Throughput types `seq 1 N; echo END` and
 // times from the Enter keydown until the DOM shows the end marker, i.e.
 // every line has passed through the terminal emulator.
 package main
@@ -28,8 +34,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -37,13 +43,15 @@ func main() {
 	var o options
 	flag.StringVar(&o.url, "url", "", "page of the web terminal")
 	flag.StringVar(&o.name, "name", "terminal", "name printed with the figures")
-	flag.IntVar(&o.keys, "keys", 200, "keystrokes for the echo latency")
-	flag.IntVar(&o.lines, "lines", 200000, "lines printed by seq for the throughput")
+	flag.IntVar(&o.cmds, "cmds", 30, "commands for the command echo latency (0: skip)")
+	flag.IntVar(&o.keys, "keys", 200, "keystrokes for the echo latency (0, with -lines 0: skip both)")
+	flag.IntVar(&o.lines, "lines", 200000, "lines printed by seq for the throughput (0, with -keys 0: skip both)")
+	flag.StringVar(&o.vs, "vs", "", "NAME=URL: a second terminal whose command echo is timed in the same browser, alternating command by command with the first")
 	flag.BoolVar(&o.verbose, "v", false, "log progress to stderr")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
 	flag.Parse()
-	if o.url == "" || o.keys < 1 || o.lines < 1 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: termbench -url URL [-name NAME] [-keys N] [-lines N] [-timeout D] [-v]")
+	if o.url == "" || o.keys < 0 || o.lines < 0 || (o.keys == 0) != (o.lines == 0) || o.cmds < 0 || o.cmds > maxCmds || o.keys+o.lines+o.cmds == 0 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: termbench -url URL [-name NAME] [-vs NAME=URL] [-cmds N] [-keys N] [-lines N] [-timeout D] [-v]")
 		os.Exit(2)
 	}
 	if err := bench(o, os.Stdout); err != nil {
@@ -53,10 +61,11 @@ func main() {
 }
 
 type options struct {
-	url, name   string
-	keys, lines int
-	verbose     bool
-	timeout     time.Duration
+	url, name         string
+	vs                string // "NAME=URL" of a terminal to compare the command echo with
+	keys, lines, cmds int
+	verbose           bool
+	timeout           time.Duration
 }
 
 func browser() (string, error) {
@@ -97,25 +106,22 @@ func bench(o options, out io.Writer) error {
 			fmt.Fprintf(os.Stderr, "%s %s: %s\n", time.Now().Format("15:04:05.000"), name, fmt.Sprintf(f, a...))
 		}
 	}
-	logf("opening %s", url)
-	// The wire probe must wrap WebSocket and XMLHttpRequest before the
-	// page's own scripts open their connection.
-	if err := chromedp.Run(bctx, chromedp.ActionFunc(func(ctx context.Context) error {
-		_, err := page.AddScriptToEvaluateOnNewDocument(wireProbe).Do(ctx)
-		return err
-	})); err != nil {
+	// Every tab behaves as the focused one (keys typed into the second
+	// terminal's tab reach its page as in the first).
+	if err := chromedp.Run(bctx, emulation.SetFocusEmulationEnabled(true)); err != nil {
 		return err
 	}
-	if err := chromedp.Run(bctx, chromedp.Navigate(url)); err != nil {
-		return fmt.Errorf("open %s: %w", url, err)
+	if err := openTerminal(bctx, url, func(f string, a ...any) { logf(f, a...) }); err != nil {
+		return err
 	}
-	if err := waitFor(bctx, `/[#$] *$/m.test(document.body.innerText)`, 20*time.Second); err != nil {
-		return fmt.Errorf("no shell prompt: %w", err)
+	if o.cmds > 0 {
+		if err := compareCmdEcho(bctx, o, out, logf); err != nil {
+			return err
+		}
 	}
-	logf("prompt seen")
-	// Give the page's keyboard focus to the terminal (xterm.js: its
-	// textarea; shellinabox listens on the document).
-	_ = chromedp.Run(bctx, chromedp.Evaluate(`(function(){var t=document.querySelector('.xterm-helper-textarea'); if(t) t.focus(); else window.focus();})()`, nil))
+	if keys == 0 {
+		return nil
+	}
 	if err := chromedp.Run(bctx, chromedp.Evaluate(probe, nil)); err != nil {
 		return err
 	}
@@ -216,7 +222,8 @@ const probe = `(function () {
   window.__tb = {lat: [], t0: 0, before: 0, mark: '', armed: false};
   function xs() { var s = document.body.textContent, n = 0, i = -1; while ((i = s.indexOf('x', i + 1)) >= 0) n++; return n; }
   document.addEventListener('keydown', function (e) {
-    if (e.key === 'x') { __tb.before = xs(); __tb.t0x = performance.now(); }
+    // The time first: counting takes a while on a long page.
+    if (e.key === 'x') { __tb.t0x = performance.now(); __tb.before = xs(); }
     if (e.key === 'Enter' && __tb.armed) { __tb.t0 = performance.now(); __tb.armed = false; }
   }, true);
   __tb.mo = new MutationObserver(function () {
@@ -251,12 +258,26 @@ const wireProbe = `(function () {
   window.__tbw = {lat: [], t0: 0};
   document.addEventListener('keydown', function (e) { if (e.key === 'x') __tbw.t0 = performance.now(); }, true);
   function hit(has) { if (__tbw.t0 && has) { __tbw.lat.push(performance.now() - __tbw.t0); __tbw.t0 = 0; } }
+  // markHit records when the output of the command being timed (see
+  // cmdProbe) first reaches the page.
+  var dec = window.TextDecoder ? new TextDecoder() : null;
+  function markHit(d) {
+    if (!__tbw.mark || __tbw.markAt) return;
+    if (typeof d !== 'string') d = dec ? dec.decode(d) : '';
+    if (d.indexOf(__tbw.mark) >= 0) __tbw.markAt = performance.now();
+  }
+  // sent records when the page first sends something (the Enter) after
+  // the command being timed was armed.
+  function sent() { if (__tbw.mark && !__tbw.sentAt) __tbw.sentAt = performance.now(); }
   var WS = window.WebSocket;
   if (WS) {
+    var wsSend = WS.prototype.send;
+    WS.prototype.send = function (d) { sent(); return wsSend.apply(this, arguments); };
     var Wrapped = function (u, p) {
       var ws = p === undefined ? new WS(u) : new WS(u, p);
       ws.addEventListener('message', function (ev) {
         var d = ev.data;
+        if (typeof d === 'string' || d instanceof ArrayBuffer) markHit(d);
         if (typeof d === 'string') hit(d.indexOf('x') >= 0);
         else if (d instanceof ArrayBuffer) hit(new Uint8Array(d).indexOf(120) >= 0);
         else hit(true);
@@ -273,13 +294,15 @@ const wireProbe = `(function () {
   // constructed, so that it runs before the page's own handler, which
   // draws the output synchronously.
   var XHR = window.XMLHttpRequest;
+  var xhrSend = XHR.prototype.send;
+  XHR.prototype.send = function (b) { if (b) sent(); return xhrSend.apply(this, arguments); };
   var WrappedXHR = function () {
     var x = new XHR();
     x.addEventListener('readystatechange', function () {
       if (x.readyState !== 4) return;
       var d = null;
       try { d = JSON.parse(String(x.responseText)).data; } catch (e) {}
-      if (typeof d === 'string') hit(d.indexOf('x') >= 0);
+      if (typeof d === 'string') { markHit(d); hit(d.indexOf('x') >= 0); }
     });
     return x;
   };
@@ -290,13 +313,14 @@ const wireProbe = `(function () {
   // output comes on the reader of the POST /stream response.
   var F = window.fetch;
   if (F) window.fetch = function (u, o) {
+    if (/input$/.test(String(u))) sent();
     return F.call(window, u, o).then(function (r) {
       if (!/stream$/.test(String(u)) || !r.body) return r;
       var getReader = r.body.getReader.bind(r.body);
       r.body.getReader = function () {
         var rd = getReader(), read = rd.read.bind(rd);
         rd.read = function () {
-          return read().then(function (x) { if (!x.done) hit(x.value.indexOf(120) >= 0); return x; });
+          return read().then(function (x) { if (!x.done) { markHit(x.value); hit(x.value.indexOf(120) >= 0); } return x; });
         };
         return rd;
       };

@@ -14,6 +14,8 @@ import (
 
 var (
 	echoLine = regexp.MustCompile(`(?m)^(\S+) +echo p50 +([0-9.]+) ms +p99 +([0-9.]+) ms +max +([0-9.]+) ms \(n=(\d+)\) +seq 1 (\d+): +([0-9.]+) s = +(\d+) lines/s$`)
+	cmdLine  = regexp.MustCompile(`(?m)^(\S+) +command echo \(Enter -> output in the DOM\) median +([0-9.]+) ms +p90 +([0-9.]+) ms +max +([0-9.]+) ms \(n=(\d+)\)$`)
+	cmdWire  = regexp.MustCompile(`(?m)^(\S+) +command echo \(Enter -> output received by the page\) median +([0-9.]+) ms +p90 +([0-9.]+) ms +max +([0-9.]+) ms \(n=(\d+)\)$`)
 	wireLine = regexp.MustCompile(`(?m)^(\S+) +echo on the wire \(keydown -> echo received by the page\) p50 +([0-9.]+) ms +p99 +([0-9.]+) ms +max +([0-9.]+) ms \(n=(\d+)\)$`)
 )
 
@@ -31,6 +33,7 @@ func checkFigures(t *testing.T, o options) string {
 		t.Fatal(err)
 	}
 	t.Log(out.String())
+	checkCmdEcho(t, out.String(), o.cmds, o.name)
 	m := echoLine.FindStringSubmatch(out.String())
 	w := wireLine.FindStringSubmatch(out.String())
 	if m == nil || w == nil {
@@ -50,9 +53,49 @@ func checkFigures(t *testing.T, o options) string {
 	return out.String()
 }
 
+// checkCmdEcho checks the command echo figures of each named terminal:
+// n samples, ordered, and the page receiving the output before showing
+// it.
+func checkCmdEcho(t *testing.T, out string, n int, names ...string) {
+	t.Helper()
+	f := func(s string) float64 { v, _ := strconv.ParseFloat(s, 64); return v }
+	dom, wire := cmdLine.FindAllStringSubmatch(out, -1), cmdWire.FindAllStringSubmatch(out, -1)
+	if len(dom) != len(names) || len(wire) != len(names) {
+		t.Fatalf("want command echo figures for %v, got %q", names, out)
+	}
+	for i, name := range names {
+		d, w := dom[i], wire[i]
+		if d[1] != name || w[1] != name || d[5] != strconv.Itoa(n) {
+			t.Errorf("figures %q %q, want %s with n=%d", d[0], w[0], name, n)
+		}
+		if !(0 < f(d[2]) && f(d[2]) <= f(d[3]) && f(d[3]) <= f(d[4])) {
+			t.Errorf("DOM figures out of order: %q", d[0])
+		}
+		// Each command's output comes in one message here (short output
+		// on loopback), received before it is shown.
+		if w[5] == "0" || !(0 < f(w[2]) && f(w[2]) <= f(d[2]) && f(w[4]) <= f(d[4])) {
+			t.Errorf("wire figures %q against %q", w[0], d[0])
+		}
+	}
+}
+
+// TestCmdEchoSideBySide times commands in webssh and shellinabox in one
+// browser, alternating, as bench/webssh.sh does.
+func TestCmdEchoSideBySide(t *testing.T) {
+	needChromium(t)
+	siab := termtest.Shellinabox(t)
+	var out bytes.Buffer
+	o := options{url: termtest.Webssh(t), name: "webssh", vs: "shellinabox=" + siab, cmds: 5, timeout: 2 * time.Minute}
+	if err := bench(o, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	checkCmdEcho(t, out.String(), 5, "webssh", "shellinabox")
+}
+
 func TestWebssh(t *testing.T) {
 	needChromium(t)
-	checkFigures(t, options{url: termtest.Webssh(t), name: "webssh", keys: 10, lines: 2000, timeout: 2 * time.Minute})
+	checkFigures(t, options{url: termtest.Webssh(t), name: "webssh", keys: 10, lines: 2000, cmds: 3, timeout: 2 * time.Minute})
 }
 
 // TestWebsshThroughNginx: behind the cloud's proxy the page uses the HTTP
@@ -61,7 +104,7 @@ func TestWebsshThroughNginx(t *testing.T) {
 	needChromium(t)
 	u := termtest.Webssh(t)
 	p := nginxtest.Start(t, strings.TrimSuffix(strings.TrimPrefix(u, "http://"), "/"))
-	out := checkFigures(t, options{url: p.URL, name: "webssh", keys: 10, lines: 2000, timeout: 2 * time.Minute})
+	out := checkFigures(t, options{url: p.URL, name: "webssh", keys: 10, lines: 2000, cmds: 3, timeout: 2 * time.Minute})
 	if !strings.Contains(out, "webssh       transport http ") {
 		t.Fatalf("output %q does not name the HTTP transport", out)
 	}
@@ -69,5 +112,5 @@ func TestWebsshThroughNginx(t *testing.T) {
 
 func TestShellinabox(t *testing.T) {
 	needChromium(t)
-	checkFigures(t, options{url: termtest.Shellinabox(t), name: "shellinabox", keys: 10, lines: 50, timeout: 2 * time.Minute})
+	checkFigures(t, options{url: termtest.Shellinabox(t), name: "shellinabox", keys: 10, lines: 50, cmds: 3, timeout: 2 * time.Minute})
 }

@@ -106,6 +106,19 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("page title %q, want vm42.example", title)
 	}
 	waitJS(ctx, t, "the shell prompt", rowsHave("has", "#"))
+	t.Run("no key bar on a desktop", func(t *testing.T) {
+		var shown string
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () {
+			var b = document.getElementById('keybar');
+			return b ? getComputedStyle(b).display + ' ' + b.getBoundingClientRect().height : 'no #keybar';
+		})()`, &shown)); err != nil {
+			t.Fatal(err)
+		}
+		// The bar exists (keybar.js loaded) but takes no room.
+		if shown != "none 0" {
+			t.Errorf("key bar on a desktop: %s, want display none", shown)
+		}
+	})
 
 	t.Run("echo hello", func(t *testing.T) {
 		if err := chromedp.Run(ctx, typeKeys("echo hello\r")); err != nil {

@@ -35,6 +35,8 @@ const (
 <div id="status" role="status" aria-live="polite"></div>
 <script src="static/xterm.js"></script>
 <script src="static/addon-fit.js"></script>
+<script src="static/messages.js"></script>
+<script src="static/keybar.js"></script>
 <script src="static/webssh.js"></script>
 </body>
 </html>

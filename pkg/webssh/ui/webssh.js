@@ -22,6 +22,23 @@
   fit.fit();
   term.focus();
 
+  // drawSoon renders the rows a write changed at once instead of on the
+  // next animation frame. xterm.js draws on requestAnimationFrame, which
+  // adds up to a frame (16.7 ms at 60 Hz) between the echo of a keystroke
+  // arriving and its text being in the page. Output that answers typing
+  // (the echo, a command's short answer: the first 4 KiB within 500 ms of
+  // a key) is drawn as soon as it is parsed; the rest, floods included,
+  // still once a frame. It uses xterm.js internals of the pinned version
+  // (pkg/webssh/ui/package.json) and does nothing without them.
+  var debouncer = term._core && term._core._renderService && term._core._renderService._renderDebouncer;
+  if (!debouncer || typeof debouncer._innerRefresh !== 'function' || !('_animationFrame' in debouncer)) debouncer = null;
+  var typedAt = -1e9, answered = 0;
+  function drawSoon() {
+    if (!debouncer || !debouncer._animationFrame || answered > 4096 || performance.now() - typedAt > 500) return;
+    window.cancelAnimationFrame(debouncer._animationFrame);
+    debouncer._innerRefresh();
+  }
+
   var enc = new TextEncoder();
   var dec = new TextDecoder();
   var cur = null;      // the open transport
@@ -29,6 +46,8 @@
   var transport = '';  // the transport that last worked: reconnects use it
   var ended = true;
   var notice = null; // the server's last {kind, text} notice
+  var msgs = window.WebsshMessages;        // messages.js: English and Chinese
+  var keybar = window.WebsshKeybar ? window.WebsshKeybar(term) : null; // keybar.js: touch screens
   var processed = 0; // rendered output bytes, modulo 2^32
   var unacked = 0;   // rendered bytes not yet acknowledged
   var pending = 0;   // writes handed to xterm and not yet rendered
@@ -77,10 +96,10 @@
     ended = true;
     cur = null;
     ready = false;
-    var why = (notice && notice.text) || 'connection closed';
-    term.write('\r\n\x1b[0m\x1b[1m[' + why + ']\x1b[0m\r\n' +
-      'session ended \u2014 press Enter to start a new one\r\n');
-    setStatus('session ended \u2014 press Enter to start a new one');
+    var m = msgs.ended(notice);
+    term.write('\r\n\x1b[0m\x1b[1m' + m.lines.slice(0, -2).join('\r\n') + '\x1b[0m\r\n' +
+      m.lines.slice(-2).join('\r\n') + '\r\n');
+    setStatus(m.status);
   }
 
   var base = location.pathname.replace(/[^/]*$/, '');
@@ -227,6 +246,8 @@
           processed = (processed + data.length) % 4294967296;
           unacked += data.length;
           pending--;
+          answered += data.length;
+          if (pending === 0) drawSoon();
           if (pending === 0 || unacked >= 65536) sendAck();
         });
       },
@@ -253,11 +274,14 @@
     queued = [];
     ready = false;
     term.reset();
-    setStatus('connecting\u2026');
+    setStatus(msgs.connecting);
     start(transport === 'http' ? openHTTP : openWebSocket);
   }
 
   term.onData(function (d) {
+    if (keybar) d = keybar.modify(d);
+    typedAt = performance.now();
+    answered = 0;
     if (ended) {
       if (d === '\r') connect();
       return;

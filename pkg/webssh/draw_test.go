@@ -1,0 +1,75 @@
+package webssh
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/luoyun/osmanager/internal/browsertest"
+)
+
+// openPage opens the terminal page at url, gives the terminal the
+// keyboard and waits for the shell's prompt character.
+func openPage(ctx context.Context, t *testing.T, url, prompt string) {
+	t.Helper()
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitReady(`.xterm-rows`, chromedp.ByQuery),
+		chromedp.Focus(`.xterm-helper-textarea`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "the shell prompt", rowsHave("has", prompt))
+}
+
+// TestOutputDrawnWithoutWaitingForAFrame checks that the short output of
+// a typed command is put into the DOM as soon as it arrives, not on the
+// next animation frame (where xterm.js draws by default, up to 16.7 ms
+// later): the latency a user feels and bench/termbench measures.
+func TestOutputDrawnWithoutWaitingForAFrame(t *testing.T) {
+	ctx := browsertest.New(t, 90*time.Second)
+	s := startServer(t, Config{})
+	openPage(ctx, t, s.URL(), "#")
+	// Mutations of the rows are sorted by where they happen: inside an
+	// animation frame callback (taken at its end) or outside one (the
+	// observer's own callback).
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () {
+		window.__df = {direct: 0, framed: 0, mark: ''};
+		function check(recs, how) {
+			if (__df.mark && recs.some(function (r) { return (r.target.textContent || '').indexOf(__df.mark) >= 0; })) {
+				__df[how]++;
+				__df.mark = '';
+			}
+		}
+		var mo = new MutationObserver(function (recs) { check(recs, 'direct'); });
+		mo.observe(document.querySelector('.xterm-rows'), {subtree: true, childList: true, characterData: true});
+		var raf = window.requestAnimationFrame;
+		window.requestAnimationFrame = function (cb) {
+			return raf.call(window, function (ts) { try { cb(ts); } finally { check(mo.takeRecords(), 'framed'); } });
+		};
+	})()`, nil)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 6
+	for i := 0; i < n; i++ {
+		mark := fmt.Sprintf("dr%d", 101+i)
+		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`__df.mark = %q`, mark), nil)); err != nil {
+			t.Fatal(err)
+		}
+		mustType(ctx, t, fmt.Sprintf("echo dr$((100+%d))\r", i+1))
+		waitJS(ctx, t, mark+" drawn", fmt.Sprintf(`__df.direct + __df.framed === %d`, i+1))
+	}
+	var direct int
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`__df.direct`, &direct)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d of %d outputs drawn at once, %d on an animation frame", direct, n, n-direct)
+	// A frame may come between the message and its parsing now and then;
+	// xterm.js's default draws every one on a frame.
+	if direct < n/2 {
+		t.Errorf("only %d of %d command outputs drawn without waiting for an animation frame", direct, n)
+	}
+}
