@@ -23,6 +23,11 @@ func rowsHave(op, want string) string {
 	})`, op, want, want)
 }
 
+// promptShown is a JS expression: a row holds only a shell prompt.
+const promptShown = `Array.from(document.querySelectorAll('.xterm-rows > div')).some(function (d) {
+	return /^[#$]$/.test(d.textContent.replace(/\u00a0/g, ' ').trim());
+})`
+
 // waitJS polls a boolean JS expression until it is true.
 func waitJS(ctx context.Context, t *testing.T, what, expr string) {
 	t.Helper()
@@ -171,6 +176,10 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitJS(ctx, t, "the screen cleared for a new session", "!("+rowsHave("has", "session ended")+")")
+		// Type only once the new shell has prompted: a command typed
+		// earlier is echoed by the tty before the prompt, and its output
+		// then shares a line with the prompt.
+		waitJS(ctx, t, "the new shell's prompt", promptShown)
 		if err := chromedp.Run(ctx, typeKeys("echo again$((40+2))\r")); err != nil {
 			t.Fatal(err)
 		}
