@@ -18,7 +18,9 @@
 # Environment: LINES_WEBSSH (200000), LINES_PROXY (50000: webssh through
 # nginx), LINES_SIAB (20000: shellinabox needs minutes for more), KEYS
 # (200, in the browser), PROBE_KEYS (1000, without a browser), CMDS (30),
-# ECHO_RUNS (2), ECHO_ONLY=1 to stop after the command echo, SKIP_SIAB=1
+# ECHO_RUNS (2), ECHO_FLAGS (more termbench flags for the command echo,
+# e.g. "-pause 100ms" or "-disable-features DeferRendererTasksAfterInput",
+# see docs/webssh.md), ECHO_ONLY=1 to stop after the command echo, SKIP_SIAB=1
 # to measure webssh alone, SKIP_PROXY=1 to leave nginx out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +34,7 @@ KEYS=${KEYS:-200}
 PROBE_KEYS=${PROBE_KEYS:-1000}
 CMDS=${CMDS:-30}
 ECHO_RUNS=${ECHO_RUNS:-2}
+read -r -a echo_flags <<< "${ECHO_FLAGS:-}"
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -111,12 +114,12 @@ for run in $(seq "$ECHO_RUNS"); do
   vs=()
   if [ "$siab" = 1 ]; then vs=(-vs "shellinabox=http://127.0.0.1:$sport/"); fi
   echo "command echo, direct, run $run:"
-  tb -name webssh -url "http://127.0.0.1:$wport/" "${vs[@]}" -cmds "$CMDS" -keys 0 -lines 0
+  tb -name webssh -url "http://127.0.0.1:$wport/" "${vs[@]}" "${echo_flags[@]}" -cmds "$CMDS" -keys 0 -lines 0
   if [ -n "$wproxy" ]; then
     vs=()
     if [ -n "$sproxy" ]; then vs=(-vs "siab+nginx=http://127.0.0.1:$sproxy/"); fi
     echo "command echo, through nginx, run $run:"
-    tb -name webssh+nginx -url "http://127.0.0.1:$wproxy/" "${vs[@]}" -cmds "$CMDS" -keys 0 -lines 0
+    tb -name webssh+nginx -url "http://127.0.0.1:$wproxy/" "${vs[@]}" "${echo_flags[@]}" -cmds "$CMDS" -keys 0 -lines 0
   fi
 done
 if [ -n "${ECHO_ONLY:-}" ]; then exit 0; fi

@@ -87,10 +87,11 @@ const cmdProbe = `(function () {
 func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }
 
 // cmdSample types command i, `echo abNNNN`, at the shell prompt of the
-// terminal in ctx (cmdProbe loaded) and returns the time from its Enter
+// terminal in ctx (cmdProbe loaded), waits pause once the command line is
+// shown, presses Enter and returns the time from its Enter
 // keydown to the output received by the page (wire; -1 when no single
 // message carried it) and shown in its DOM (dom), in ms.
-func cmdSample(ctx context.Context, i int, logf func(string, ...any)) (wire, dom float64, err error) {
+func cmdSample(ctx context.Context, i int, pause time.Duration, logf func(string, ...any)) (wire, dom float64, err error) {
 	mark := fmt.Sprintf("ab%d", cmdMarkBase+i)
 	if err := typeText(ctx, "echo "+mark); err != nil {
 		return 0, 0, err
@@ -101,6 +102,13 @@ func cmdSample(ctx context.Context, i int, logf func(string, ...any)) (wire, dom
 	}
 	if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`__tbc.arm(%q, 10000)`, mark), nil)); err != nil {
 		return 0, 0, err
+	}
+	if pause > 0 {
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return 0, 0, ctx.Err()
+		}
 	}
 	if err := typeText(ctx, "\r"); err != nil {
 		return 0, 0, err
@@ -228,7 +236,7 @@ func compareCmdEcho(ctx context.Context, o options, out io.Writer, logf func(str
 	}
 	for i := 0; i < o.cmds; i++ {
 		for _, t := range terms {
-			w, d, err := cmdSample(t.ctx, i, func(f string, a ...any) { logf(t.name+": "+f, a...) })
+			w, d, err := cmdSample(t.ctx, i, o.pause, func(f string, a ...any) { logf(t.name+": "+f, a...) })
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}

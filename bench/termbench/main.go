@@ -47,11 +47,13 @@ func main() {
 	flag.IntVar(&o.keys, "keys", 200, "keystrokes for the echo latency (0, with -lines 0: skip both)")
 	flag.IntVar(&o.lines, "lines", 200000, "lines printed by seq for the throughput (0, with -keys 0: skip both)")
 	flag.StringVar(&o.vs, "vs", "", "NAME=URL: a second terminal whose command echo is timed in the same browser, alternating command by command with the first")
+	flag.DurationVar(&o.pause, "pause", 0, "wait this long between a command's last character and its Enter, as a person does (0: press it as soon as the command line is in the page)")
+	flag.StringVar(&o.disableFeatures, "disable-features", "", "Chromium features to switch off as well (comma-separated; for experiments, e.g. DeferRendererTasksAfterInput)")
 	flag.BoolVar(&o.verbose, "v", false, "log progress to stderr")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
 	flag.Parse()
-	if o.url == "" || o.keys < 0 || o.lines < 0 || (o.keys == 0) != (o.lines == 0) || o.cmds < 0 || o.cmds > maxCmds || o.keys+o.lines+o.cmds == 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: termbench -url URL [-name NAME] [-vs NAME=URL] [-cmds N] [-keys N] [-lines N] [-timeout D] [-v]")
+	if o.url == "" || o.pause < 0 || o.keys < 0 || o.lines < 0 || (o.keys == 0) != (o.lines == 0) || o.cmds < 0 || o.cmds > maxCmds || o.keys+o.lines+o.cmds == 0 || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: termbench -url URL [-name NAME] [-vs NAME=URL] [-cmds N] [-pause D] [-keys N] [-lines N] [-timeout D] [-disable-features LIST] [-v]")
 		os.Exit(2)
 	}
 	if err := bench(o, os.Stdout); err != nil {
@@ -66,6 +68,31 @@ type options struct {
 	keys, lines, cmds int
 	verbose           bool
 	timeout           time.Duration
+	// pause is the wait between a timed command's last character and its
+	// Enter (0: the Enter follows as soon as the command line is shown).
+	pause time.Duration
+	// disableFeatures lists Chromium features switched off on top of
+	// chromedp's defaults (experiments only).
+	disableFeatures string
+}
+
+// chromedpDisabledFeatures is what chromedp's default options switch off;
+// -disable-features adds to it (a second --disable-features flag would
+// replace it).
+const chromedpDisabledFeatures = "site-per-process,Translate,BlinkGenPropertyTrees"
+
+// browserFlags returns the allocator options for the probe's Chromium.
+func browserFlags(o options, bin, profile string) []chromedp.ExecAllocatorOption {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
+		chromedp.UserDataDir(filepath.Join(profile, "p")),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1024, 768))
+	if o.disableFeatures != "" {
+		opts = append(opts, chromedp.Flag("disable-features", chromedpDisabledFeatures+","+o.disableFeatures))
+	}
+	return opts
 }
 
 func browser() (string, error) {
@@ -88,12 +115,7 @@ func bench(o options, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(profile)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
-		chromedp.UserDataDir(filepath.Join(profile, "p")),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.WindowSize(1024, 768))
+	opts := browserFlags(o, bin, profile)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
@@ -269,6 +291,9 @@ const wireProbe = `(function () {
   // sent records when the page first sends something (the Enter) after
   // the command being timed was armed.
   function sent() { if (__tbw.mark && !__tbw.sentAt) __tbw.sentAt = performance.now(); }
+  // webssh's page, when its websocket runs in a worker, reports output
+  // reaching the page through this hook.
+  window.websshReceived = function (u8) { markHit(u8); hit(u8.indexOf(120) >= 0); };
   var WS = window.WebSocket;
   if (WS) {
     var wsSend = WS.prototype.send;

@@ -114,3 +114,32 @@ func TestShellinabox(t *testing.T) {
 	needChromium(t)
 	checkFigures(t, options{url: termtest.Shellinabox(t), name: "shellinabox", keys: 10, lines: 50, cmds: 3, timeout: 2 * time.Minute})
 }
+
+// TestCmdEchoPause: -pause waits before each timed Enter (the wait is not
+// timed), and -disable-features keeps chromedp's own list and adds to it.
+func TestCmdEchoPause(t *testing.T) {
+	plain := browserFlags(options{}, "chromium", t.TempDir())
+	more := browserFlags(options{disableFeatures: "DeferRendererTasksAfterInput"}, "chromium", t.TempDir())
+	if len(more) != len(plain)+1 {
+		t.Errorf("-disable-features: %d allocator options, want %d", len(more), len(plain)+1)
+	}
+	needChromium(t)
+	o := options{url: termtest.Webssh(t), name: "webssh", cmds: 3, pause: 400 * time.Millisecond,
+		disableFeatures: "DeferRendererTasksAfterInput", timeout: 2 * time.Minute}
+	var out bytes.Buffer
+	start := time.Now()
+	if err := bench(o, &out); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < time.Duration(o.cmds)*o.pause {
+		t.Errorf("%d commands with -pause %v took %v", o.cmds, o.pause, d)
+	}
+	t.Log(out.String())
+	checkCmdEcho(t, out.String(), o.cmds, o.name)
+	// The pause is not part of the figure.
+	if m := cmdLine.FindStringSubmatch(out.String()); m == nil {
+		t.Fatalf("output %q", out.String())
+	} else if v, _ := strconv.ParseFloat(m[4], 64); v >= float64(o.pause/time.Millisecond) {
+		t.Errorf("max %v ms includes the pause of %v", v, o.pause)
+	}
+}

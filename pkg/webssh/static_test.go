@@ -13,7 +13,7 @@ import (
 // ui/build.sh makes: the page's own files copied unchanged, and xterm.js
 // of the version package.json pins.
 func TestStaticMatchesUI(t *testing.T) {
-	for _, name := range []string{"webssh.js", "webssh.css", "keybar.js", "messages.js"} {
+	for _, name := range []string{"webssh.js", "webssh.css", "keybar.js", "messages.js", "wsworker.js"} {
 		src, err := os.ReadFile(filepath.Join("ui", name))
 		if err != nil {
 			t.Fatal(err)
