@@ -100,6 +100,7 @@ type Agent struct {
 	last     int32         // last status reported to a controller
 	state    osmstate.State
 	stateErr string
+	wmu      sync.Mutex // held while the state file is changed and written
 
 	rmu       sync.Mutex
 	cur       target
