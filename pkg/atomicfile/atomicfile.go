@@ -61,12 +61,6 @@ type Options struct {
 	ReplaceLink bool
 }
 
-// WriteFile replaces path with data, keeping an existing file's mode, owner
-// and group, and creating a new one with mode 0600.
-func WriteFile(path string, data []byte) (Result, error) {
-	return Write(path, data, Options{Mode: 0o600})
-}
-
 // Write replaces path with data: a temp file in the same directory is
 // written, given the mode and owner, synced, renamed over path, and the
 // directory synced. A target that exists but is not a regular file is

@@ -27,12 +27,12 @@ const (
 )
 
 // Application status codes (OSM_REPORT): 2000 + the status script's exit
-// code for 0..127, or one of these.
+// code for 0..255, as the original; these are the named ones.
 const (
 	AppRunning = 2000 // status script exited 0: the CLC marks the instance serving
-	AppUnknown = 2128 // no script, killed by a signal, could not run
-	AppStopped = 2129
-	AppFailed  = 2130
+	AppUnknown = 2128 // no script, killed by a signal, could not run, timed out
+	AppStopped = 2129 // LY_S_APP_STOPPED: a script may exit 129
+	AppFailed  = 2130 // LY_S_APP_FAILED: a script may exit 130
 )
 
 // Instance status codes of a query reply.

@@ -30,6 +30,10 @@ type Config struct {
 	Key []byte
 	// Tag is the only instance tag accepted; 0 accepts any.
 	Tag int32
+	// Keys, when not nil, gives each accepted TAG its own KEY (a fleet,
+	// as a real controller keeps one per instance); Key and Tag are then
+	// not used, and any other TAG is refused (unknown-tag).
+	Keys map[int32][]byte
 	// MCast is "group:port" to send JOIN_REQUEST datagrams to; "" sends none.
 	MCast string
 	// Advertise is the "ip:port" put in the join datagrams; the listen
@@ -44,11 +48,21 @@ type Config struct {
 	EchoEvery time.Duration
 	// Reply is the registration result: 1021 (success, default) or 1022.
 	Reply int32
+	// Flap makes a misbehaving controller: it accepts each registration
+	// and then FlapDrop closes the connection at once, FlapGarbage sends
+	// bytes that are not a packet. "" behaves.
+	Flap string
 	// HandshakeTimeout bounds authentication and registration (10 s when zero).
 	HandshakeTimeout time.Duration
 	// Events receives every event, one call at a time.
 	Events func(Event)
 }
+
+// Flap modes.
+const (
+	FlapDrop    = "drop"
+	FlapGarbage = "garbage"
+)
 
 // Server is a simulated controller.
 type Server struct {
@@ -64,8 +78,20 @@ type Server struct {
 
 // New returns a server; call Listen, then Serve.
 func New(cfg Config, log *zap.Logger) (*Server, error) {
-	if err := clcproto.CheckKey(cfg.Key); err != nil {
-		return nil, fmt.Errorf("clc simulator: %w", err)
+	if cfg.Keys == nil {
+		if err := clcproto.CheckKey(cfg.Key); err != nil {
+			return nil, fmt.Errorf("clc simulator: %w", err)
+		}
+	}
+	for tag, k := range cfg.Keys {
+		if err := clcproto.CheckKey(k); err != nil {
+			return nil, fmt.Errorf("clc simulator: TAG %d: %w", tag, err)
+		}
+	}
+	switch cfg.Flap {
+	case "", FlapDrop, FlapGarbage:
+	default:
+		return nil, fmt.Errorf("clc simulator: flap mode %q: want %q or %q", cfg.Flap, FlapDrop, FlapGarbage)
 	}
 	if cfg.Reply == 0 {
 		cfg.Reply = clcproto.RegisterOK

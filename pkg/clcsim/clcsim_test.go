@@ -2,6 +2,7 @@ package clcsim
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -175,5 +176,41 @@ func BenchmarkHandshakeRegister(b *testing.B) {
 			b.Fatal(r, err)
 		}
 		c.Close()
+	}
+}
+
+// TestFlap: in a flap mode the simulator registers the instance, then
+// drops the connection or sends bytes that are not a packet.
+func TestFlap(t *testing.T) {
+	for _, mode := range []string{FlapDrop, FlapGarbage} {
+		t.Run(mode, func(t *testing.T) {
+			s, ch := start(t, Config{Key: []byte(key), Flap: mode}, zaptest.NewLogger(t))
+			c, err := net.Dial("tcp", s.LocalAddr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			chal, _ := clcproto.NewChallenge(nil)
+			if err := clcproto.Authenticate(c, []byte(key), 42, chal); err != nil {
+				t.Fatal(err)
+			}
+			if r, err := clcproto.RegisterWith(c, clcproto.Register{Tag: 42, Status: 7, IP: "127.0.0.1"}); err != nil || r != clcproto.RegisterOK {
+				t.Fatalf("register = %d, %v", r, err)
+			}
+			next(t, ch, Registered)
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, err = clcproto.ReadPacket(c)
+			if err == nil {
+				t.Fatal("read a packet from a flapping controller")
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the controller neither dropped nor sent garbage: %v", err)
+			}
+			next(t, ch, Disconnected)
+		})
+	}
+	if _, err := New(Config{Key: []byte(key), Flap: "sometimes"}, zaptest.NewLogger(t)); err == nil {
+		t.Error("New accepted an unknown flap mode")
 	}
 }

@@ -24,12 +24,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 		log.Error("challenge", zap.Error(err))
 		return
 	}
-	tag, err := clcproto.AcceptAuth(c, func(tag int32) ([]byte, error) {
-		if s.cfg.Tag != 0 && tag != s.cfg.Tag {
-			return nil, fmt.Errorf("%w %d", errUnknownTag, tag)
-		}
-		return s.cfg.Key, nil
-	}, chal)
+	tag, err := clcproto.AcceptAuth(c, s.keyFor, chal)
 	if err != nil {
 		log.Info("authentication failed", zap.Int32("tag", tag), zap.Error(err))
 		s.emit(Event{Kind: AuthFailed, Tag: tag, From: from, Reason: reason(err)})
@@ -48,6 +43,15 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	}
 	s.emit(Event{Kind: Registered, Tag: tag, IP: reg.IP, From: from})
 	_ = c.SetDeadline(time.Time{})
+	switch s.cfg.Flap {
+	case FlapDrop:
+		return
+	case FlapGarbage:
+		// A header whose length no packet may have, then more junk.
+		_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = c.Write(bytes.Repeat([]byte{0xff}, 64))
+		return
+	}
 
 	ss := &session{s: s, c: c, tag: tag, log: log}
 	ctx, cancel := context.WithCancel(ctx)
@@ -59,6 +63,20 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	cancel()
 	c.Close()
 	wg.Wait()
+}
+
+// keyFor returns the KEY of an instance's TAG.
+func (s *Server) keyFor(tag int32) ([]byte, error) {
+	if s.cfg.Keys != nil {
+		if k, ok := s.cfg.Keys[tag]; ok {
+			return k, nil
+		}
+		return nil, fmt.Errorf("%w %d", errUnknownTag, tag)
+	}
+	if s.cfg.Tag != 0 && tag != s.cfg.Tag {
+		return nil, fmt.Errorf("%w %d", errUnknownTag, tag)
+	}
+	return s.cfg.Key, nil
 }
 
 type session struct {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/atomicfile"
+	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/floppy"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/zlog"
@@ -66,6 +67,8 @@ type Config struct {
 	// missing Device under it is waited for (after loading the driver);
 	// a missing image file elsewhere is an error at once.
 	DevDir string
+	// Clock times the wait; the system clock when nil.
+	Clock clock.Clock
 }
 
 // Validate checks the config.
@@ -167,9 +170,10 @@ func waitDevice(ctx context.Context, cfg Config, log zlog.Logger) error {
 	if poll <= 0 {
 		poll = 50 * time.Millisecond
 	}
-	deadline := time.NewTimer(cfg.Wait)
+	clk := clock.Or(cfg.Clock)
+	deadline := clk.NewTimer(cfg.Wait)
 	defer deadline.Stop()
-	tick := time.NewTicker(poll)
+	tick := clk.NewTicker(poll)
 	defer tick.Stop()
 	for {
 		if _, err := os.Stat(cfg.Device); err == nil {
@@ -178,13 +182,13 @@ func waitDevice(ctx context.Context, cfg Config, log zlog.Logger) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-deadline.C:
+		case <-deadline.C():
 			msg := fmt.Sprintf("no floppy: %s did not appear within %s", cfg.Device, cfg.Wait)
 			if modErr != nil {
 				msg += fmt.Sprintf(" (%v)", oneLine(modErr))
 			}
 			return errors.New(msg)
-		case <-tick.C:
+		case <-tick.C():
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/luoyun/osmanager/internal/floppytest"
 	"github.com/luoyun/osmanager/pkg/atomicfile"
+	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/floppy"
 )
 
@@ -219,18 +220,45 @@ func TestUpdateWaitGivesUp(t *testing.T) {
 	devDir := t.TempDir()
 	dev := filepath.Join(devDir, "fd0")
 	run := &fakeRunner{err: errors.New("modprobe: FATAL: Module floppy not found")}
-	start := time.Now()
-	_, err := Update(context.Background(), Config{Device: dev, Dest: dev + ".conf", Wait: 300 * time.Millisecond, Runner: run, DevDir: devDir}, zaptest.NewLogger(t))
+	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
+	done := make(chan error, 1)
+	go func() {
+		_, err := Update(context.Background(), Config{Device: dev, Dest: dev + ".conf", Wait: 300 * time.Millisecond, Runner: run, DevDir: devDir, Clock: clk}, zaptest.NewLogger(t))
+		done <- err
+	}()
+	// The wait's deadline and poll ticker are set: then time moves.
+	waitUntil(t, "the wait's timers", func() bool { return clk.Waiters() == 2 })
+	clk.Advance(299 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("gave up before --wait had passed: %v", err)
+	default:
+	}
+	clk.Advance(time.Millisecond)
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("still waiting after --wait had passed")
+	}
 	if err == nil || !strings.Contains(err.Error(), "within 300ms") || !strings.Contains(err.Error(), "Module floppy not found") {
 		t.Fatalf("Update error = %v, want the wait and the modprobe failure named", err)
-	}
-	if el := time.Since(start); el < 300*time.Millisecond {
-		t.Errorf("gave up after %v, before --wait", el)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := Update(ctx, Config{Device: dev, Dest: dev + ".conf", Wait: time.Hour, Runner: &fakeRunner{}, DevDir: devDir}, zaptest.NewLogger(t)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Update with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

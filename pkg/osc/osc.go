@@ -71,16 +71,6 @@ func (s Step) String() string {
 	}
 }
 
-// AnyFailed reports whether any step failed.
-func AnyFailed(steps []Step) bool {
-	for _, s := range steps {
-		if s.Status == Failed {
-			return true
-		}
-	}
-	return false
-}
-
 // Configurator applies settings.
 type Configurator struct {
 	cfg Config

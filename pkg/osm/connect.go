@@ -25,7 +25,11 @@ func (a *Agent) dial(ctx context.Context, addr string) (net.Conn, error) {
 }
 
 // connect finds and dials the controller: CLC_IP/CLC_PORT first, then the
-// address of the last join datagram, then a fresh multicast discovery.
+// address of the last join datagram. Only without CLC_IP does an attempt
+// wait up to the discovery window for a join: with a known address a
+// failed attempt goes straight to the back-off, which keeps listening for
+// joins meanwhile (pause), so a returning controller is retried on the
+// back-off's schedule instead of after a whole window.
 func (a *Agent) connect(ctx context.Context, t target) (net.Conn, error) {
 	var errs []error
 	try := func(addr string) net.Conn {
@@ -53,6 +57,9 @@ func (a *Agent) connect(ctx context.Context, t target) (net.Conn, error) {
 	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
+	}
+	if t.direct != "" {
+		return nil, errors.Join(errs...)
 	}
 	a.setPhase(osmstate.Discovering, "")
 	addr, err := discover(ctx, t.mcast, a.cfg.DiscoveryWindow, a.log)

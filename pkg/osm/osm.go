@@ -2,7 +2,8 @@
 // (CLC_IP/CLC_PORT from luoyun.conf, else multicast join datagrams),
 // authenticates both ways with the shared KEY, registers the instance,
 // reports the application status from custom/scripts/status, answers
-// queries and echoes, and reconnects with jittered exponential back-off.
+// queries and echoes, and reconnects on pkg/backoff's schedule (a
+// session resets it only after it stayed up for ReconnectMax).
 // Its state goes to a file for operators (never the KEY).
 package osm
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/backoff"
 	"github.com/luoyun/osmanager/pkg/clcproto"
+	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
 
@@ -33,7 +35,9 @@ type Config struct {
 	StatusInterval time.Duration
 	// StatusTimeout kills a status script that runs longer.
 	StatusTimeout time.Duration
-	// ReconnectMin and ReconnectMax bound the back-off between attempts.
+	// ReconnectMin and ReconnectMax bound the back-off between attempts
+	// (pkg/backoff); a session that stays registered for ReconnectMax
+	// resets it, a shorter one counts as a strike.
 	ReconnectMin, ReconnectMax time.Duration
 	// DialTimeout bounds one TCP connect (5 s when zero).
 	DialTimeout time.Duration
@@ -45,7 +49,10 @@ type Config struct {
 	// WriteTimeout bounds each write to the controller (10 s).
 	WriteTimeout time.Duration
 
-	// Sleep waits between attempts; backoff.Sleep when nil.
+	// Clock times the status script, the back-off and a session's health;
+	// the system clock when nil.
+	Clock clock.Clock
+	// Sleep waits between attempts; a sleep on Clock when nil.
 	Sleep backoff.Sleeper
 	// Rand is the back-off's jitter source; math/rand when nil.
 	Rand func(n int64) int64
@@ -69,8 +76,10 @@ func (c *Config) defaults() {
 	def(&c.DialTimeout, 5*time.Second)
 	def(&c.HandshakeTimeout, 10*time.Second)
 	def(&c.WriteTimeout, 10*time.Second)
+	c.Clock = clock.Or(c.Clock)
 	if c.Sleep == nil {
-		c.Sleep = backoff.Sleep
+		clk := c.Clock
+		c.Sleep = func(ctx context.Context, d time.Duration) error { return clock.Sleep(ctx, clk, d) }
 	}
 	if c.Challenge == nil {
 		c.Challenge = func() (clcproto.Block, error) { return clcproto.NewChallenge(nil) }
@@ -91,6 +100,7 @@ type Agent struct {
 	last     int32         // last status reported to a controller
 	state    osmstate.State
 	stateErr string
+	wmu      sync.Mutex // held while the state file is changed and written
 
 	rmu       sync.Mutex
 	cur       target
@@ -171,7 +181,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.cancelCur = acancel
 		a.rmu.Unlock()
 
-		ok, err := a.attempt(actx, t)
+		out := a.attempt(actx, t)
 		if ctx.Err() != nil {
 			acancel()
 			a.setPhase(osmstate.Stopped, "")
@@ -183,13 +193,23 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.log.Info("configuration changed; reconnecting")
 			continue
 		}
-		if ok {
-			bo.Reset()
+		now := a.cfg.Clock.Now()
+		if out.registered {
+			// Only a session that stayed up for reconnect_max resets the
+			// back-off: a controller that registers and then fails is a
+			// strike, not a fresh start (a flapping controller would
+			// otherwise get a connection a second).
+			if lasted := now.Sub(out.at); lasted >= a.cfg.ReconnectMax {
+				bo.Reset()
+			} else {
+				bo.Hold(lasted)
+			}
 		}
-		d := bo.Next()
+		d := bo.Next(now, out.reached)
+		err := out.err
 		a.backingOff(err)
 		lvl, msg := a.log.Warn, "controller not reached; retrying"
-		if ok {
+		if out.registered {
 			msg = "controller connection lost; reconnecting"
 		}
 		if errors.Is(err, clcproto.ErrImpostor) {
@@ -229,13 +249,23 @@ func (a *Agent) pause(ctx context.Context, t target, d time.Duration) {
 	}
 }
 
+// outcome is how far one attempt got.
+type outcome struct {
+	reached    bool      // a TCP connection to a controller was made
+	registered bool      // the controller accepted the registration
+	at         time.Time // when it did
+	err        error     // why the attempt or the session ended
+}
+
 // attempt connects, authenticates, registers and serves one connection.
-func (a *Agent) attempt(ctx context.Context, t target) (bool, error) {
+func (a *Agent) attempt(ctx context.Context, t target) outcome {
 	c, err := a.connect(ctx, t)
 	if err != nil {
-		return false, err
+		return outcome{err: err}
 	}
-	return a.session(ctx, c, t)
+	out := outcome{reached: true}
+	out.err = a.session(ctx, c, t, &out)
+	return out
 }
 
 // watchReload re-reads luoyun.conf on each Reload.

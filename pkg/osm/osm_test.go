@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/clcsim"
+	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
 
@@ -143,6 +145,12 @@ func TestStatusScripts(t *testing.T) {
 		{"hangs", "sleep 300 &\nwait", 2128, 300 * time.Millisecond},
 		{"floods and fails", "head -c 2000000 /dev/zero\nexit 1", 2001, 0},
 		{"exit 5", "exit 5", 2005, 0},
+		// As the original: 2000 + code for 0..255; 2129 (stopped) and
+		// 2130 (failed) are defined codes a script may use.
+		{"exit 129", "exit 129", 2129, 0},
+		{"exit 130", "exit 130", 2130, 0},
+		{"exit 255", "exit 255", 2255, 0},
+		{"killed by a signal", "kill -9 $$", 2128, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,5 +277,123 @@ func TestNewValidates(t *testing.T) {
 	}
 	if _, err := New(Config{}, zaptest.NewLogger(t)); err == nil {
 		t.Error("New accepted an empty config")
+	}
+}
+
+// TestStatusScriptLeavesNothing: a status script that starts a background
+// child every run ("sleep 600 &") does not pile up processes: each run's
+// child is gone once the run is over.
+func TestStatusScriptLeavesNothing(t *testing.T) {
+	s := startSim(t, "127.0.0.1:0", clcsim.Config{})
+	e := newEnv(t, s.addr())
+	pids := e.dir + "/children"
+	writeScript(t, e.scripts, "sleep 600 &\necho $! >> "+pids+"\nexit 0")
+	e.start(t)
+	s.ev.wait(t, clcsim.ReportEvent, nil)
+	var list []int
+	waitFor(t, "five runs", func() bool {
+		b, _ := os.ReadFile(pids)
+		list = list[:0]
+		for _, f := range strings.Fields(string(b)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				list = append(list, pid)
+			}
+		}
+		return len(list) >= 5
+	})
+	e.stop(t)
+	for _, pid := range list {
+		deadline := time.Now().Add(5 * time.Second)
+		for processAlive(pid) {
+			if time.Now().After(deadline) {
+				syscall.Kill(pid, syscall.SIGKILL)
+				t.Fatalf("background child %d of a status run is still running", pid)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// processAlive reports whether pid runs (a zombie does not).
+func processAlive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
+}
+
+// TestFlappingControllerBacksOff: a controller that accepts every
+// registration and then drops the connection or sends garbage gets at
+// most 8 connections in 30 s with the default settings. The settings and
+// the window are scaled down 20 times (reconnect_min 50 ms, reconnect_max
+// 3 s, 1.5 s): the policy depends on their ratios only, and a real
+// connection costs about a millisecond, 2 % of the smallest delay. With a
+// back-off reset on each registration it was one connection per
+// reconnect_min (about 30).
+func TestFlappingControllerBacksOff(t *testing.T) {
+	const scale = 20
+	for _, mode := range []string{clcsim.FlapDrop, clcsim.FlapGarbage} {
+		t.Run(mode, func(t *testing.T) {
+			s := startSim(t, "127.0.0.1:0", clcsim.Config{Flap: mode})
+			e := newEnv(t, s.addr())
+			e.cfg.ReconnectMin, e.cfg.ReconnectMax = time.Second/scale, time.Minute/scale
+			e.cfg.Sleep = nil // real waits: the count is over real time
+			e.start(t)
+			s.ev.wait(t, clcsim.AuthOK, nil)
+			start := time.Now()
+			window := 30 * time.Second / scale
+			n := 1
+			timer := time.NewTimer(window)
+			defer timer.Stop()
+		count:
+			for {
+				select {
+				case ev := <-s.ev.ch:
+					if ev.Kind == clcsim.AuthOK {
+						n++
+					}
+				case <-timer.C:
+					break count
+				}
+			}
+			t.Logf("%s: %d connections in %v (30 s at full scale)", mode, n, time.Since(start).Round(time.Millisecond))
+			if n > 8 {
+				t.Errorf("%d connections in 30 s (scaled), want <= 8", n)
+			}
+			if n < 3 {
+				t.Errorf("only %d connections: the agent stopped retrying a flapping controller", n)
+			}
+			if l := countLogs(e.logs, "controller connection lost; reconnecting"); l < n-1 {
+				t.Errorf("%d 'connection lost' lines for %d connections", l, n)
+			}
+		})
+	}
+}
+
+// TestStatusIntervalOnTheClock: the status script runs at start and then
+// once per StatusInterval of the injected clock, not of the wall clock.
+func TestStatusIntervalOnTheClock(t *testing.T) {
+	s := startSim(t, "127.0.0.1:0", clcsim.Config{})
+	e := newEnv(t, s.addr())
+	runs := e.dir + "/runs"
+	writeScript(t, e.scripts, "echo run >> "+runs)
+	clk := clock.NewFake(time.Unix(1_700_000_000, 0))
+	e.cfg.Clock = clk
+	e.cfg.StatusInterval = time.Hour
+	e.start(t)
+	count := func() int {
+		b, _ := os.ReadFile(runs)
+		return strings.Count(string(b), "run\n")
+	}
+	s.ev.wait(t, clcsim.ReportEvent, nil)
+	waitFor(t, "the status ticker", func() bool { return clk.Waiters() == 1 })
+	if n := count(); n != 1 {
+		t.Fatalf("%d runs before the clock moved, want 1", n)
+	}
+	for want := 2; want <= 3; want++ {
+		clk.Advance(time.Hour)
+		waitFor(t, fmt.Sprintf("run %d", want), func() bool { return count() == want })
 	}
 }

@@ -18,8 +18,8 @@ import (
 var ErrRefused = errors.New("controller refused the registration")
 
 // session authenticates, registers and then serves one connection until
-// it ends. It reports whether the registration succeeded.
-func (a *Agent) session(ctx context.Context, c net.Conn, t target) (bool, error) {
+// it ends. It records the registration in out.
+func (a *Agent) session(ctx context.Context, c net.Conn, t target, out *outcome) error {
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
@@ -28,23 +28,24 @@ func (a *Agent) session(ctx context.Context, c net.Conn, t target) (bool, error)
 	_ = c.SetDeadline(time.Now().Add(a.cfg.HandshakeTimeout))
 	chal, err := a.cfg.Challenge()
 	if err != nil {
-		return false, err
+		return err
 	}
 	if err := clcproto.Authenticate(c, []byte(t.key.Reveal()), t.tag, chal); err != nil {
-		return false, fmt.Errorf("authenticate with %s: %w", addr, ctxErr(ctx, err))
+		return fmt.Errorf("authenticate with %s: %w", addr, ctxErr(ctx, err))
 	}
 	ip := localIP(c)
 	res, err := clcproto.RegisterWith(c, clcproto.Register{Tag: t.tag, Status: clcproto.OSMUnregistered, IP: ip})
 	if err != nil {
-		return false, fmt.Errorf("register with %s: %w", addr, ctxErr(ctx, err))
+		return fmt.Errorf("register with %s: %w", addr, ctxErr(ctx, err))
 	}
 	if res != clcproto.RegisterOK {
-		return false, fmt.Errorf("%w (result %d) at %s", ErrRefused, res, addr)
+		return fmt.Errorf("%w (result %d) at %s", ErrRefused, res, addr)
 	}
 	_ = c.SetDeadline(time.Time{})
+	out.registered, out.at = true, a.cfg.Clock.Now()
 	a.registered(addr, ip)
 	a.log.Info("registered", zap.String("controller", addr), zap.Int32("tag", t.tag), zap.String("ip", ip))
-	return true, a.serve(ctx, c, t, ip)
+	return a.serve(ctx, c, t, ip)
 }
 
 // ctxErr prefers the context's error: a closed connection after a

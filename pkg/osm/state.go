@@ -8,13 +8,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
 
-// State returns a copy of the agent's current state.
-func (a *Agent) State() osmstate.State {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.state
-}
-
 // setPhase records a phase change; controller "" keeps the known one.
 func (a *Agent) setPhase(phase, controller string) {
 	a.update(func(s *osmstate.State) {
@@ -52,8 +45,13 @@ func (a *Agent) reported(status int32) {
 }
 
 // update changes the state and writes the state file, logging a write
-// failure once until it succeeds again.
+// failure once until it succeeds again. The registrar and the status loop
+// both update it: wmu keeps the writes in the order of the changes, so
+// the file never ends on an older state than the agent's (a status result
+// written after "stopped" would say the agent is still discovering).
 func (a *Agent) update(f func(*osmstate.State)) {
+	a.wmu.Lock()
+	defer a.wmu.Unlock()
 	a.mu.Lock()
 	f(&a.state)
 	s := a.state

@@ -16,7 +16,7 @@ import (
 // publishing each result for the sessions to report.
 func (a *Agent) statusLoop(ctx context.Context) {
 	r := &statusrun.Runner{Path: filepath.Join(a.cfg.ScriptDir, "status"), Timeout: a.cfg.StatusTimeout}
-	t := time.NewTicker(a.cfg.StatusInterval)
+	t := a.cfg.Clock.NewTicker(a.cfg.StatusInterval)
 	defer t.Stop()
 	var prev statusrun.Result
 	first := true
@@ -34,7 +34,7 @@ func (a *Agent) statusLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 		}
 	}
 }
@@ -54,7 +54,8 @@ func (a *Agent) logStatus(prev, res statusrun.Result, first bool) {
 		}
 		return
 	}
-	fields := []zap.Field{zap.Int32("status", res.Status), zap.Int("exit", res.ExitCode), zap.ByteString("output", res.Output)}
+	fields := []zap.Field{zap.Int32("status", res.Status), zap.Int("exit", res.ExitCode), zap.ByteString("output", res.Output),
+		zap.Duration("took", res.Duration.Round(time.Millisecond))}
 	if res.Truncated {
 		fields = append(fields, zap.Bool("output_truncated", true))
 	}

@@ -42,12 +42,15 @@ type OSM struct {
 	StatusInterval Duration `toml:"status_interval"`
 	// StatusTimeout kills a status script that runs longer.
 	StatusTimeout Duration `toml:"status_timeout"`
-	// ReconnectMin is the smallest back-off between connection attempts.
+	// ReconnectMin bounds the first retry after a lost controller (it
+	// comes within ReconnectMin) and is the floor of later delays
+	// (pkg/backoff has the policy).
 	ReconnectMin Duration `toml:"reconnect_min"`
 	// ReconnectMax caps the back-off between connection attempts.
 	ReconnectMax Duration `toml:"reconnect_max"`
 	// DiscoveryWindow is how long one attempt listens for a controller's
-	// multicast join when CLC_IP is absent or unreachable.
+	// multicast join when there is no CLC_IP (with CLC_IP, joins are
+	// heard during the back-off instead).
 	DiscoveryWindow Duration `toml:"discovery_window"`
 	// StateFile is where the registrar writes its state for operators.
 	StateFile string `toml:"state_file"`

@@ -1,9 +1,16 @@
 // Package statusrun runs the appliance's status script
 // (custom/scripts/status) and turns its exit code into the application
-// status reported to the controller: 2000 + code for 0..127, 2128
-// (unknown) when the script is missing, cannot run, is killed by a signal,
-// exits with a code above 127, or outlives its timeout. A timed-out script
-// is killed with its whole process group.
+// status reported to the controller, as the original did: 2000 + code for
+// every exit code 0..255 (2129 stopped and 2130 failed are codes a script
+// may use on purpose), 2128 (unknown) when the script is missing, cannot
+// run, is killed by a signal, or outlives its timeout.
+//
+// The script runs in a process group of its own. After every run that
+// whole group is ended (SIGKILL): a background child the script left
+// behind ("sleep 600 &") dies with it instead of piling up one more
+// process per interval. A script that must start a daemon detaches it on
+// purpose into a session of its own, in the foreground
+// (setsid sh -c 'mydaemon &'), before it goes on.
 package statusrun
 
 import (
@@ -11,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -30,7 +38,8 @@ type Runner struct {
 	// Timeout kills the script (and its process group) after this long.
 	Timeout time.Duration
 	// WaitDelay bounds how long to wait for the output pipe after the
-	// script exits (a background child may hold it); 1 s when zero.
+	// script's group is ended (a daemon it detached with setsid may hold
+	// it); 1 s when zero.
 	WaitDelay time.Duration
 }
 
@@ -83,26 +92,50 @@ func (r *Runner) run(ctx context.Context) Result {
 	}
 	tctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
-	out := &capped{max: MaxOutput}
+	// The output goes through a pipe of our own, not exec's copying
+	// goroutine, so that Wait returns when the script exits and the
+	// group can be ended before the output is drained.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		unknown.Err = fmt.Errorf("status script: output pipe: %w", err)
+		return unknown
+	}
+	defer pr.Close()
 	cmd := exec.CommandContext(tctx, r.Path)
-	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Stdout, cmd.Stderr = pw, pw
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		// Kill the whole group: the script and everything it started.
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
-	cmd.WaitDelay = r.WaitDelay
-	if cmd.WaitDelay <= 0 {
-		cmd.WaitDelay = time.Second
-	}
-	err = cmd.Run()
-	res := Result{Output: out.buf.Bytes(), Truncated: out.dropped, ExitCode: cmd.ProcessState.ExitCode()}
-	if tctx.Err() != nil {
-		// Children that escaped the kill by changing group are not ours;
-		// make sure the group is gone even if the leader exited first.
-		if cmd.Process != nil {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	err = cmd.Start()
+	pw.Close()
+	out := &capped{max: MaxOutput}
+	drained := make(chan struct{})
+	timedOut := false
+	if err == nil {
+		go func() { defer close(drained); _, _ = io.Copy(out, pr) }()
+		err = cmd.Wait()
+		timedOut = tctx.Err() != nil // not the drain below
+		// Whatever the script left in its group goes with it (the group
+		// outlives its leader while members remain, so its id is not
+		// reused before they are gone).
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		delay := r.WaitDelay
+		if delay <= 0 {
+			delay = time.Second
 		}
+		t := time.NewTimer(delay)
+		select {
+		case <-drained:
+		case <-t.C:
+			pr.Close() // a detached daemon holds the pipe: stop reading
+			<-drained
+		}
+		t.Stop()
+	}
+	res := Result{Output: out.buf.Bytes(), Truncated: out.dropped, ExitCode: cmd.ProcessState.ExitCode()}
+	if timedOut {
 		res.Status, res.ExitCode, res.TimedOut = clcproto.AppUnknown, -1, true
 		res.Err = fmt.Errorf("%w after %s", ErrTimeout, r.Timeout)
 		if ctx.Err() != nil {
@@ -112,12 +145,8 @@ func (r *Runner) run(ctx context.Context) Result {
 	}
 	var ee *exec.ExitError
 	switch {
-	case err == nil || errors.Is(err, exec.ErrWaitDelay) || errors.As(err, &ee) && res.ExitCode >= 0:
-		// ErrWaitDelay: it exited, but a background child kept the pipe.
+	case err == nil || errors.As(err, &ee) && res.ExitCode >= 0:
 		res.Status = StatusOf(res.ExitCode)
-		if res.ExitCode > 127 {
-			res.Err = fmt.Errorf("status script exited %d (above 127)", res.ExitCode)
-		}
 	case errors.As(err, &ee):
 		res.Status = clcproto.AppUnknown
 		res.Err = fmt.Errorf("status script: %s", ee.ProcessState.String())
@@ -129,9 +158,10 @@ func (r *Runner) run(ctx context.Context) Result {
 }
 
 // StatusOf maps an exit code to an application status: 2000 + code for
-// 0..127, 2128 otherwise.
+// 0..255 (as the original), 2128 for -1 (no exit code: killed by a
+// signal) or anything out of range.
 func StatusOf(code int) int32 {
-	if code < 0 || code > 127 {
+	if code < 0 || code > 255 {
 		return clcproto.AppUnknown
 	}
 	return clcproto.AppRunning + int32(code)

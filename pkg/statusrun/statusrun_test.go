@@ -36,7 +36,12 @@ func TestRun(t *testing.T) {
 		{name: "exit 0", body: "echo fine; exit 0", mode: 0o755, wantStatus: 2000, wantOut: "fine\n"},
 		{name: "exit 3", body: "echo degraded >&2; exit 3", mode: 0o755, wantStatus: 2003, wantOut: "degraded\n"},
 		{name: "exit 127", body: "exit 127", mode: 0o755, wantStatus: 2127},
-		{name: "exit 200", body: "exit 200", mode: 0o755, wantStatus: 2128, wantErr: true},
+		// The original reported 2000 + code for every code; 2129 (stopped)
+		// and 2130 (failed) are defined codes a script may use.
+		{name: "exit 129", body: "exit 129", mode: 0o755, wantStatus: 2129},
+		{name: "exit 130", body: "exit 130", mode: 0o755, wantStatus: 2130},
+		{name: "exit 200", body: "exit 200", mode: 0o755, wantStatus: 2200},
+		{name: "exit 255", body: "exit 255", mode: 0o755, wantStatus: 2255},
 		{name: "killed by a signal", body: "kill -9 $$", mode: 0o755, wantStatus: 2128, wantErr: true},
 		{name: "not executable", body: "exit 0", mode: 0o644, wantStatus: 2128, wantMissing: true, wantErr: true},
 		{name: "missing", missing: true, wantStatus: 2128, wantMissing: true, wantErr: true},
@@ -152,9 +157,76 @@ func TestBackgroundChildHoldingPipe(t *testing.T) {
 }
 
 func TestStatusOf(t *testing.T) {
-	for code, want := range map[int]int32{0: 2000, 1: 2001, 127: 2127, 128: 2128, 255: 2128, -1: 2128} {
+	for code, want := range map[int]int32{0: 2000, 1: 2001, 127: 2127, 128: 2128, 129: 2129, 130: 2130, 255: 2255, 256: 2128, -1: 2128} {
 		if got := StatusOf(code); got != want {
 			t.Errorf("StatusOf(%d) = %d, want %d", code, got, want)
 		}
+	}
+}
+
+// readPID reads a pid a script wrote, waiting for the file.
+func readPID(t *testing.T, path string) int {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(path)
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pid in %s: %v", path, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func waitDead(t *testing.T, pid int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("%s (pid %d) still runs after the script's run", what, pid)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestBackgroundChildEnded: a script that leaves "sleep 600 &" behind
+// (and a grandchild that kept the group) leaves nothing once Run returns.
+func TestBackgroundChildEnded(t *testing.T) {
+	dir := t.TempDir()
+	p := script(t, "sleep 600 &\necho $! > "+dir+"/child.pid\n(sleep 600 & echo $! > "+dir+"/grandchild.pid)\nexit 3", 0o755)
+	for i := 0; i < 3; i++ {
+		os.Remove(dir + "/child.pid")
+		os.Remove(dir + "/grandchild.pid")
+		res := (&Runner{Path: p, Timeout: 10 * time.Second}).Run(context.Background())
+		if res.Status != 2003 || res.Err != nil {
+			t.Fatalf("run %d = %d, %v; want 2003", i, res.Status, res.Err)
+		}
+		waitDead(t, readPID(t, dir+"/child.pid"), "the background child")
+		waitDead(t, readPID(t, dir+"/grandchild.pid"), "the grandchild")
+	}
+}
+
+// TestSetsidDaemonSurvives: a daemon started with setsid left the group on
+// purpose and is not the runner's to end.
+func TestSetsidDaemonSurvives(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/setsid"); err != nil {
+		t.Skip("setsid (util-linux) not installed")
+	}
+	dir := t.TempDir()
+	// In the foreground: setsid (not a group leader, so it does not fork)
+	// makes the new session itself, and the daemon is in it before the
+	// script goes on. `setsid -f` or `setsid ... &` would race the kill.
+	p := script(t, "setsid sh -c 'sleep 600 </dev/null >/dev/null 2>&1 & echo $! > "+dir+"/daemon.pid'\nexit 0", 0o755)
+	res := (&Runner{Path: p, Timeout: 10 * time.Second}).Run(context.Background())
+	if res.Status != 2000 {
+		t.Fatalf("Run = %d, %v", res.Status, res.Err)
+	}
+	pid := readPID(t, dir+"/daemon.pid")
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	if !alive(pid) {
+		t.Errorf("the setsid daemon %d was ended with the script's group", pid)
 	}
 }

@@ -120,14 +120,6 @@ func (s *Server) Serve(ctx context.Context) error {
 	return nil
 }
 
-// Run listens and serves until ctx is cancelled.
-func (s *Server) Run(ctx context.Context) error {
-	if err := s.Listen(); err != nil {
-		return err
-	}
-	return s.Serve(ctx)
-}
-
 // headerAllowance is the http.Server.MaxHeaderBytes that limits a
 // request's line and headers to limit bytes: net/http lets a request read
 // MaxHeaderBytes plus 4096 bytes of read-ahead before answering 431.

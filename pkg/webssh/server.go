@@ -146,14 +146,6 @@ func (s *Server) Stats() *termbridge.Stats { return &s.stats }
 // Sessions returns the number of open sessions.
 func (s *Server) Sessions() int { return s.sessions.len() }
 
-// Run listens and serves until ctx is cancelled.
-func (s *Server) Run(ctx context.Context) error {
-	if err := s.Listen(); err != nil {
-		return err
-	}
-	return s.Serve(ctx)
-}
-
 // Serve serves on the bound listener until ctx is cancelled, then ends
 // every session (killing its command) and returns nil.
 func (s *Server) Serve(ctx context.Context) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -16,8 +17,9 @@ import (
 	"github.com/luoyun/osmanager/pkg/lyconf"
 )
 
-const clcAbout = `Plays the Cloud Controller for instances that share one KEY: sends
-multicast joins (--mcast), authenticates, registers (--reply), sends
+const clcAbout = `Plays the Cloud Controller for instances that share one KEY (or for a
+fleet, each with its own: --keys): sends multicast joins (--mcast),
+authenticates, registers (--reply; --flap misbehaves after it), sends
 queries and echoes, and prints one line per event on stdout:
 
   listening addr=127.0.0.1:41234
@@ -34,7 +36,7 @@ Diagnostics go to stderr.`
 
 // runCLC is `osm clc`, the controller simulator.
 func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := cli.New("osm clc", "[options] (-c luoyun.conf | --key KEY)", clcAbout)
+	c := cli.New("osm clc", "[options] (-c luoyun.conf | --key KEY | --keys FILE)", clcAbout)
 	listen := c.Flags.String("listen", "0.0.0.0:1369", "TCP address to accept instances on")
 	confPath := c.Flags.StringP("config", "c", "", "take KEY (and TAG) from this luoyun.conf")
 	key := c.Flags.String("key", "", "the shared KEY (instead of -c)")
@@ -45,6 +47,8 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	queryEvery := c.Flags.Duration("query-every", 0, "send a query to each instance this often (0: never)")
 	echoEvery := c.Flags.Duration("echo-every", 0, "send an echo request to each instance this often (0: never)")
 	reply := c.Flags.Int32("reply", clcproto.RegisterOK, "registration result: 1021 (success) or 1022 (failure)")
+	flap := c.Flags.String("flap", "", "misbehave after each registration: drop (close at once) or garbage (send bytes that are not a packet)")
+	keysPath := c.Flags.String("keys", "", "a fleet: file of \"TAG KEY\" lines, each instance with its own KEY (instead of -c/--key)")
 	debug := c.Flags.Bool("debug", false, "diagnostics at debug level")
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
@@ -53,8 +57,25 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg := clcsim.Config{MCast: *mcast, Advertise: *advertise, JoinEvery: *joinEvery,
-		QueryEvery: *queryEvery, EchoEvery: *echoEvery, Reply: *reply}
+		QueryEvery: *queryEvery, EchoEvery: *echoEvery, Reply: *reply, Flap: *flap}
+	switch *flap {
+	case "", clcsim.FlapDrop, clcsim.FlapGarbage:
+	default:
+		return c.Usagef("--flap must be drop or garbage")
+	}
 	switch {
+	case *keysPath != "" && (*confPath != "" || *key != "" || c.Flags.Changed("tag")):
+		return c.Usagef("give --keys alone, without -c/--config, --key or --tag")
+	case *keysPath != "":
+		f, err := os.Open(*keysPath)
+		if err != nil {
+			return err
+		}
+		cfg.Keys, err = clcsim.ParseKeys(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", *keysPath, err)
+		}
 	case *confPath != "" && *key != "":
 		return c.Usagef("give -c/--config or --key, not both")
 	case *confPath != "":
@@ -72,7 +93,7 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case *key != "":
 		cfg.Key = []byte(*key)
 	default:
-		return c.Usagef("the KEY is needed: -c luoyun.conf or --key KEY")
+		return c.Usagef("the KEY is needed: -c luoyun.conf, --key KEY or --keys FILE")
 	}
 	if *tag < 0 || *tag > math.MaxInt32 {
 		return c.Usagef("--tag %d out of range", *tag)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -71,21 +72,28 @@ func TestJoinEndsBackOff(t *testing.T) {
 	in := newInstance(t, "", "228.0.0.1:1369",
 		"[osm]\nreconnect_min = \"20s\"\nreconnect_max = \"60s\"\ndiscovery_window = \"200ms\"\n")
 	agent := startProc(t, ns, bin, in.args()...)
-	agent.waitLine(t, `controller not reached; retrying.*"retry_in": "20s"`)
+	// The first delay is anywhere in [0, 20s]; wait for one of at least
+	// 10 s (the next ones are in [10s, 20s]).
+	var backoff time.Duration
+	for backoff < 10*time.Second {
+		m := agent.waitLine(t, `controller not reached; retrying.*"retry_in": "([^"]+)"`)
+		backoff, _ = time.ParseDuration(m[1])
+	}
 	start := time.Now()
 	sim := startProc(t, ns, bin, "clc", "--listen", "127.0.0.1:0", "--key", testKey,
 		"--mcast", "228.0.0.1:1369", "--join-every", "200ms")
 	sim.waitLine(t, `^registered tag=42 ip=127\.0\.0\.1 from=`)
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("registered %v after the controller came back; the back-off was 20s", took)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("registered %v after the controller came back; the back-off was %v", took, backoff)
 	}
 	agent.stop(t, syscall.SIGTERM)
 	sim.stop(t, syscall.SIGTERM)
 }
 
 // TestNoMulticastRouteDoesNotSpin: with no route for the group the agent
-// cannot even listen; it must back off (1 s, 2 s, 4 s, ...) with one log
-// line per attempt, not retry in a loop.
+// cannot even listen; it must back off (first delay in [0, 1s], then at
+// least 0.5 s: reconnect_min/2) with one log line per attempt, not retry
+// in a loop.
 func TestNoMulticastRouteDoesNotSpin(t *testing.T) {
 	ns := netns(t)
 	in := newInstance(t, "", "228.0.0.1:1369", "[osm]\nreconnect_min = \"1s\"\nreconnect_max = \"60s\"\n")
@@ -97,10 +105,20 @@ func TestNoMulticastRouteDoesNotSpin(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 	var attempts, noisy int
+	retryIn := regexp.MustCompile(`"retry_in": "([^"]+)"`)
 	for _, l := range agent.output() {
 		switch {
 		case strings.Contains(l, "controller not reached; retrying"):
 			attempts++
+			m := retryIn.FindStringSubmatch(l)
+			if m == nil {
+				t.Errorf("failure line without retry_in: %s", l)
+				continue
+			}
+			d, _ := time.ParseDuration(m[1])
+			if d > 1500*time.Millisecond || attempts > 1 && d < 500*time.Millisecond {
+				t.Errorf("attempt %d: retry_in %v, want within [0, 1s] first, then [0.5s, 1.5s] in the first seconds", attempts, d)
+			}
 			if !strings.Contains(l, "228.0.0.1:1369") {
 				t.Errorf("failure line does not name the group: %s", l)
 			}
@@ -109,10 +127,10 @@ func TestNoMulticastRouteDoesNotSpin(t *testing.T) {
 			t.Logf("extra line: %s", l)
 		}
 	}
-	// About 3 s with delays of at least 1 s: 3 attempts, a 4th at the
-	// earliest 3 s after the first.
-	if attempts < 2 || attempts > 4 {
-		t.Errorf("%d attempts in about 3s, want 2 to 4", attempts)
+	// About 3 s: the first delay may be short, the others are at least
+	// 0.5 s: at most 8 attempts (a loop would make thousands).
+	if attempts < 2 || attempts > 8 {
+		t.Errorf("%d attempts in about 3s, want 2 to 8", attempts)
 	}
 	if noisy != 0 {
 		t.Errorf("%d warning/error lines besides the one per attempt", noisy)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,6 +35,9 @@ func TestCommandLine(t *testing.T) {
 		{"clc bad reply", []string{"clc", "--key", testKey, "--reply", "7"}, 2, "", "1021 or 1022"},
 		{"clc short key", []string{"clc", "--key", "abc", "--listen", "127.0.0.1:0"}, 1, "", "KEY must be 5 to 256 bytes"},
 		{"missing config", []string{"-c", "/nonexistent/luoyun.conf", "--debug", "--settings", os.DevNull}, 1, "", "no such file"},
+		{"clc bad flap", []string{"clc", "--key", testKey, "--flap", "sometimes"}, 2, "", "--flap must be drop or garbage"},
+		{"clc keys and key", []string{"clc", "--key", testKey, "--keys", os.DevNull}, 2, "", "--keys alone"},
+		{"clc empty keys", []string{"clc", "--keys", os.DevNull, "--listen", "127.0.0.1:0"}, 1, "", "no instance listed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,12 +93,19 @@ func TestSignals(t *testing.T) {
 			switch {
 			case tt.script != "":
 				waitEvent(t, ch, clcsim.Registered)
-				time.Sleep(300 * time.Millisecond) // let the script start; exit must not wait for it
+				// The script runs (its child is started); exit must not wait for it.
+				waitCond(t, "the status script's child", func() bool {
+					b, err := os.ReadFile(in.scripts + "/child.pid")
+					return err == nil && strings.HasSuffix(string(b), "\n")
+				})
 			case tt.controller:
 				waitEvent(t, ch, clcsim.ReportEvent)
 			case tt.mcastOnly:
 				p.waitLine(t, `starting`)
-				time.Sleep(300 * time.Millisecond) // into the discovery window (or its back-off)
+				waitCond(t, "the discovery window (or its back-off)", func() bool {
+					st, err := osmstate.Read(in.state)
+					return err == nil && (st.Phase == osmstate.Discovering || st.Phase == osmstate.BackingOff)
+				})
 			default:
 				p.waitLine(t, `controller not reached; retrying`)
 			}
@@ -195,4 +206,36 @@ func alive(pid int) bool {
 	}
 	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 	return len(f) > 0 && f[0] != "Z"
+}
+
+// TestSimulatorFleetAndFlap: `osm clc --keys` authenticates each TAG with
+// its own KEY, and `--flap drop` registers then drops every connection
+// (the agent backs off: its retries grow, one line each).
+func TestSimulatorFleetAndFlap(t *testing.T) {
+	bin := osmBin(t)
+	keys := filepath.Join(t.TempDir(), "keys")
+	os.WriteFile(keys, []byte("# fleet\n42 "+testKey+"\n43 another-key-for-43\n"), 0o600)
+	sim := startProc(t, nil, bin, "clc", "--listen", "127.0.0.1:0", "--keys", keys, "--flap", "drop")
+	addr := sim.waitLine(t, `^listening addr=(127\.0\.0\.1:\d+)$`)[1]
+	in := newInstance(t, addr, "", "")
+	agent := startProc(t, nil, bin, in.args()...)
+	for i := 0; i < 3; i++ {
+		sim.waitLine(t, `^registered tag=42 `)
+		sim.waitLine(t, `^disconnected tag=42 `)
+	}
+	agent.waitLine(t, `controller connection lost; reconnecting`)
+	agent.stop(t, syscall.SIGTERM)
+
+	in2 := newInstance(t, addr, "", "")
+	os.WriteFile(in2.conf, []byte("CLC_IP=127.0.0.1\nCLC_PORT="+strings.Split(addr, ":")[1]+"\nTAG=43\nKEY=another-key-for-43\n"), 0o600)
+	a2 := startProc(t, nil, bin, in2.args()...)
+	sim.waitLine(t, `^registered tag=43 `)
+	a2.stop(t, syscall.SIGTERM)
+
+	in3 := newInstance(t, addr, "", "")
+	in3.writeConf(t, addr, "", 44)
+	a3 := startProc(t, nil, bin, in3.args()...)
+	sim.waitLine(t, `^auth failed tag=44 from=\S+ reason=unknown-tag$`)
+	a3.stop(t, syscall.SIGTERM)
+	sim.stop(t, syscall.SIGTERM)
 }
