@@ -254,35 +254,44 @@ func TestFlowControlSlowReaderBoundedMemory(t *testing.T) {
 	}
 }
 
+// TestShutdownEndsSessions: cancelling Serve ends every session of
+// either transport with the shutdown notice and leaves no child.
 func TestShutdownEndsSessions(t *testing.T) {
-	s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	c := mustDial(t, s)
-	c.input("echo run''ning\n")
-	c.waitFor("running", 5*time.Second)
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve = %v, want nil after cancel", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return after cancel")
-	}
-	c.waitClosed(5 * time.Second)
-	if len(c.notices) != 1 || c.notices[0].Text != "server shutting down" {
-		t.Fatalf("notices = %+v, want the shutdown notice", c.notices)
-	}
-	if s.Sessions() != 0 || len(children(t)) != 0 {
-		t.Fatalf("after Serve returned: %d sessions, children %v", s.Sessions(), children(t))
+	for _, tr := range []struct {
+		name string
+		open func(testing.TB, *Server) *client
+	}{{"websocket", mustDial}, {"http", mustOpenStream}} {
+		t.Run(tr.name, func(t *testing.T) {
+			s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Listen(); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- s.Serve(ctx) }()
+			c := tr.open(t, s)
+			c.input("echo run''ning\n")
+			c.waitFor("running", 5*time.Second)
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("Serve = %v, want nil after cancel", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Serve did not return after cancel")
+			}
+			c.waitClosed(5 * time.Second)
+			if len(c.notices) != 1 || c.notices[0].Text != "server shutting down" {
+				t.Fatalf("notices = %+v, want the shutdown notice", c.notices)
+			}
+			if s.Sessions() != 0 || len(children(t)) != 0 {
+				t.Fatalf("after Serve returned: %d sessions, children %v", s.Sessions(), children(t))
+			}
+		})
 	}
 }

@@ -3,7 +3,6 @@ package webssh
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -13,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"go.uber.org/zap/zaptest"
 
 	"github.com/luoyun/osmanager/pkg/termbridge"
 	"github.com/luoyun/osmanager/pkg/termproto"
@@ -381,39 +378,6 @@ func TestStreamStalledReaderBoundedMemory(t *testing.T) {
 	resp.Body.Close()
 	if !pollUntil(10*time.Second, func() bool { return s.Sessions() == 0 && len(children(t)) == 0 }) {
 		t.Fatalf("after the page went: %d sessions, children %v", s.Sessions(), children(t))
-	}
-}
-
-func TestStreamShutdownEndsSessions(t *testing.T) {
-	s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	c := mustOpenStream(t, s)
-	c.input("echo run''ning\n")
-	c.waitFor("running", 5*time.Second)
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve = %v, want nil after cancel", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return after cancel")
-	}
-	c.waitClosed(5 * time.Second)
-	if len(c.notices) != 1 || c.notices[0].Text != "server shutting down" {
-		t.Fatalf("notices = %+v, want the shutdown notice", c.notices)
-	}
-	if s.Sessions() != 0 || len(children(t)) != 0 {
-		t.Fatalf("after Serve returned: %d sessions, children %v", s.Sessions(), children(t))
 	}
 }
 
