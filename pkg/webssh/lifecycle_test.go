@@ -136,41 +136,43 @@ func countProcs(t testing.TB, cmdline string) int {
 const flood = "head -c 209715200 /dev/zero | tr '\\0' x; echo; echo FLOOD-DONE; sleep 60"
 
 func TestFlowControlStopsReadingWithoutAcks(t *testing.T) {
-	const window = 64 << 10
-	s := startServer(t, Config{Command: []string{"/bin/sh", "-c", flood}, Window: window})
-	c := mustDial(t, s)
-	c.noAck.Store(true)
-	// Read what the server sends; it must stop at one window (plus at most
-	// one read of the PTY) and stay stopped.
-	limit := int64(window + 32<<10)
-	if !pollUntil(10*time.Second, func() bool {
-		c.next(time.Now().Add(50 * time.Millisecond))
-		return c.read >= window
-	}) {
-		t.Fatalf("received only %d bytes", c.read)
-	}
-	quiet := time.Now().Add(500 * time.Millisecond)
-	for time.Now().Before(quiet) {
-		c.next(time.Now().Add(50 * time.Millisecond))
-	}
-	if c.read > limit {
-		t.Fatalf("received %d bytes without acknowledging, want at most %d", c.read, limit)
-	}
-	if got := s.Stats().MaxInFlight.Load(); got > limit {
-		t.Fatalf("MaxInFlight = %d, want <= %d", got, limit)
-	}
-	if s.Stats().Stalls.Load() == 0 {
-		t.Fatal("the bridge never stalled")
-	}
-	// Acknowledging releases the next window.
-	before := c.read
-	c.send(termproto.Ack(uint32(c.read)))
-	if !pollUntil(5*time.Second, func() bool {
-		c.next(time.Now().Add(50 * time.Millisecond))
-		return c.read > before
-	}) {
-		t.Fatal("no output after the acknowledgement")
-	}
+	forTransports(t, func(t *testing.T, open func(testing.TB, *Server) *client) {
+		const window = 64 << 10
+		s := startServer(t, Config{Command: []string{"/bin/sh", "-c", flood}, Window: window})
+		c := open(t, s)
+		c.noAck.Store(true)
+		// Read what the server sends; it must stop at one window (plus at most
+		// one read of the PTY) and stay stopped.
+		limit := int64(window + 32<<10)
+		if !pollUntil(10*time.Second, func() bool {
+			c.next(time.Now().Add(50 * time.Millisecond))
+			return c.read >= window
+		}) {
+			t.Fatalf("received only %d bytes", c.read)
+		}
+		quiet := time.Now().Add(500 * time.Millisecond)
+		for time.Now().Before(quiet) {
+			c.next(time.Now().Add(50 * time.Millisecond))
+		}
+		if c.read > limit {
+			t.Fatalf("received %d bytes without acknowledging, want at most %d", c.read, limit)
+		}
+		if got := s.Stats().MaxInFlight.Load(); got > limit {
+			t.Fatalf("MaxInFlight = %d, want <= %d", got, limit)
+		}
+		if s.Stats().Stalls.Load() == 0 {
+			t.Fatal("the bridge never stalled")
+		}
+		// Acknowledging releases the next window.
+		before := c.read
+		c.send(termproto.Ack(uint32(c.read)))
+		if !pollUntil(5*time.Second, func() bool {
+			c.next(time.Now().Add(50 * time.Millisecond))
+			return c.read > before
+		}) {
+			t.Fatal("no output after the acknowledgement")
+		}
+	})
 }
 
 func TestFlowControlSlowReaderBoundedMemory(t *testing.T) {
@@ -257,41 +259,36 @@ func TestFlowControlSlowReaderBoundedMemory(t *testing.T) {
 // TestShutdownEndsSessions: cancelling Serve ends every session of
 // either transport with the shutdown notice and leaves no child.
 func TestShutdownEndsSessions(t *testing.T) {
-	for _, tr := range []struct {
-		name string
-		open func(testing.TB, *Server) *client
-	}{{"websocket", mustDial}, {"http", mustOpenStream}} {
-		t.Run(tr.name, func(t *testing.T) {
-			s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, zaptest.NewLogger(t))
+	forTransports(t, func(t *testing.T, open func(testing.TB, *Server) *client) {
+		s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Listen(); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan error, 1)
+		go func() { done <- s.Serve(ctx) }()
+		c := open(t, s)
+		c.input("echo run''ning\n")
+		c.waitFor("running", 5*time.Second)
+		cancel()
+		select {
+		case err := <-done:
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("Serve = %v, want nil after cancel", err)
 			}
-			if err := s.Listen(); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			done := make(chan error, 1)
-			go func() { done <- s.Serve(ctx) }()
-			c := tr.open(t, s)
-			c.input("echo run''ning\n")
-			c.waitFor("running", 5*time.Second)
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatalf("Serve = %v, want nil after cancel", err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("Serve did not return after cancel")
-			}
-			c.waitClosed(5 * time.Second)
-			if len(c.notices) != 1 || c.notices[0].Text != "server shutting down" {
-				t.Fatalf("notices = %+v, want the shutdown notice", c.notices)
-			}
-			if s.Sessions() != 0 || len(children(t)) != 0 {
-				t.Fatalf("after Serve returned: %d sessions, children %v", s.Sessions(), children(t))
-			}
-		})
-	}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve did not return after cancel")
+		}
+		c.waitClosed(5 * time.Second)
+		if len(c.notices) != 1 || c.notices[0].Text != "server shutting down" {
+			t.Fatalf("notices = %+v, want the shutdown notice", c.notices)
+		}
+		if s.Sessions() != 0 || len(children(t)) != 0 {
+			t.Fatalf("after Serve returned: %d sessions, children %v", s.Sessions(), children(t))
+		}
+	})
 }

@@ -345,28 +345,37 @@ func TestMaxSessions(t *testing.T) {
 	d.waitFor("again\r\nagain", 5*time.Second)
 }
 
+// forTransports runs f once per transport, with the way a test client
+// opens a session over it.
+func forTransports(t *testing.T, f func(t *testing.T, open func(testing.TB, *Server) *client)) {
+	t.Run("websocket", func(t *testing.T) { f(t, mustDial) })
+	t.Run("http", func(t *testing.T) { f(t, mustOpenStream) })
+}
+
 func TestIdleTimeout(t *testing.T) {
-	s := startServer(t, Config{IdleTimeout: 300 * time.Millisecond, Command: []string{"/bin/cat"}})
-	c := mustDial(t, s)
-	start := time.Now()
-	var lastInput time.Time
-	// Input keeps the session alive past the timeout.
-	for time.Since(start) < 600*time.Millisecond {
-		lastInput = time.Now()
-		c.input("k\n")
-		c.waitFor("k\r\nk", 5*time.Second)
-		c.out.Reset()
-		time.Sleep(100 * time.Millisecond)
-	}
-	c.waitClosed(5 * time.Second)
-	// The server resets its timer when it receives the input, after we
-	// sent it: the close comes at least the timeout after the send.
-	if d := time.Since(lastInput); d < 300*time.Millisecond {
-		t.Fatalf("session closed %v after the last input, want at least 300ms", d)
-	}
-	if len(c.notices) != 1 || c.notices[0].Kind != termproto.NoticeIdle || !strings.Contains(c.notices[0].Text, "no input for 300ms") {
-		t.Fatalf("notices = %+v, want the idle message", c.notices)
-	}
+	forTransports(t, func(t *testing.T, open func(testing.TB, *Server) *client) {
+		s := startServer(t, Config{IdleTimeout: 300 * time.Millisecond, Command: []string{"/bin/cat"}})
+		c := open(t, s)
+		start := time.Now()
+		var lastInput time.Time
+		// Input keeps the session alive past the timeout.
+		for time.Since(start) < 600*time.Millisecond {
+			lastInput = time.Now()
+			c.input("k\n")
+			c.waitFor("k\r\nk", 5*time.Second)
+			c.out.Reset()
+			time.Sleep(100 * time.Millisecond)
+		}
+		c.waitClosed(5 * time.Second)
+		// The server resets its timer when it receives the input, after we
+		// sent it: the close comes at least the timeout after the send.
+		if d := time.Since(lastInput); d < 300*time.Millisecond {
+			t.Fatalf("session closed %v after the last input, want at least 300ms", d)
+		}
+		if len(c.notices) != 1 || c.notices[0].Kind != termproto.NoticeIdle || !strings.Contains(c.notices[0].Text, "no input for 300ms") {
+			t.Fatalf("notices = %+v, want the idle message", c.notices)
+		}
+	})
 }
 
 func TestProtocolErrorEndsSession(t *testing.T) {
