@@ -1,0 +1,224 @@
+// Package memtrim gives back, once a daemon is ready, the memory that only
+// its start-up needed: the Go heap freed after initialisation
+// (debug.FreeOSMemory) and the pages of its own executable that start-up
+// mapped and the idle daemon does not use.
+//
+// Go's start-up (the runtime, about a hundred package initialisers, flag
+// and settings parsing, the first listen) touches code and read-only data
+// all over the binary, and the kernel's fault-around maps 64 KiB of page
+// cache around every fault: after start-up nearly the whole file is in the
+// process's page tables and counts in its RSS and PSS, though an idle
+// daemon runs a small part of it. Trim drops the executable's read-only
+// mappings from the page tables with madvise(MADV_DONTNEED); the pages
+// stay in the page cache, and what the daemon runs again comes back with a
+// minor fault. Writable mappings are never touched (their private copies
+// would be lost), nor a read-only mapping holding private (anonymous)
+// pages, nor any mapping of another file.
+package memtrim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Delay is how long after a daemon is ready it trims: long enough for the
+// first listen, the first request and the first status report to be done.
+const Delay = 2 * time.Second
+
+// Advice is how the executable's pages are given back.
+type Advice int
+
+const (
+	// DontNeed (MADV_DONTNEED) unmaps the pages from this process only;
+	// they stay in the page cache, for the other processes of a one-binary
+	// install and for this one's next minor fault. The default.
+	DontNeed Advice = iota
+	// PageOut (MADV_PAGEOUT, Linux 5.4, then MADV_DONTNEED) also evicts
+	// from the page cache the pages no other process maps (MADV_PAGEOUT
+	// skips those another process maps; the DontNeed after it unmaps them
+	// from this one): the next use reads them from the disk. Where the
+	// kernel does not know MADV_PAGEOUT (EINVAL), Trim does DontNeed alone.
+	PageOut
+)
+
+func (a Advice) String() string {
+	if a == PageOut {
+		return "pageout"
+	}
+	return "dontneed"
+}
+
+// Result is what one Trim gave back, in kB unless said otherwise.
+type Result struct {
+	// Advice is the madvise advice used (DontNeed after a PageOut the
+	// kernel refused).
+	Advice Advice
+	// Mappings is how many read-only mappings of the executable were
+	// advised.
+	Mappings int
+	// ExeBefore and ExeAfter are the resident size of those mappings.
+	ExeBefore, ExeAfter int
+	// RssBefore, RssAfter, PssBefore and PssAfter are the whole process's.
+	RssBefore, RssAfter, PssBefore, PssAfter int
+	// HeapReleased is how much more Go heap the runtime has returned to
+	// the system after debug.FreeOSMemory.
+	HeapReleased int
+}
+
+// String is the one log line of a trim.
+func (r Result) String() string {
+	return fmt.Sprintf("memory trim: the binary's read-only pages %d -> %d kB resident (%d mappings, madvise %s), Go heap %d kB more released; process Rss %d -> %d kB, Pss %d -> %d kB",
+		r.ExeBefore, r.ExeAfter, r.Mappings, r.Advice, r.HeapReleased, r.RssBefore, r.RssAfter, r.PssBefore, r.PssAfter)
+}
+
+// After trims once, delay after it is called, in a goroutine of its own,
+// unless ctx ends first; report gets Trim's outcome (from that goroutine).
+func After(ctx context.Context, delay time.Duration, adv Advice, report func(Result, error)) {
+	go func() {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		report(Trim(adv))
+	}()
+}
+
+// Trim returns the Go heap freed so far to the system and drops the
+// running executable's read-only mappings from this process's page
+// tables with adv. An error says what could not be read or advised; the
+// process goes on either way, at worst with its pages still mapped.
+func Trim(adv Advice) (Result, error) {
+	r := Result{Advice: adv}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	released := ms.HeapReleased
+	debug.FreeOSMemory()
+	runtime.ReadMemStats(&ms)
+	if ms.HeapReleased > released {
+		r.HeapReleased = int((ms.HeapReleased - released) / 1024)
+	}
+
+	exe, err := exeID()
+	if err != nil {
+		return r, err
+	}
+	maps, err := readSmaps()
+	if err != nil {
+		return r, err
+	}
+	r.RssBefore, r.PssBefore = totals(maps)
+	targets := ExeReadOnly(maps, exe)
+	if len(targets) == 0 {
+		return r, errors.New("memory trim: no read-only mapping of the running executable in /proc/self/smaps")
+	}
+	for _, m := range targets {
+		r.ExeBefore += m.Rss
+		used, err := advise(m, adv)
+		if err != nil {
+			return r, err
+		}
+		r.Advice = used
+		r.Mappings++
+	}
+	after, err := readSmaps()
+	if err != nil {
+		return r, err
+	}
+	r.RssAfter, r.PssAfter = totals(after)
+	for _, m := range ExeReadOnly(after, exe) {
+		r.ExeAfter += m.Rss
+	}
+	return r, nil
+}
+
+// File identifies a file by device and inode, as /proc/PID/maps does.
+type File struct {
+	Major, Minor uint32
+	Inode        uint64
+}
+
+// ExeReadOnly returns the mappings of maps that Trim may drop: those of
+// the file exe (by device and inode, so a binary renamed over or removed,
+// " (deleted)" in its path, is still found, and another file of the same
+// name is not), neither writable nor holding private (anonymous) pages.
+func ExeReadOnly(maps []Mapping, exe File) []Mapping {
+	var out []Mapping
+	for _, m := range maps {
+		if m.Inode != exe.Inode || m.Major != exe.Major || m.Minor != exe.Minor || m.Inode == 0 {
+			continue
+		}
+		if m.Writable() || m.Anonymous > 0 || m.End <= m.Start {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// exeID returns the running executable's device and inode.
+func exeID() (File, error) {
+	fi, err := os.Stat("/proc/self/exe")
+	if err != nil {
+		return File{}, fmt.Errorf("memory trim: the running executable: %w", err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return File{}, errors.New("memory trim: the running executable: no device and inode")
+	}
+	return File{Major: unix.Major(st.Dev), Minor: unix.Minor(st.Dev), Inode: st.Ino}, nil
+}
+
+func readSmaps() ([]Mapping, error) {
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		return nil, fmt.Errorf("memory trim: %w", err)
+	}
+	return ParseSmaps(b), nil
+}
+
+// totals sums the mappings' Rss and Pss: the process's, as smaps_rollup
+// gives them.
+func totals(maps []Mapping) (rss, pss int) {
+	for _, m := range maps {
+		rss += m.Rss
+		pss += m.Pss
+	}
+	return rss, pss
+}
+
+// advise gives m's pages back with adv and returns the advice used:
+// PageOut first evicts what only this process maps, then DontNeed unmaps
+// the rest (pages other processes map, which MADV_PAGEOUT skips); where
+// the kernel does not know MADV_PAGEOUT, DontNeed alone.
+func advise(m Mapping, adv Advice) (Advice, error) {
+	used := DontNeed
+	if adv == PageOut {
+		err := madvise(m, unix.MADV_PAGEOUT)
+		switch {
+		case err == nil:
+			used = PageOut
+		case !errors.Is(err, unix.EINVAL):
+			return used, err
+		}
+	}
+	return used, madvise(m, unix.MADV_DONTNEED)
+}
+
+func madvise(m Mapping, advice int) error {
+	_, _, e := unix.Syscall(unix.SYS_MADVISE, uintptr(m.Start), uintptr(m.End-m.Start), uintptr(advice))
+	if e != 0 {
+		return fmt.Errorf("memory trim: madvise %#x-%#x %s %s: %w", m.Start, m.End, m.Perms, m.Path, e)
+	}
+	return nil
+}

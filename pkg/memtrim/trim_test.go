@@ -1,0 +1,235 @@
+package memtrim
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// canary lives in the binary's writable data: Trim must leave its
+// private copy alone (dropping it would bring back the file's value).
+var canary = [8]byte{'f', 'r', 'o', 'm', 'f', 'i', 'l', 'e'}
+
+// rollupRss is the process's Rss from smaps_rollup, read apart from
+// ParseSmaps.
+func rollupRss(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		t.Skipf("no smaps_rollup: %v", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "Rss:" {
+			n, err := strconv.Atoi(f[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no Rss in smaps_rollup:\n%s", b)
+	return 0
+}
+
+// checkTrimmed checks that a trim gave back most of the binary's pages.
+func checkTrimmed(t *testing.T, r Result) {
+	t.Helper()
+	t.Log(r)
+	if r.Mappings < 2 {
+		t.Errorf("advised %d mappings, want the text and the read-only data (2 or more)", r.Mappings)
+	}
+	if r.ExeBefore < 1024 {
+		t.Errorf("the binary's read-only pages before: %d kB resident, want 1024 or more (start-up maps most of it)", r.ExeBefore)
+	}
+	if r.ExeAfter > r.ExeBefore/2 {
+		t.Errorf("the binary's read-only pages: %d -> %d kB, want at most half left", r.ExeBefore, r.ExeAfter)
+	}
+}
+
+// serveOne serves and fetches one page on loopback: code the trim
+// dropped runs again.
+func serveOne(t *testing.T) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s", r.URL.Query().Get("n"))
+	}))
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "?n=after")
+	if err != nil {
+		t.Fatalf("request after the trim: %v", err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if string(b) != "hello after" {
+		t.Errorf("response after the trim = %q, want %q", b, "hello after")
+	}
+}
+
+func TestTrimSelf(t *testing.T) {
+	serveOne(t) // the code of a request is mapped before
+	copy(canary[:], "inmemory")
+	before := rollupRss(t)
+	r, err := Trim(DontNeed)
+	if err != nil {
+		t.Fatalf("Trim: %v", err)
+	}
+	after := rollupRss(t)
+	checkTrimmed(t, r)
+	if r.Advice != DontNeed {
+		t.Errorf("advice used = %s, want dontneed", r.Advice)
+	}
+	if drop := before - after; drop < (r.ExeBefore-r.ExeAfter)/2 {
+		t.Errorf("smaps_rollup Rss %d -> %d kB: fell by %d, want at least half of the %d kB the trim reports", before, after, drop, r.ExeBefore-r.ExeAfter)
+	}
+	if string(canary[:]) != "inmemory" {
+		t.Errorf("writable data after the trim = %q, want %q (a writable mapping was dropped)", canary, "inmemory")
+	}
+	serveOne(t)
+}
+
+func TestTrimPageOut(t *testing.T) {
+	serveOne(t)
+	r, err := Trim(PageOut)
+	if err != nil {
+		t.Fatalf("Trim: %v", err)
+	}
+	checkTrimmed(t, r)
+	serveOne(t)
+}
+
+func TestAfterStopsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	After(ctx, time.Hour, DontNeed, func(Result, error) { close(done) })
+	cancel()
+	got := make(chan Result, 1)
+	After(context.Background(), time.Millisecond, DontNeed, func(r Result, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	})
+	select {
+	case r := <-got:
+		if r.Mappings == 0 {
+			t.Errorf("After: trimmed nothing: %v", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("After: no trim within 10 s")
+	}
+	select {
+	case <-done:
+		t.Error("After trimmed though its context had ended")
+	default:
+	}
+}
+
+// TestTrimRenamedBinary runs a copy of the test binary that is removed
+// while it runs, as upgrade.sh renames binaries over running ones: its
+// mappings then read "(deleted)", and the trim still finds them by
+// device and inode.
+func TestTrimRenamedBinary(t *testing.T) {
+	if os.Getenv("MEMTRIM_CHILD") != "" {
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(t.TempDir(), "child")
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// From the disk, as after a boot: a file just written sits in the
+	// page cache in large folios, and a fault maps a whole folio back.
+	dropCache(t, exe)
+	cmd := exec.Command(exe, "-test.run=^TestChildTrim$")
+	cmd.Env = append(os.Environ(), "MEMTRIM_CHILD=1")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer in.Close()
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() || sc.Text() != "ready" {
+		t.Fatalf("child: %q, want ready", sc.Text())
+	}
+	if err := os.Remove(exe); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(in, "trim")
+	var line string
+	for sc.Scan() {
+		if line = sc.Text(); strings.HasPrefix(line, "{") {
+			break
+		}
+	}
+	var r Result
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		t.Fatalf("child's result %q: %v", line, err)
+	}
+	checkTrimmed(t, r)
+}
+
+// dropCache writes path out and drops it from the page cache.
+func dropCache(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChildTrim is the child of TestTrimRenamedBinary.
+func TestChildTrim(t *testing.T) {
+	if os.Getenv("MEMTRIM_CHILD") == "" {
+		t.Skip("runs as the child of TestTrimRenamedBinary")
+	}
+	serveOne(t)
+	fmt.Println("ready")
+	bufio.NewScanner(os.Stdin).Scan()
+	b, _ := os.ReadFile("/proc/self/maps")
+	if !strings.Contains(string(b), "(deleted)") {
+		t.Errorf("the child's maps name no deleted file:\n%s", b)
+	}
+	r, err := Trim(DontNeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _ := json.Marshal(r)
+	fmt.Printf("%s\n", j)
+	serveOne(t)
+}
