@@ -82,15 +82,19 @@ func (r Result) String() string {
 // After trims once, delay after it is called, in a goroutine of its own,
 // unless ctx ends first; report gets Trim's outcome (from that goroutine).
 func After(ctx context.Context, delay time.Duration, adv Advice, report func(Result, error)) {
+	later(ctx, delay, func() { report(Trim(adv)) })
+}
+
+// later runs f in a goroutine delay from now, unless ctx ends first.
+func later(ctx context.Context, delay time.Duration, f func()) {
 	go func() {
 		t := time.NewTimer(delay)
 		defer t.Stop()
 		select {
 		case <-ctx.Done():
-			return
 		case <-t.C:
+			f()
 		}
-		report(Trim(adv))
 	}()
 }
 

@@ -24,6 +24,7 @@ const (
 	SectionWeb    = "web"
 	SectionWebSSH = "webssh"
 	SectionLog    = "log"
+	SectionMemory = "memory"
 	SectionFloppy = "floppy"
 )
 
@@ -33,6 +34,7 @@ type Settings struct {
 	Web    Web    `toml:"web"`
 	WebSSH WebSSH `toml:"webssh"`
 	Log    Log    `toml:"log"`
+	Memory Memory `toml:"memory"`
 	Floppy Floppy `toml:"floppy"`
 }
 
@@ -103,6 +105,15 @@ type Log struct {
 	MaxBackups int `toml:"max_backups"`
 }
 
+// Memory tunes what the daemons (osm, web, webssh) give back once idle.
+type Memory struct {
+	// Trim, a few seconds after a daemon is ready, returns the Go heap
+	// start-up freed and drops the pages of its own binary that start-up
+	// mapped from its page tables (pkg/memtrim); what the daemon runs
+	// again comes back at its next use.
+	Trim bool `toml:"trim"`
+}
+
 // Floppy tunes the floppy reader.
 type Floppy struct {
 	// Device is the floppy block device, an image, or a mounted directory.
@@ -131,6 +142,7 @@ func Defaults() Settings {
 			IdleTimeout: Duration(30 * time.Minute),
 		},
 		Log:    Log{MaxSizeMB: 1, MaxBackups: 1},
+		Memory: Memory{Trim: true},
 		Floppy: Floppy{Device: "/dev/fd0", Wait: Duration(5 * time.Second)},
 	}
 }

@@ -33,6 +33,7 @@ func TestDefaults(t *testing.T) {
 		{"webssh.max_sessions", s.WebSSH.MaxSessions, 8},
 		{"log.max_size_mb", s.Log.MaxSizeMB, 1},
 		{"log.max_backups", s.Log.MaxBackups, 1},
+		{"memory.trim", s.Memory.Trim, true},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -52,6 +53,17 @@ func TestLoadMissing(t *testing.T) {
 	}
 	if _, _, err := Load(p, false); err == nil || err.Error() != "cannot read the settings file "+p+": no such file or directory" {
 		t.Errorf("Load(missing, required) = %v", err)
+	}
+}
+
+// TestMemoryTrimOff: memory.trim = false switches the trim off.
+func TestMemoryTrimOff(t *testing.T) {
+	s, probs, err := Decode("t.toml", "[memory]\ntrim = false\n")
+	if err != nil || len(probs) != 0 {
+		t.Fatal(probs, err)
+	}
+	if s.Memory.Trim {
+		t.Error("memory.trim = false: Trim is still true")
 	}
 }
 
@@ -88,6 +100,9 @@ func TestProblems(t *testing.T) {
 		{"[webssh]\ntls_cert = \"/x\"\n", "t.toml line 2: [webssh] tls_cert: tls_cert and tls_key go together: set both or neither; both take their defaults"},
 		{"[log]\nmax_size_mb = 0\n", "t.toml line 2: [log] max_size_mb: must be at least 1, got 0"},
 		{"[webssh]\nlogin_front = \"yes\"\n", "t.toml line 2: [webssh] login_front: must be true or false, got a string"},
+		{"[memory]\ntrim = \"off\"\n", "t.toml line 2: [memory] trim: must be true or false, got a string"},
+		{"[memory]\ntirm = false\n", "t.toml line 2: [memory] tirm: unknown key; did you mean trim?"},
+		{"[memroy]\ntrim = false\n", "t.toml line 1: [memroy]: unknown section; did you mean memory?"},
 		{"[floppy]\n\n# x\nwait = \"-1s\"\n", "t.toml line 4: [floppy] wait: must not be negative, got -1s"},
 	}
 	for _, tt := range tests {

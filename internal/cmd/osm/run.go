@@ -13,6 +13,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/memtrim"
 	"github.com/luoyun/osmanager/pkg/osm"
 	"github.com/luoyun/osmanager/pkg/settings"
 )
@@ -44,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings(stderr, settings.SectionOSM, settings.SectionLog)
+	set, err := c.Settings(stderr, settings.SectionOSM, settings.SectionLog, settings.SectionMemory)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ReconnectMax:    set.OSM.ReconnectMax.D(),
 		DiscoveryWindow: set.OSM.DiscoveryWindow.D(),
 		// osmanager.sh start waits for this line.
-		Ready: func() { fmt.Fprintf(stdout, "running pid=%d\n", os.Getpid()) },
+		Ready: func() {
+			fmt.Fprintf(stdout, "running pid=%d\n", os.Getpid())
+			memtrim.Start(ctx, set.Memory.Trim, log)
+		},
 	}, log)
 	if err != nil {
 		return err

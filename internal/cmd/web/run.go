@@ -16,6 +16,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/memtrim"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webpage"
 )
@@ -30,7 +31,8 @@ PORT, as a bare argument, is the same as --port PORT.`
 type options struct {
 	page  webpage.Config
 	log   logging.Options
-	procs int // GOMAXPROCS from settings web.procs; 0 = leave as is
+	procs int  // GOMAXPROCS from settings web.procs; 0 = leave as is
+	trim  bool // settings memory.trim
 }
 
 // parse reads the command line and the settings; done means --help or
@@ -52,7 +54,7 @@ func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err e
 	if done, err := cmd.Parse(args, stdout); done || err != nil {
 		return o, done, err
 	}
-	set, err := cmd.Settings(stderr, settings.SectionWeb, settings.SectionLog)
+	set, err := cmd.Settings(stderr, settings.SectionWeb, settings.SectionLog, settings.SectionMemory)
 	if err != nil {
 		return o, false, err
 	}
@@ -101,6 +103,7 @@ func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err e
 	}
 	return options{
 		procs: set.Web.Procs,
+		trim:  set.Memory.Trim,
 		page:  cfg,
 		log: logging.Options{
 			File:       *logPath,
@@ -143,6 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
+	memtrim.Start(ctx, o.trim, log)
 	if err := srv.Serve(ctx); err != nil {
 		log.Error("page server failed", zap.Error(err))
 		return err

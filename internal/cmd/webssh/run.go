@@ -18,6 +18,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
+	"github.com/luoyun/osmanager/pkg/memtrim"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webssh"
 )
@@ -38,7 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings(stderr, settings.SectionWebSSH, settings.SectionLog)
+	set, err := c.Settings(stderr, settings.SectionWebSSH, settings.SectionLog, settings.SectionMemory)
 	if err != nil {
 		return err
 	}
@@ -110,6 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// osmanager.sh start waits for this line.
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
+	memtrim.Start(ctx, set.Memory.Trim, log)
 	log.Info("webssh starting", zap.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)
 	log.Info("webssh stopped")
