@@ -43,7 +43,9 @@ func BenchmarkBootToRegistered(b *testing.B) {
 // BenchmarkIdleRSS boots the chain with the shipped status_interval
 // (5 s), lets it idle for LUOYUN_IDLE (default 15 s) and reports what the
 // VM loses to osm, web and webssh together, for each flavour of the tree:
-// five binaries (make) and one binary with five links (make MULTICALL=1).
+// five binaries (make) and one binary with five links (make MULTICALL=1),
+// each with the daemons' memory trim (settings memory.trim, the default;
+// sub-benchmark trim) and without it (trim-off).
 //
 //   - MB-pss: the sum of the three processes' PSS (smaps_rollup): a page
 //     shared by the three daemons of the one binary counts once, split
@@ -81,36 +83,49 @@ func BenchmarkIdleRSS(b *testing.B) {
 		b.Run(f.name, func(b *testing.B) {
 			bin := f.dir(b)
 			s := newSandbox(b, 5*time.Second, func(s *sandbox) { s.bin = bin })
-			for i := 0; i < b.N; i++ {
-				s.osmanager(b, "stop")
-				m := s.clc.mark()
-				if cold {
-					for _, n := range []string{"osm", "web", "webssh"} {
-						dropCache(b, filepath.Join(s.tree, "bin", n))
-					}
-				}
-				if r := s.osmanager(b, "start"); r.code != 0 {
-					b.Fatalf("osmanager.sh start = exit %d:\n%s", r.code, r.out)
-				}
-				if _, _, ok := s.clc.wait(m, 10*time.Second, fmt.Sprintf("report tag=%d status=2000", e2eTag)); !ok {
-					b.Fatal("no report 2000")
-				}
-				time.Sleep(idle) // the measured state is "idle for this long"
+			toml := filepath.Join(s.tree, "custom/osmanager.toml")
+			shipped := readFile(b, toml)
+			for _, tr := range []struct{ name, settings string }{{"trim", ""}, {"trim-off", "\n[memory]\ntrim = false\n"}} {
+				b.Run(tr.name, func(b *testing.B) {
+					mustWrite(b, toml, shipped+tr.settings, 0o644)
+					idleRSS(b, s, idle, cold)
+				})
 			}
-			var rss, pss, anon int
-			for _, n := range []string{"osm", "web", "webssh"} {
-				m := smapsRollup(b, s.pid(b, n))
-				b.Logf("%s: Rss %d kB, Pss %d kB, Anonymous %d kB", n, m["Rss"], m["Pss"], m["Anonymous"])
-				rss += m["Rss"]
-				pss += m["Pss"]
-				anon += m["Anonymous"]
-			}
-			b.ReportMetric(float64(pss)*1024/1e6, "MB-pss")
-			b.ReportMetric(float64(rss)*1024/1e6, "MB-rss")
-			b.ReportMetric(float64(anon)*1024/1e6, "MB-anon")
-			b.ReportMetric(float64(dirBytes(b, filepath.Join(s.tree, "bin")))/1e6, "MB-disk")
 		})
 	}
+}
+
+// idleRSS boots the sandbox's chain b.N times, idles and reports the
+// memory of its three daemons (BenchmarkIdleRSS).
+func idleRSS(b *testing.B, s *sandbox, idle time.Duration, cold bool) {
+	for i := 0; i < b.N; i++ {
+		s.osmanager(b, "stop")
+		m := s.clc.mark()
+		if cold {
+			for _, n := range []string{"osm", "web", "webssh"} {
+				dropCache(b, filepath.Join(s.tree, "bin", n))
+			}
+		}
+		if r := s.osmanager(b, "start"); r.code != 0 {
+			b.Fatalf("osmanager.sh start = exit %d:\n%s", r.code, r.out)
+		}
+		if _, _, ok := s.clc.wait(m, 10*time.Second, fmt.Sprintf("report tag=%d status=2000", e2eTag)); !ok {
+			b.Fatal("no report 2000")
+		}
+		time.Sleep(idle) // the measured state is "idle for this long"
+	}
+	var rss, pss, anon int
+	for _, n := range []string{"osm", "web", "webssh"} {
+		m := smapsRollup(b, s.pid(b, n))
+		b.Logf("%s: Rss %d kB, Pss %d kB, Anonymous %d kB", n, m["Rss"], m["Pss"], m["Anonymous"])
+		rss += m["Rss"]
+		pss += m["Pss"]
+		anon += m["Anonymous"]
+	}
+	b.ReportMetric(float64(pss)*1024/1e6, "MB-pss")
+	b.ReportMetric(float64(rss)*1024/1e6, "MB-rss")
+	b.ReportMetric(float64(anon)*1024/1e6, "MB-anon")
+	b.ReportMetric(float64(dirBytes(b, filepath.Join(s.tree, "bin")))/1e6, "MB-disk")
 }
 
 // dirBytes returns the size of the regular files in dir, each once: what

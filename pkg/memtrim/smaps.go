@@ -1,6 +1,7 @@
 package memtrim
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 )
@@ -34,30 +35,63 @@ func (m Mapping) Writable() bool { return len(m.Perms) > 1 && m.Perms[1] == 'w' 
 // line with a bad address range, permission or device field. It never
 // panics, whatever the text.
 func ParseSmaps(b []byte) []Mapping {
-	var out []Mapping
-	for _, l := range strings.Split(string(b), "\n") {
-		if m, ok := parseMapLine(l); ok {
-			out = append(out, m)
+	var p smapsParser
+	for len(b) > 0 {
+		l := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			l, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		p.line(l)
+	}
+	return p.out
+}
+
+// smapsParser reads smaps a line at a time, allocating only for the
+// mapping lines: Trim reads its own smaps, and what it allocates stays in
+// its heap.
+type smapsParser struct {
+	out []Mapping
+}
+
+// sizeKeys are the smaps lines kept, by their start.
+var sizeKeys = [...]string{"Rss:", "Pss:", "Anonymous:"}
+
+func (p *smapsParser) line(l []byte) {
+	if len(l) == 0 {
+		return
+	}
+	if c := l[0]; ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') {
+		// Mapping lines start with a lower-case hexadecimal address; the
+		// size lines with a capital letter.
+		if m, ok := parseMapLine(string(l)); ok {
+			p.out = append(p.out, m)
+		}
+		return
+	}
+	if len(p.out) == 0 {
+		return
+	}
+	for i, k := range sizeKeys {
+		if !bytes.HasPrefix(l, []byte(k)) {
 			continue
 		}
-		if len(out) == 0 {
-			continue
-		}
-		key, kb, ok := parseSizeLine(l)
+		kb, ok := parseSize(l[len(k):])
 		if !ok {
-			continue
+			return
 		}
-		cur := &out[len(out)-1]
-		switch key {
-		case "Rss":
+		cur := &p.out[len(p.out)-1]
+		switch i {
+		case 0:
 			cur.Rss = kb
-		case "Pss":
+		case 1:
 			cur.Pss = kb
-		case "Anonymous":
+		case 2:
 			cur.Anonymous = kb
 		}
+		return
 	}
-	return out
 }
 
 // parseMapLine reads "start-end perms offset major:minor inode [path]".
@@ -108,15 +142,23 @@ func parseMapLine(l string) (Mapping, bool) {
 	return m, true
 }
 
-// parseSizeLine reads "Key:   123 kB".
-func parseSizeLine(l string) (key string, kb int, ok bool) {
-	f := strings.Fields(l)
-	if len(f) != 3 || f[2] != "kB" || !strings.HasSuffix(f[0], ":") {
-		return "", 0, false
+// parseSize reads "   123 kB", the rest of a size line, without
+// allocating.
+func parseSize(b []byte) (kb int, ok bool) {
+	b = bytes.TrimSpace(b)
+	num, ok := bytes.CutSuffix(b, []byte("kB"))
+	if !ok {
+		return 0, false
 	}
-	n, err := strconv.Atoi(f[1])
-	if err != nil || n < 0 {
-		return "", 0, false
+	num = bytes.TrimSpace(num)
+	if len(num) == 0 || len(num) > 15 {
+		return 0, false
 	}
-	return strings.TrimSuffix(f[0], ":"), n, true
+	for _, c := range num {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		kb = kb*10 + int(c-'0')
+	}
+	return kb, true
 }

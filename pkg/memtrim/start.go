@@ -30,7 +30,7 @@ func startAfter(ctx context.Context, delay time.Duration, on bool, log zlog.Logg
 			zlog.Int("exe_kb_before", r.ExeBefore), zlog.Int("exe_kb_after", r.ExeAfter),
 			zlog.Int("rss_kb_before", r.RssBefore), zlog.Int("rss_kb_after", r.RssAfter),
 			zlog.Int("pss_kb_before", r.PssBefore), zlog.Int("pss_kb_after", r.PssAfter),
-			zlog.Int("heap_released_kb", r.HeapReleased), zlog.Int("mappings", r.Mappings),
+			zlog.Int("mappings", r.Mappings),
 			zlog.Stringer("advice", r.Advice))
 	})
 }
