@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,9 +73,13 @@ func TestSettingsMemoryTrim(t *testing.T) {
 			if !tt.trimmed && after < before*3/4 {
 				t.Errorf("memory.trim = false: %d -> %d kB resident, want them kept", before, after)
 			}
+			f0 := minorFaults(t, cmd.Process.Pid)
 			first := get(t, url)
+			f1 := minorFaults(t, cmd.Process.Pid)
 			second := get(t, url)
-			t.Logf("first request after %q: %v, the next: %v; resident afterwards %d kB", tt.line, first, second, exeResident(t, cmd.Process.Pid, exe))
+			f2 := minorFaults(t, cmd.Process.Pid)
+			t.Logf("first request after %q: %v, %d minor faults; the next: %v, %d; resident afterwards %d kB",
+				tt.line, first, f1-f0, second, f2-f1, exeResident(t, cmd.Process.Pid, exe))
 		})
 	}
 }
@@ -112,6 +117,26 @@ func get(t *testing.T, url string) time.Duration {
 		t.Fatalf("GET %s: %s %v", url, res.Status, err)
 	}
 	return time.Since(start)
+}
+
+// minorFaults returns the minor faults of process pid so far
+// (/proc/PID/stat, field 10).
+func minorFaults(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 8 {
+		t.Fatalf("/proc/%d/stat: %q", pid, b)
+	}
+	n, err := strconv.Atoi(f[7])
+	if err != nil {
+		t.Fatalf("/proc/%d/stat: minflt %q", pid, f[7])
+	}
+	return n
 }
 
 // exeResident returns the resident kB of the read-only mappings of exe in
