@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
 
@@ -62,7 +61,7 @@ func TestRunConnAnyTransport(t *testing.T) {
 	sh := newFake()
 	c := newChanConn()
 	errc := make(chan error, 1)
-	go func() { errc <- RunConn(context.Background(), c, sh, Config{}, zaptest.NewLogger(t)) }()
+	go func() { errc <- RunConn(context.Background(), c, sh, Config{}, logtest.New(t)) }()
 	c.in <- termproto.Input([]byte("ls\r")).AppendMarshal(nil)
 	sh.out <- []byte("out")
 	sh.exit(0)
@@ -89,7 +88,7 @@ func TestRunConnProtocolError(t *testing.T) {
 	c.inErr = fmt.Errorf("%w: bad batch", ErrProtocol)
 	close(c.in)
 	errc := make(chan error, 1)
-	go func() { errc <- RunConn(context.Background(), c, sh, Config{}, zaptest.NewLogger(t)) }()
+	go func() { errc <- RunConn(context.Background(), c, sh, Config{}, logtest.New(t)) }()
 	select {
 	case <-c.closed:
 	case <-time.After(5 * time.Second):

@@ -16,9 +16,10 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"go.uber.org/zap"
 
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/termproto"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Shell is the terminal side of a session (ptyshell.Shell in production).
@@ -84,7 +85,7 @@ type bridge struct {
 	conn  Conn
 	sh    Shell
 	cfg   Config
-	log   *zap.Logger
+	log   *logging.Logger
 	stats *Stats
 
 	ctx    context.Context
@@ -114,7 +115,7 @@ type bridge struct {
 }
 
 // Run bridges the websocket ws and sh; see RunConn.
-func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap.Logger) error {
+func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *logging.Logger) error {
 	return RunConn(ctx, WebSocket(ws), sh, cfg, log)
 }
 
@@ -122,7 +123,7 @@ func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap
 // exits, the page goes away, the idle timeout passes or ctx is cancelled.
 // It always closes sh (killing and reaping the command) and conn before
 // returning. The error is nil for the normal endings.
-func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log *zap.Logger) error {
+func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log *logging.Logger) error {
 	if cfg.Window <= 0 {
 		cfg.Window = DefaultWindow
 	}
@@ -209,12 +210,12 @@ func (b *bridge) readPage(idle *time.Timer) {
 				idle.Reset(b.cfg.IdleTimeout)
 			}
 			if _, err := b.sh.Write(m.Data); err != nil {
-				b.log.Debug("write to shell", zap.Error(err))
+				b.log.Debug("write to shell", zlog.Error(err))
 			}
 		case termproto.TypeResize:
-			b.log.Debug("resize", zap.Uint16("cols", m.Cols), zap.Uint16("rows", m.Rows))
+			b.log.Debug("resize", zlog.Uint16("cols", m.Cols), zlog.Uint16("rows", m.Rows))
 			if err := b.sh.Resize(m.Cols, m.Rows); err != nil {
-				b.log.Debug("resize", zap.Error(err))
+				b.log.Debug("resize", zlog.Error(err))
 			}
 		case termproto.TypeAck:
 			acked := b.acked.Load()
@@ -316,7 +317,7 @@ func (b *bridge) write() {
 				// frame before WriteOutput has returned.
 				b.written.Add(uint32(len(data)))
 				if err := b.conn.WriteOutput(data, time.Now().Add(b.cfg.WriteTimeout)); err != nil {
-					b.log.Debug("write to page", zap.Error(err))
+					b.log.Debug("write to page", zlog.Error(err))
 					b.end(nil, nil)
 					return
 				}

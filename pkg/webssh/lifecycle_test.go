@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"go.uber.org/zap/zaptest"
 
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/pkg/termbridge"
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
@@ -260,7 +260,7 @@ func TestFlowControlSlowReaderBoundedMemory(t *testing.T) {
 // either transport with the shutdown notice and leaves no child.
 func TestShutdownEndsSessions(t *testing.T) {
 	forTransports(t, func(t *testing.T, open func(testing.TB, *Server) *client) {
-		s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, zaptest.NewLogger(t))
+		s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, logtest.New(t))
 		if err != nil {
 			t.Fatal(err)
 		}

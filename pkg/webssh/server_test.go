@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"go.uber.org/zap/zaptest"
 
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/internal/servetest"
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
@@ -32,7 +32,7 @@ func startServer(t testing.TB, cfg Config) *Server {
 	if cfg.Grace == 0 {
 		cfg.Grace = 500 * time.Millisecond
 	}
-	s, err := New(cfg, zaptest.NewLogger(t))
+	s, err := New(cfg, logtest.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}
