@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luoyun/osmanager/internal/logtest"
+	"go.uber.org/zap/zaptest"
+
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
 
@@ -61,7 +62,7 @@ func TestRunConnAnyTransport(t *testing.T) {
 	sh := newFake()
 	c := newChanConn()
 	errc := make(chan error, 1)
-	go func() { errc <- RunConn(context.Background(), c, sh, Config{}, logtest.New(t)) }()
+	go func() { errc <- RunConn(context.Background(), c, sh, Config{}, zaptest.NewLogger(t)) }()
 	c.in <- termproto.Input([]byte("ls\r")).AppendMarshal(nil)
 	sh.out <- []byte("out")
 	sh.exit(0)
@@ -88,7 +89,7 @@ func TestRunConnProtocolError(t *testing.T) {
 	c.inErr = fmt.Errorf("%w: bad batch", ErrProtocol)
 	close(c.in)
 	errc := make(chan error, 1)
-	go func() { errc <- RunConn(context.Background(), c, sh, Config{}, logtest.New(t)) }()
+	go func() { errc <- RunConn(context.Background(), c, sh, Config{}, zaptest.NewLogger(t)) }()
 	select {
 	case <-c.closed:
 	case <-time.After(5 * time.Second):

@@ -17,7 +17,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/termproto"
 	"github.com/luoyun/osmanager/pkg/zlog"
 )
@@ -85,7 +84,7 @@ type bridge struct {
 	conn  Conn
 	sh    Shell
 	cfg   Config
-	log   *logging.Logger
+	log   zlog.Logger
 	stats *Stats
 
 	ctx    context.Context
@@ -115,15 +114,17 @@ type bridge struct {
 }
 
 // Run bridges the websocket ws and sh; see RunConn.
-func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *logging.Logger) error {
+func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log zlog.Logger) error {
 	return RunConn(ctx, WebSocket(ws), sh, cfg, log)
 }
 
 // RunConn bridges the page's transport conn and sh until the command
 // exits, the page goes away, the idle timeout passes or ctx is cancelled.
 // It always closes sh (killing and reaping the command) and conn before
-// returning. The error is nil for the normal endings.
-func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log *logging.Logger) error {
+// returning. The error is nil for the normal endings. log gets the
+// session's debug lines (a *logging.Logger or a *zap.Logger; nil logs
+// nothing).
+func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log zlog.Logger) error {
 	if cfg.Window <= 0 {
 		cfg.Window = DefaultWindow
 	}
@@ -133,7 +134,7 @@ func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log *logging.
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 30 * time.Second
 	}
-	b := &bridge{conn: conn, sh: sh, cfg: cfg, log: log, stats: cfg.Stats,
+	b := &bridge{conn: conn, sh: sh, cfg: cfg, log: zlog.OrNop(log), stats: cfg.Stats,
 		dataSig: make(chan struct{}, 1), ackSig: make(chan struct{}, 1)}
 	if b.stats == nil {
 		b.stats = &Stats{}

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"go.uber.org/zap/zaptest"
 
-	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
 
@@ -84,7 +84,7 @@ func serve(t *testing.T, sh Shell, cfg Config) (*websocket.Conn, <-chan error) {
 			errc <- err
 			return
 		}
-		errc <- Run(context.Background(), ws, sh, cfg, logtest.New(t))
+		errc <- Run(context.Background(), ws, sh, cfg, zaptest.NewLogger(t))
 	}))
 	t.Cleanup(srv.Close)
 	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
