@@ -186,7 +186,8 @@ func describe(fsys fs.FS, stored, ctype string) (*entry, error) {
 	return e, nil
 }
 
-// lengthWriter sets Content-Length to size on a 200 response.
+// lengthWriter sets Content-Length to size on a 200 response, and says
+// that ranges of it are not offered.
 type lengthWriter struct {
 	http.ResponseWriter
 	size int64
@@ -196,6 +197,7 @@ type lengthWriter struct {
 func (w *lengthWriter) WriteHeader(code int) {
 	if code == http.StatusOK {
 		w.Header().Set("Content-Length", strconv.FormatInt(w.size, 10))
+		w.Header().Set("Accept-Ranges", "none")
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

@@ -192,6 +192,16 @@ func TestRange(t *testing.T) {
 		t.Errorf("gzip range: %d, %d bytes, Content-Length %d; want 200 and the whole %d (ranges of the compressed bytes are not offered)",
 			resp.StatusCode, len(body), resp.ContentLength, len(gz))
 	}
+	if got := resp.Header.Get("Accept-Ranges"); got != "none" {
+		t.Errorf("gzip: Accept-Ranges %q, want none", got)
+	}
+	// A failed precondition gets its 412 without the body's length.
+	for _, ae := range []string{"gzip", ""} {
+		resp, body = fetch(t, srv.URL+"/app.js", "GET", map[string]string{"If-Match": `"other"`, "Accept-Encoding": ae})
+		if resp.StatusCode != http.StatusPreconditionFailed || resp.ContentLength > 0 || len(body) != 0 {
+			t.Errorf("Accept-Encoding %q, If-Match another ETag: %d, Content-Length %d, %d bytes; want 412, empty", ae, resp.StatusCode, resp.ContentLength, len(body))
+		}
+	}
 }
 
 func TestNotFound(t *testing.T) {
@@ -268,5 +278,51 @@ func TestCompressDeterministic(t *testing.T) {
 	}
 	if got, _ := io.ReadAll(zr); !bytes.Equal(got, data) {
 		t.Error("does not decompress to the input")
+	}
+}
+
+// TestConcurrentFirstRequests: many first requests at once share the
+// per-name entry (run with -race).
+func TestConcurrentFirstRequests(t *testing.T) {
+	plain, fsys := testFiles(t)
+	srv := httptest.NewServer(New(fsys, ".", testTypes))
+	defer srv.Close()
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			ae := ""
+			if i%2 == 0 {
+				ae = "gzip"
+			}
+			req, err := http.NewRequest("GET", srv.URL+"/app.js", nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			req.Header.Set("Accept-Encoding", ae)
+			resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			var r io.Reader = resp.Body
+			if ae != "" {
+				if r, err = gzip.NewReader(resp.Body); err != nil {
+					errs <- err
+					return
+				}
+			}
+			body, err := io.ReadAll(r)
+			if err == nil && !bytes.Equal(body, plain["app.js"]) {
+				err = fmt.Errorf("Accept-Encoding %q: %d bytes differ from app.js", ae, len(body))
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
