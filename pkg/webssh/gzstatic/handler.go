@@ -41,6 +41,7 @@ type Handler struct {
 // entry is what a response needs besides the bytes, worked out once per
 // name.
 type entry struct {
+	gzSize   int64  // stored size
 	size     int64  // decompressed size, from the gzip trailer
 	ctype    string // Content-Type
 	etagGzip string
@@ -103,15 +104,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// closes. Full responses get it here; ranges of the compressed
 		// bytes are not offered (RFC 9110, 14.2 lets a server ignore
 		// Range): the client gets the whole 200.
-		size, err := rs.Seek(0, io.SeekEnd)
-		if err != nil {
-			http.Error(w, "500 internal server error", http.StatusInternalServerError)
-			return
-		}
 		whole := *r
 		whole.Header = r.Header.Clone()
 		whole.Header.Del("Range")
-		http.ServeContent(&lengthWriter{ResponseWriter: w, size: size}, &whole, name, zeroTime, rs)
+		http.ServeContent(&lengthWriter{ResponseWriter: w, size: e.gzSize}, &whole, name, zeroTime, rs)
 		return
 	}
 	hd.Set("ETag", e.etag)
@@ -163,6 +159,7 @@ func describe(fsys fs.FS, stored, ctype string) (*entry, error) {
 	}
 	tag := base64.RawURLEncoding.EncodeToString(sum.Sum(nil)[:12])
 	e := &entry{
+		gzSize:   n,
 		size:     int64(binary.LittleEndian.Uint32(trailer[:])),
 		etag:     `"` + tag + `"`,
 		etagGzip: `"` + tag + `-gzip"`,
