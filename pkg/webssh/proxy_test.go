@@ -135,6 +135,9 @@ func TestBrowserThroughNginx(t *testing.T) {
 	}
 	waitJS(ctx, t, "the shell prompt", rowsHave("has", "#"))
 	waitJS(ctx, t, "data-transport=http", transportIs("http"))
+	t.Run("assets arrive gzip-compressed", func(t *testing.T) {
+		checkCompressedLoad(ctx, t, "through nginx")
+	})
 
 	t.Run("typed input echoes", func(t *testing.T) {
 		if err := chromedp.Run(ctx, typeKeys("echo hel''lo\r")); err != nil {
@@ -222,6 +225,7 @@ func TestBrowserThroughNginx(t *testing.T) {
 		// tasks after a key (docs/webssh.md "Command echo").
 		waitJS(ctx, t, "an isolated page with the websocket in a worker",
 			`window.crossOriginIsolated === true && document.documentElement.getAttribute('data-websocket') === 'worker'`)
+		checkCompressedLoad(ctx, t, "direct")
 		d := seqTime(ctx, t, 200000, 5*time.Second)
 		t.Logf("direct: seq 1 200000 shown in %v", d)
 		if d > 5*time.Second {
@@ -275,5 +279,36 @@ func TestBrowserThroughNginxBusy(t *testing.T) {
 	waitJS(ctx, t, "the busy message", rowsHave("has", "all 1 terminal sessions are in use"))
 	if s.Sessions() != 1 {
 		t.Fatalf("sessions = %d after the refusal, want 1", s.Sessions())
+	}
+}
+
+// checkCompressedLoad reads the page's resource timing: xterm.js came
+// gzip-compressed (at most a third of its size on the wire) and
+// decompressed to the vendored file's size; it logs the body bytes the
+// first load took (page and assets; Chromium reports no header sizes).
+func checkCompressedLoad(ctx context.Context, t *testing.T, how string) {
+	t.Helper()
+	plain, err := os.Stat("ui/vendor/xterm.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var load struct {
+		Encoded, Decoded, XtermEncoded, XtermDecoded, Count int
+	}
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () {
+		var r = {Encoded: 0, Decoded: 0, XtermEncoded: -1, XtermDecoded: -1, Count: 0};
+		performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).forEach(function (e) {
+			if (!/\/(static\/[^\/]*)?$/.test(new URL(e.name).pathname)) return;
+			r.Encoded += e.encodedBodySize; r.Decoded += e.decodedBodySize; r.Count++;
+			if (/\/static\/xterm\.js$/.test(e.name)) { r.XtermEncoded = e.encodedBodySize; r.XtermDecoded = e.decodedBodySize; }
+		});
+		return r;
+	})()`, &load)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: first load, %d responses: %d body bytes on the wire, %d decoded; xterm.js %d -> %d",
+		how, load.Count, load.Encoded, load.Decoded, load.XtermEncoded, load.XtermDecoded)
+	if int64(load.XtermDecoded) != plain.Size() || int64(load.XtermEncoded)*3 > plain.Size() {
+		t.Errorf("%s: xterm.js %d bytes on the wire, %d decoded; want at most a third of %d, and %d", how, load.XtermEncoded, load.XtermDecoded, plain.Size(), plain.Size())
 	}
 }
