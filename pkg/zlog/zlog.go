@@ -1,7 +1,7 @@
 // Package zlog is the part of zap's logging API that the commands use
-// without importing package zap: a Logger interface for the commands
-// which take any logger (floppyconf, osc), and the field constructors
-// every command uses (pkg/logging builds the loggers).
+// without importing package zap: a Logger interface for the packages
+// which take any logger (floppyconf, osc, termbridge), and the field
+// constructors every command uses (pkg/logging builds the loggers).
 //
 // Package zap imports net/http (for AtomicLevel.ServeHTTP), and a linked
 // package keeps its initialisers: net/http's and crypto/tls's, with the
@@ -19,7 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// Logger is satisfied by *zap.Logger.
+// Logger is satisfied by pkg/logging's *Logger and by *zap.Logger.
 type Logger interface {
 	Debug(msg string, fields ...zapcore.Field)
 	Info(msg string, fields ...zapcore.Field)
