@@ -23,6 +23,7 @@ import (
 // (not held in nginx's buffers), and closing the page's connection to
 // nginx ends the session and its processes.
 func TestStreamThroughNginx(t *testing.T) {
+	sleeper := uniqueSleep()
 	s := startServer(t, Config{Command: []string{"/bin/sh"}, Grace: 200 * time.Millisecond})
 	p := nginxtest.Start(t, s.Addr().String())
 	origin := strings.TrimSuffix(p.URL, "/")
@@ -31,7 +32,7 @@ func TestStreamThroughNginx(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.send(termproto.Resize(100, 30))
-	c.input("trap '' HUP; sleep 600 & stty size; echo 你好-$((6*7)) PID=$$.\n")
+	c.input("trap '' HUP; " + sleeper + " & stty size; echo 你好-$((6*7)) PID=$$.\n")
 	c.waitFor("30 100", 5*time.Second)
 	c.waitFor("你好-42", 5*time.Second)
 	pidRE := regexp.MustCompile(`PID=(\d+)\.`)
@@ -45,9 +46,9 @@ func TestStreamThroughNginx(t *testing.T) {
 	// nginx is a child of this process too: look for the shell and its job.
 	if !pollUntil(10*time.Second, func() bool {
 		_, err := os.Stat("/proc/" + m[1])
-		return s.Sessions() == 0 && os.IsNotExist(err) && countProcs(t, "sleep 600") == 0
+		return s.Sessions() == 0 && os.IsNotExist(err) && countProcs(t, sleeper) == 0
 	}) {
-		t.Fatalf("after the page went: %d sessions, shell %s, %d sleeps", s.Sessions(), m[1], countProcs(t, "sleep 600"))
+		t.Fatalf("after the page went: %d sessions, shell %s, %d sleeps", s.Sessions(), m[1], countProcs(t, sleeper))
 	}
 }
 
