@@ -11,14 +11,13 @@ import (
 	"strconv"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/memtrim"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webpage"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 const about = `Serves the appliance page. A request with ?cookie=<the instance's cookie>
@@ -148,7 +147,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
 	memtrim.Start(ctx, o.trim, log)
 	if err := srv.Serve(ctx); err != nil {
-		log.Error("page server failed", zap.Error(err))
+		log.Error("page server failed", zlog.Error(err))
 		return err
 	}
 	return nil

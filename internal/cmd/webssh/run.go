@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/logging"
@@ -21,6 +19,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/memtrim"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webssh"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 const about = `Serve a browser terminal on the instance: each visitor gets the login
@@ -112,7 +111,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// osmanager.sh start waits for this line.
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
 	memtrim.Start(ctx, set.Memory.Trim, log)
-	log.Info("webssh starting", zap.String("addr", srv.Addr().String()))
+	log.Info("webssh starting", zlog.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)
 	log.Info("webssh stopped")
 	return err
