@@ -21,8 +21,8 @@ import (
 
 // TestSettingsMemoryTrim: each daemon, two seconds after it is ready,
 // drops its binary's read-only pages (settings memory.trim, on by
-// default): their resident size falls to half or less; with memory.trim
-// = false it stays. The binaries are read from the disk, as
+// default): their resident size falls by a megabyte or more; with
+// memory.trim = false it stays. The binaries are read from the disk, as
 // after a boot. For web it also times the first page request after the
 // trim against the second (the trim's cost: the code of a request faults
 // back in), in the log.
@@ -110,9 +110,12 @@ func trimTest(t *testing.T, daemon, settings, line string, trimmed bool) {
 	before := exeResident(t, pid, exe)
 	after := before
 	if trimmed {
-		waitFor(10*time.Second, func() bool { after = exeResident(t, pid, exe); return after <= before/2 })
-		if after > before/2 {
-			t.Errorf("%s's read-only pages of its binary: %d -> %d kB resident after 10 s, want at most half left", daemon, before, after)
+		// What runs at once after the trim (the runtime, osm's timers)
+		// comes back in whole folios: about 2 MB stays resident, whatever
+		// the binary's size (osm's is 3.5 MB resident when ready).
+		waitFor(10*time.Second, func() bool { after = exeResident(t, pid, exe); return before-after >= 1024 })
+		if before-after < 1024 {
+			t.Errorf("%s's read-only pages of its binary: %d -> %d kB resident after 10 s, want 1024 kB or more given back", daemon, before, after)
 		}
 	} else {
 		waitLine(t, lines, line)
