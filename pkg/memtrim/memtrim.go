@@ -68,7 +68,7 @@ type Result struct {
 	RssBefore, RssAfter, PssBefore, PssAfter int
 }
 
-// String is the one log line of a trim.
+// String sums a trim up in one line.
 func (r Result) String() string {
 	return fmt.Sprintf("memory trim: the binary's read-only pages %d -> %d kB resident (%d mappings, madvise %s); process Rss %d -> %d kB, Pss %d -> %d kB",
 		r.ExeBefore, r.ExeAfter, r.Mappings, r.Advice, r.RssBefore, r.RssAfter, r.PssBefore, r.PssAfter)

@@ -9,9 +9,10 @@ import (
 
 // Start is what a daemon calls once it is ready. With on (settings
 // memory.trim), Delay later it trims (DontNeed) and logs at debug level
-// what it gave back, or a warning saying why it could not; without, it
-// logs at debug level, at the same moment, that the trim is off. It
-// returns at once; ctx ending first cancels both.
+// what it gave back, or a warning saying why it could not (the daemon
+// goes on either way); without, it logs at debug level, at the same
+// moment, that the trim is off. It returns at once; ctx ending first
+// cancels both.
 func Start(ctx context.Context, on bool, log zlog.Logger) {
 	startAfter(ctx, Delay, on, log)
 }
@@ -23,7 +24,7 @@ func startAfter(ctx context.Context, delay time.Duration, on bool, log zlog.Logg
 	}
 	After(ctx, delay, DontNeed, func(r Result, err error) {
 		if err != nil {
-			log.Warn("memory trim failed; the pages stay mapped", zlog.Error(err))
+			log.Warn("memory trim failed", zlog.Error(err))
 			return
 		}
 		log.Debug("memory trimmed",
