@@ -29,3 +29,23 @@ func TestNoHTTPOutsideServers(t *testing.T) {
 		}
 	}
 }
+
+// TestFloppyconfLinksNoCrypto checks that floppyconf links no crypto:
+// nothing it does is secret, and crypto/rand alone (once used by
+// pkg/atomicfile for temp-file names) brings the FIPS module's DRBG,
+// AES-GCM, SHA-2/3, HMAC and math/big, 0.16 MB of the stripped binary
+// (docs/integration.md, "Idle memory"). Temp-file names come from
+// math/rand/v2; O_EXCL and flock make them safe, not their secrecy.
+func TestFloppyconfLinksNoCrypto(t *testing.T) {
+	cmd := exec.Command("go", "list", "-tags", testbin.Tags, "-deps", "./cmd/floppyconf")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list floppyconf: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "crypto" || strings.HasPrefix(p, "crypto/") || p == "math/big" || strings.HasPrefix(p, "golang.org/x/crypto/") {
+			t.Errorf("cmd/floppyconf links %s", p)
+		}
+	}
+}
