@@ -49,3 +49,40 @@ func TestFloppyconfLinksNoCrypto(t *testing.T) {
 		}
 	}
 }
+
+// TestMakeInlining checks which commands `make build` builds without
+// inlining: floppyconf and osc (smaller, and they run once per boot for a
+// few milliseconds), never web and webssh, whose page and terminal
+// throughput needs it, nor the one binary (MULTICALL=1), which holds them.
+func TestMakeInlining(t *testing.T) {
+	cmds := func(args ...string) map[string]string {
+		cmd := exec.Command("make", append([]string{"-n", "-s", "--no-print-directory"}, args...)...)
+		cmd.Dir = repoRoot(t)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("make -n %s: %v", strings.Join(args, " "), err)
+		}
+		m := map[string]string{}
+		for _, l := range strings.Split(string(out), "\n") {
+			if i := strings.LastIndex(l, " ./cmd/"); i >= 0 && strings.Contains(l, " build ") {
+				m[l[i+len(" ./cmd/"):]] = l
+			}
+		}
+		return m
+	}
+	five := cmds("build")
+	for c, want := range map[string]bool{"floppyconf": true, "osc": true, "web": false, "webssh": false} {
+		l, ok := five[c]
+		if !ok {
+			t.Errorf("make build does not build cmd/%s", c)
+			continue
+		}
+		if got := strings.Contains(l, "-gcflags=all=-l"); got != want {
+			t.Errorf("cmd/%s built without inlining: %v, want %v:\n%s", c, got, want, l)
+		}
+	}
+	l, ok := cmds("build", "MULTICALL=1")["luoyun"]
+	if !ok || strings.Contains(l, "-gcflags") {
+		t.Errorf("make build MULTICALL=1 must build cmd/luoyun inlined, got:\n%s", l)
+	}
+}
