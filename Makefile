@@ -36,11 +36,12 @@ all: build ## build the five cmd/* into ./bin (static, stripped, version stamped
 build: $(if $(filter 1,$(MULTICALL)),$(MCBIN),$(BINS))
 
 # NOINLINE: commands built without inlining (-gcflags=all=-l), smaller
-# (floppyconf -0.13 MB, osc -0.27 MB) and no slower where it shows: each
-# runs once per boot for a few milliseconds (docs/integration.md, "Idle
+# (floppyconf -0.13 MB, osc -0.27 MB, osm -0.27 MB on disk and in idle
+# PSS) and no slower where it shows: floppyconf and osc run once per boot
+# for a few milliseconds, osm mostly sleeps (docs/integration.md, "Idle
 # memory"). web and webssh serve pages and stay inlined, as does the one
 # binary (MULTICALL=1), which holds them.
-NOINLINE  ?= floppyconf osc
+NOINLINE  ?= floppyconf osc osm
 
 bin/%: FORCE
 	@mkdir -p bin

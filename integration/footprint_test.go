@@ -52,8 +52,9 @@ func TestFloppyconfLinksNoCrypto(t *testing.T) {
 
 // TestMakeInlining checks which commands `make build` builds without
 // inlining: floppyconf and osc (smaller, and they run once per boot for a
-// few milliseconds), never web and webssh, whose page and terminal
-// throughput needs it, nor the one binary (MULTICALL=1), which holds them.
+// few milliseconds) and osm (mostly asleep), never web and webssh, whose
+// page and terminal throughput needs it, nor the one binary
+// (MULTICALL=1), which holds them.
 func TestMakeInlining(t *testing.T) {
 	cmds := func(args ...string) map[string]string {
 		cmd := exec.Command("make", append([]string{"-n", "-s", "--no-print-directory"}, args...)...)
@@ -71,7 +72,7 @@ func TestMakeInlining(t *testing.T) {
 		return m
 	}
 	five := cmds("build")
-	for c, want := range map[string]bool{"floppyconf": true, "osc": true, "web": false, "webssh": false} {
+	for c, want := range map[string]bool{"floppyconf": true, "osc": true, "osm": true, "web": false, "webssh": false} {
 		l, ok := five[c]
 		if !ok {
 			t.Errorf("make build does not build cmd/%s", c)
