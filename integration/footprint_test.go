@@ -2,6 +2,7 @@ package integration
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,9 +53,11 @@ func TestFloppyconfLinksNoCrypto(t *testing.T) {
 
 // TestMakeInlining checks which commands `make build` builds without
 // inlining: floppyconf and osc (smaller, and they run once per boot for a
-// few milliseconds) and osm (mostly asleep), never web and webssh, whose
-// page and terminal throughput needs it, nor the one binary
-// (MULTICALL=1), which holds them.
+// few milliseconds) and osm (mostly asleep); web only for the crypto it
+// links through net/http and never runs (TLS, certificates, public keys),
+// while what serves a request (net/http, the cookie check's SHA-256,
+// pkg/webpage) stays inlined; webssh and the one binary (MULTICALL=1)
+// entirely inlined.
 func TestMakeInlining(t *testing.T) {
 	cmds := func(args ...string) map[string]string {
 		cmd := exec.Command("make", append([]string{"-n", "-s", "--no-print-directory"}, args...)...)
@@ -71,19 +74,54 @@ func TestMakeInlining(t *testing.T) {
 		}
 		return m
 	}
+	const mod = "github.com/luoyun/osmanager/"
+	hot := []string{"runtime", "net", "net/http", "crypto/sha256", "crypto/internal/fips140/sha256", "crypto/subtle", mod + "pkg/webpage"}
+	cold := []string{"crypto/tls", "crypto/x509", "crypto/rsa", "crypto/internal/fips140/nistec", "math/big", "vendor/golang.org/x/crypto/chacha20poly1305"}
 	five := cmds("build")
-	for c, want := range map[string]bool{"floppyconf": true, "osc": true, "osm": true, "web": false, "webssh": false} {
+	for c, noInline := range map[string][]string{
+		"floppyconf": append(hot, cold...),
+		"osc":        append(hot, cold...),
+		"osm":        append(hot, cold...),
+		"web":        cold,
+		"webssh":     nil,
+	} {
 		l, ok := five[c]
 		if !ok {
 			t.Errorf("make build does not build cmd/%s", c)
 			continue
 		}
-		if got := strings.Contains(l, "-gcflags=all=-l"); got != want {
-			t.Errorf("cmd/%s built without inlining: %v, want %v:\n%s", c, got, want, l)
+		for _, p := range append(hot, cold...) {
+			want := slices.Contains(noInline, p)
+			if got := strings.Contains(gcflagsFor(l, p), "-l"); got != want {
+				t.Errorf("cmd/%s: package %s built without inlining: %v, want %v:\n%s", c, p, got, want, l)
+			}
 		}
 	}
 	l, ok := cmds("build", "MULTICALL=1")["luoyun"]
 	if !ok || strings.Contains(l, "-gcflags") {
 		t.Errorf("make build MULTICALL=1 must build cmd/luoyun inlined, got:\n%s", l)
 	}
+}
+
+// gcflagsFor returns the compiler flags the go command line l gives
+// package pkg: those of the last -gcflags=[PATTERN=]FLAGS whose pattern
+// matches ("all", a path, or a path ending in "/..."); no pattern means
+// the packages named on the command line, here only the main package.
+func gcflagsFor(l, pkg string) string {
+	flags := ""
+	for _, f := range strings.Fields(l) {
+		v, ok := strings.CutPrefix(f, "-gcflags=")
+		if !ok {
+			continue
+		}
+		pat, fl, ok := strings.Cut(v, "=")
+		if !ok {
+			continue // no pattern: the main package only
+		}
+		base, tree := strings.CutSuffix(pat, "/...")
+		if pat == "all" || pat == pkg || tree && (pkg == base || strings.HasPrefix(pkg, base+"/")) {
+			flags = fl
+		}
+	}
+	return flags
 }
