@@ -13,10 +13,10 @@ import (
 	"syscall"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/luoyun/osmanager/pkg/clcsim"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osm"
 	"github.com/luoyun/osmanager/pkg/settings"
 )
@@ -116,7 +116,7 @@ type controller struct {
 
 func startController(keys map[int32][]byte, addr string) (*controller, error) {
 	rec := &recorder{reg: map[int32]time.Time{}}
-	srv, err := clcsim.New(clcsim.Config{Keys: keys, Events: rec.event}, zap.NewNop())
+	srv, err := clcsim.New(clcsim.Config{Keys: keys, Events: rec.event}, logging.Nop())
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*result, error) 
 		def := settings.Defaults().OSM
 		a, err := osm.New(osm.Config{ConfPath: conf, ScriptDir: filepath.Join(ad, "scripts"),
 			StatusInterval: def.StatusInterval.D(), StatusTimeout: def.StatusTimeout.D(),
-			DiscoveryWindow: def.DiscoveryWindow.D(), ReconnectMin: o.min, ReconnectMax: o.max}, zap.New(log))
+			DiscoveryWindow: def.DiscoveryWindow.D(), ReconnectMin: o.min, ReconnectMax: o.max}, logging.FromCore(log))
 		if err != nil {
 			return nil, err
 		}

@@ -13,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/internal/servetest"
 	"github.com/luoyun/osmanager/pkg/webssh"
 )
@@ -27,7 +26,7 @@ func Webssh(t testing.TB) string {
 		Command:     []string{"/bin/sh"},
 		MaxSessions: 4,
 		Grace:       500 * time.Millisecond,
-	}, zaptest.NewLogger(t))
+	}, logtest.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,10 +18,10 @@ import (
 	"syscall"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/hostname"
+	"github.com/luoyun/osmanager/pkg/logging"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Config says how the simulated controller behaves.
@@ -67,7 +67,7 @@ const (
 // Server is a simulated controller.
 type Server struct {
 	cfg Config
-	log *zap.Logger
+	log *logging.Logger
 	ln  net.Listener
 
 	evMu  sync.Mutex
@@ -77,7 +77,7 @@ type Server struct {
 }
 
 // New returns a server; call Listen, then Serve.
-func New(cfg Config, log *zap.Logger) (*Server, error) {
+func New(cfg Config, log *logging.Logger) (*Server, error) {
 	if cfg.Keys == nil {
 		if err := clcproto.CheckKey(cfg.Key); err != nil {
 			return nil, fmt.Errorf("clc simulator: %w", err)
@@ -105,7 +105,7 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 	if cfg.Events == nil {
 		cfg.Events = func(Event) {}
 	}
-	return &Server{cfg: cfg, log: log.With(zap.String("component", "clcsim")), conns: map[net.Conn]struct{}{}}, nil
+	return &Server{cfg: cfg, log: log.With(zlog.String("component", "clcsim")), conns: map[net.Conn]struct{}{}}, nil
 }
 
 // Listen binds the TCP address (port 0 picks a free port) and emits the
@@ -207,17 +207,17 @@ func (s *Server) advertise() (clcproto.Join, error) {
 func (s *Server) sendJoins(ctx context.Context) {
 	join, err := s.advertise()
 	if err != nil {
-		s.log.Error("no join datagrams", zap.Error(err))
+		s.log.Error("no join datagrams", zlog.Error(err))
 		return
 	}
 	pkt, err := clcproto.AppendMarshal(nil, clcproto.Packet{Type: clcproto.JoinRequest, Data: join.AppendMarshal(nil)})
 	if err != nil {
-		s.log.Error("no join datagrams", zap.Error(err))
+		s.log.Error("no join datagrams", zlog.Error(err))
 		return
 	}
 	raddr, err := net.ResolveUDPAddr("udp4", s.cfg.MCast)
 	if err != nil {
-		s.log.Error("bad multicast address", zap.String("mcast", s.cfg.MCast), zap.Error(err))
+		s.log.Error("bad multicast address", zlog.String("mcast", s.cfg.MCast), zlog.Error(err))
 		return
 	}
 	t := time.NewTicker(s.cfg.JoinEvery)
@@ -227,13 +227,13 @@ func (s *Server) sendJoins(ctx context.Context) {
 		err := sendDatagram(raddr, pkt)
 		switch {
 		case err != nil && err.Error() != lastErr:
-			s.log.Warn("join datagram not sent", zap.String("mcast", s.cfg.MCast), zap.Error(err))
+			s.log.Warn("join datagram not sent", zlog.String("mcast", s.cfg.MCast), zlog.Error(err))
 			lastErr = err.Error()
 		case err == nil && lastErr != "":
 			lastErr = ""
 		}
 		if err == nil {
-			s.log.Debug("join sent", zap.String("mcast", s.cfg.MCast), zap.String("advertise", join.Addr()))
+			s.log.Debug("join sent", zlog.String("mcast", s.cfg.MCast), zlog.String("advertise", join.Addr()))
 		}
 		select {
 		case <-ctx.Done():

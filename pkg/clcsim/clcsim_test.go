@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest"
-
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/pkg/clcproto"
+	"github.com/luoyun/osmanager/pkg/logging"
 )
 
 const key = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
@@ -39,7 +38,7 @@ func TestEventLines(t *testing.T) {
 	}
 }
 
-func start(t testing.TB, cfg Config, log *zap.Logger) (*Server, chan Event) {
+func start(t testing.TB, cfg Config, log *logging.Logger) (*Server, chan Event) {
 	ch := make(chan Event, 100)
 	cfg.Events = func(e Event) {
 		select {
@@ -89,7 +88,7 @@ func TestAuthFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, ch := start(t, Config{Key: []byte(key), Tag: tt.simTag}, zaptest.NewLogger(t))
+			s, ch := start(t, Config{Key: []byte(key), Tag: tt.simTag}, logtest.New(t))
 			c, err := net.Dial("tcp", s.LocalAddr().String())
 			if err != nil {
 				t.Fatal(err)
@@ -111,7 +110,7 @@ func TestAuthFailures(t *testing.T) {
 // A client that knows the controller's answer but answers the
 // controller's challenge wrongly is refused with reason wrong-key.
 func TestWrongAnswer(t *testing.T) {
-	s, ch := start(t, Config{Key: []byte(key)}, zaptest.NewLogger(t))
+	s, ch := start(t, Config{Key: []byte(key)}, logtest.New(t))
 	c, err := net.Dial("tcp", s.LocalAddr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +135,7 @@ func TestJoinDatagrams(t *testing.T) {
 	defer pc.Close()
 	// Unicast to our socket stands in for the group here; the multicast
 	// path is tested in a network namespace by internal/cmd/osm.
-	start(t, Config{Key: []byte(key), MCast: pc.LocalAddr().String(), Advertise: "10.1.2.3:1369", JoinEvery: 50 * time.Millisecond}, zaptest.NewLogger(t))
+	start(t, Config{Key: []byte(key), MCast: pc.LocalAddr().String(), Advertise: "10.1.2.3:1369", JoinEvery: 50 * time.Millisecond}, logtest.New(t))
 	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	buf := make([]byte, 1500)
 	for i := 0; i < 2; i++ {
@@ -151,7 +150,7 @@ func TestJoinDatagrams(t *testing.T) {
 }
 
 func TestNewRejectsBadKey(t *testing.T) {
-	if _, err := New(Config{Key: []byte("abc")}, zaptest.NewLogger(t)); err == nil {
+	if _, err := New(Config{Key: []byte("abc")}, logtest.New(t)); err == nil {
 		t.Error("New accepted a 3-byte KEY")
 	}
 }
@@ -159,7 +158,7 @@ func TestNewRejectsBadKey(t *testing.T) {
 // BenchmarkHandshakeRegister measures one instance connection over
 // loopback: TCP connect, mutual RC4 challenge, registration.
 func BenchmarkHandshakeRegister(b *testing.B) {
-	s, _ := start(b, Config{Key: []byte(key)}, zap.NewNop())
+	s, _ := start(b, Config{Key: []byte(key)}, logging.Nop())
 	addr := s.LocalAddr().String()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -184,7 +183,7 @@ func BenchmarkHandshakeRegister(b *testing.B) {
 func TestFlap(t *testing.T) {
 	for _, mode := range []string{FlapDrop, FlapGarbage} {
 		t.Run(mode, func(t *testing.T) {
-			s, ch := start(t, Config{Key: []byte(key), Flap: mode}, zaptest.NewLogger(t))
+			s, ch := start(t, Config{Key: []byte(key), Flap: mode}, logtest.New(t))
 			c, err := net.Dial("tcp", s.LocalAddr().String())
 			if err != nil {
 				t.Fatal(err)
@@ -210,7 +209,7 @@ func TestFlap(t *testing.T) {
 			next(t, ch, Disconnected)
 		})
 	}
-	if _, err := New(Config{Key: []byte(key), Flap: "sometimes"}, zaptest.NewLogger(t)); err == nil {
+	if _, err := New(Config{Key: []byte(key), Flap: "sometimes"}, logtest.New(t)); err == nil {
 		t.Error("New accepted an unknown flap mode")
 	}
 }

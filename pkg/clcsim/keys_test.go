@@ -5,8 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"go.uber.org/zap/zaptest"
-
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/pkg/clcproto"
 )
 
@@ -59,7 +58,7 @@ func FuzzParseKeys(f *testing.F) {
 // another's KEY or an unlisted TAG is refused.
 func TestKeysPerTag(t *testing.T) {
 	keys := map[int32][]byte{1: []byte("key-one-1"), 2: []byte("key-two-22")}
-	s, ch := start(t, Config{Keys: keys}, zaptest.NewLogger(t))
+	s, ch := start(t, Config{Keys: keys}, logtest.New(t))
 	auth := func(tag int32, k string) error {
 		c, err := net.Dial("tcp", s.LocalAddr().String())
 		if err != nil {

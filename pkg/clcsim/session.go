@@ -8,25 +8,25 @@ import (
 	"sync"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/clcproto"
+	"github.com/luoyun/osmanager/pkg/logging"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // handle runs one instance's connection: handshake, registration, then
 // reports, queries and echoes until either side closes.
 func (s *Server) handle(ctx context.Context, c net.Conn) {
 	from := c.RemoteAddr().String()
-	log := s.log.With(zap.String("from", from))
+	log := s.log.With(zlog.String("from", from))
 	_ = c.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
 	chal, err := clcproto.NewChallenge(nil)
 	if err != nil {
-		log.Error("challenge", zap.Error(err))
+		log.Error("challenge", zlog.Error(err))
 		return
 	}
 	tag, err := clcproto.AcceptAuth(c, s.keyFor, chal)
 	if err != nil {
-		log.Info("authentication failed", zap.Int32("tag", tag), zap.Error(err))
+		log.Info("authentication failed", zlog.Int32("tag", tag), zlog.Error(err))
 		s.emit(Event{Kind: AuthFailed, Tag: tag, From: from, Reason: reason(err)})
 		return
 	}
@@ -34,7 +34,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	defer s.emit(Event{Kind: Disconnected, Tag: tag, From: from})
 	reg, err := clcproto.AcceptRegister(c, s.cfg.Reply)
 	if err != nil {
-		log.Info("registration failed", zap.Int32("tag", tag), zap.Error(err))
+		log.Info("registration failed", zlog.Int32("tag", tag), zlog.Error(err))
 		return
 	}
 	if s.cfg.Reply != clcproto.RegisterOK {
@@ -83,7 +83,7 @@ type session struct {
 	s   *Server
 	c   net.Conn
 	tag int32
-	log *zap.Logger
+	log *logging.Logger
 
 	wmu      sync.Mutex
 	mu       sync.Mutex
@@ -129,7 +129,7 @@ func (ss *session) ask(ctx context.Context) {
 			p = clcproto.Packet{Type: clcproto.EchoRequest, Data: data}
 		}
 		if err := ss.send(p); err != nil {
-			ss.log.Debug("send", zap.Error(err))
+			ss.log.Debug("send", zlog.Error(err))
 			ss.c.Close()
 			return
 		}
@@ -141,14 +141,14 @@ func (ss *session) read() {
 	for {
 		p, err := clcproto.ReadPacket(ss.c)
 		if err != nil {
-			ss.log.Debug("connection ended", zap.Int32("tag", ss.tag), zap.Error(err))
+			ss.log.Debug("connection ended", zlog.Int32("tag", ss.tag), zlog.Error(err))
 			return
 		}
 		switch p.Type {
 		case clcproto.Report:
 			v, err := clcproto.ParseInt32(p.Data)
 			if err != nil {
-				ss.log.Warn("bad report", zap.Error(err))
+				ss.log.Warn("bad report", zlog.Error(err))
 				continue
 			}
 			ss.s.emit(Event{Kind: ReportEvent, Tag: ss.tag, Status: v})
@@ -170,7 +170,7 @@ func (ss *session) read() {
 				return
 			}
 		default:
-			ss.log.Info("unexpected packet", zap.Stringer("type", p.Type), zap.Int("len", len(p.Data)))
+			ss.log.Info("unexpected packet", zlog.Stringer("type", p.Type), zlog.Int("len", len(p.Data)))
 		}
 	}
 }

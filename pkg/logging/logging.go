@@ -1,7 +1,8 @@
-// Package logging builds the zap loggers of the OS manager's components:
-// a rotating file in the original's line shape
-// ("2026-11-21 10:00:00,123 [INFO] message key=value"), or stdout at debug
-// level for --debug.
+// Package logging builds the loggers of the OS manager's components: a
+// rotating file in the original's line shape ("2026-11-21 10:00:00,123
+// [INFO] message key=value"), or stdout at debug level for --debug. The
+// loggers are zapcore's encoder and write syncers behind a Logger of this
+// package, without package zap (which imports net/http).
 package logging
 
 import (
@@ -13,7 +14,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"gopkg.in/natefinch/lumberjack.v2"
 )
@@ -36,7 +36,7 @@ type Options struct {
 }
 
 // New returns a logger and a function that flushes and closes it.
-func New(o Options) (*zap.Logger, func(), error) {
+func New(o Options) (*Logger, func(), error) {
 	var ws zapcore.WriteSyncer
 	level := zapcore.InfoLevel
 	closeFn := func() {}
@@ -75,7 +75,7 @@ func New(o Options) (*zap.Logger, func(), error) {
 		}
 	}
 	core := zapcore.NewCore(NewEncoder(), ws, level)
-	log := zap.New(core)
+	log := FromCore(core)
 	return log, func() { _ = log.Sync(); closeFn() }, nil
 }
 

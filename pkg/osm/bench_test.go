@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/clcsim"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/settings"
 )
 
@@ -22,7 +21,7 @@ func BenchmarkBootToRegistered(b *testing.B) {
 		if e.Kind == clcsim.Registered {
 			reg <- struct{}{}
 		}
-	}}, zap.NewNop())
+	}}, logging.Nop())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -39,7 +38,7 @@ func BenchmarkBootToRegistered(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		o := settings.Defaults().OSM
 		a, err := New(Config{ConfPath: conf, ScriptDir: dir, StatusInterval: time.Hour, StatusTimeout: o.StatusTimeout.D(),
-			ReconnectMin: o.ReconnectMin.D(), ReconnectMax: o.ReconnectMax.D(), DiscoveryWindow: o.DiscoveryWindow.D()}, zap.NewNop())
+			ReconnectMin: o.ReconnectMin.D(), ReconnectMax: o.ReconnectMax.D(), DiscoveryWindow: o.DiscoveryWindow.D()}, logging.Nop())
 		if err != nil {
 			b.Fatal(err)
 		}

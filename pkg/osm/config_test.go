@@ -3,8 +3,7 @@ package osm
 import (
 	"testing"
 
-	"go.uber.org/zap/zaptest"
-
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/pkg/settings"
 )
 
@@ -12,12 +11,12 @@ import (
 // (settings.Defaults holds them); a config without them is refused, one
 // built from the settings is taken as it is.
 func TestNewTakesTheSettings(t *testing.T) {
-	if _, err := New(Config{ConfPath: "x", ScriptDir: "y"}, zaptest.NewLogger(t)); err == nil {
+	if _, err := New(Config{ConfPath: "x", ScriptDir: "y"}, logtest.New(t)); err == nil {
 		t.Error("New defaulted the [osm] tunables")
 	}
 	o := settings.Defaults().OSM
 	a, err := New(Config{ConfPath: "x", ScriptDir: "y", StatusInterval: o.StatusInterval.D(), StatusTimeout: o.StatusTimeout.D(),
-		ReconnectMin: o.ReconnectMin.D(), ReconnectMax: o.ReconnectMax.D(), DiscoveryWindow: o.DiscoveryWindow.D()}, zaptest.NewLogger(t))
+		ReconnectMin: o.ReconnectMin.D(), ReconnectMax: o.ReconnectMax.D(), DiscoveryWindow: o.DiscoveryWindow.D()}, logtest.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,10 @@ import (
 	"net"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/clcproto"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // dial opens a TCP connection with the protocol's keepalive settings.
@@ -36,7 +36,7 @@ func (a *Agent) connect(ctx context.Context, t target) (net.Conn, error) {
 		a.setPhase(osmstate.Connecting, addr)
 		c, err := a.dial(ctx, addr)
 		if err != nil {
-			a.log.Debug("dial failed", zap.String("controller", addr), zap.Error(err))
+			a.log.Debug("dial failed", zlog.String("controller", addr), zlog.Error(err))
 			errs = append(errs, err)
 			return nil
 		}
@@ -76,7 +76,7 @@ func (a *Agent) connect(ctx context.Context, t target) (net.Conn, error) {
 
 // discover waits up to window for a JOIN_REQUEST datagram on the group
 // and returns the controller address it names.
-func discover(ctx context.Context, group *net.UDPAddr, window time.Duration, log *zap.Logger) (string, error) {
+func discover(ctx context.Context, group *net.UDPAddr, window time.Duration, log *logging.Logger) (string, error) {
 	c, err := net.ListenMulticastUDP("udp4", nil, group)
 	if err != nil {
 		return "", fmt.Errorf("listen for controller joins on %s: %w", group, err)
@@ -103,15 +103,15 @@ func discover(ctx context.Context, group *net.UDPAddr, window time.Duration, log
 			err = fmt.Errorf("%s, not a join", p.Type)
 		}
 		if err != nil {
-			log.Debug("ignored datagram", zap.Stringer("from", from), zap.Error(err))
+			log.Debug("ignored datagram", zlog.Stringer("from", from), zlog.Error(err))
 			continue
 		}
 		j, err := clcproto.ParseJoin(p.Data)
 		if err != nil {
-			log.Debug("ignored join", zap.Stringer("from", from), zap.Error(err))
+			log.Debug("ignored join", zlog.Stringer("from", from), zlog.Error(err))
 			continue
 		}
-		log.Debug("controller join", zap.Stringer("from", from), zap.String("controller", j.Addr()))
+		log.Debug("controller join", zlog.Stringer("from", from), zlog.String("controller", j.Addr()))
 		return j.Addr(), nil
 	}
 }

@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/pkg/backoff"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 )
@@ -104,7 +103,7 @@ func startSim(t *testing.T, addr string, cfg clcsim.Config) *sim {
 	if cfg.Key == nil {
 		cfg.Key = []byte(testKey)
 	}
-	srv, err := clcsim.New(cfg, zaptest.NewLogger(t).Named("clc"))
+	srv, err := clcsim.New(cfg, logtest.New(t).Named("clc"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,9 +187,8 @@ func newEnv(t *testing.T, addr string) *env {
 
 func (e *env) start(t *testing.T) {
 	t.Helper()
-	core, logs := observer.New(zapcore.DebugLevel)
+	log, logs := logtest.Observed(t, zapcore.DebugLevel)
 	e.logs = logs
-	log := zap.New(zapcore.NewTee(zaptest.NewLogger(t).Core(), core))
 	a, err := New(e.cfg, log)
 	if err != nil {
 		t.Fatal(err)

@@ -15,12 +15,12 @@ import (
 	"sync"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/backoff"
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/clock"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Config is the registrar's configuration.
@@ -89,7 +89,7 @@ func (c *Config) defaults() {
 // Agent is the registrar.
 type Agent struct {
 	cfg    Config
-	log    *zap.Logger
+	log    *logging.Logger
 	reload chan struct{}
 
 	lastJoin string // controller address from the last join datagram
@@ -109,7 +109,7 @@ type Agent struct {
 }
 
 // New checks cfg and returns an agent.
-func New(cfg Config, log *zap.Logger) (*Agent, error) {
+func New(cfg Config, log *logging.Logger) (*Agent, error) {
 	cfg.defaults()
 	if cfg.ConfPath == "" || cfg.ScriptDir == "" {
 		return nil, errors.New("osm: config path and script directory are required")
@@ -122,7 +122,7 @@ func New(cfg Config, log *zap.Logger) (*Agent, error) {
 	}
 	return &Agent{
 		cfg:      cfg,
-		log:      log.With(zap.String("component", "osm")),
+		log:      log.With(zlog.String("component", "osm")),
 		reload:   make(chan struct{}, 1),
 		statusCh: make(chan struct{}),
 		state:    osmstate.State{PID: os.Getpid()},
@@ -143,7 +143,7 @@ func (a *Agent) Reload() {
 func (a *Agent) Run(ctx context.Context) error {
 	t, err := loadTarget(a.cfg.ConfPath)
 	if err != nil {
-		a.log.Error("cannot start", zap.Error(err))
+		a.log.Error("cannot start", zlog.Error(err))
 		// The state file of an earlier run must not go on saying
 		// "registered". The reason is in the log only: it may quote
 		// luoyun.conf.
@@ -215,7 +215,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		if errors.Is(err, clcproto.ErrImpostor) {
 			lvl = a.log.Error
 		}
-		lvl(msg, zap.Error(err), zap.Duration("retry_in", d.Round(time.Millisecond)), zap.Int("attempt", bo.Attempts()))
+		lvl(msg, zlog.Error(err), zlog.Duration("retry_in", d.Round(time.Millisecond)), zlog.Int("attempt", bo.Attempts()))
 		a.pause(actx, t, d)
 		acancel()
 	}
@@ -244,7 +244,7 @@ func (a *Agent) pause(ctx context.Context, t target, d time.Duration) {
 	_ = a.cfg.Sleep(pctx, d)
 	cancel()
 	if addr, ok := <-joined; ok {
-		a.log.Debug("controller join while waiting; retrying now", zap.String("controller", addr))
+		a.log.Debug("controller join while waiting; retrying now", zlog.String("controller", addr))
 		a.lastJoin = addr
 	}
 }
@@ -278,7 +278,7 @@ func (a *Agent) watchReload(ctx context.Context) {
 		}
 		t, err := loadTarget(a.cfg.ConfPath)
 		if err != nil {
-			a.log.Error("reload failed; keeping the current configuration", zap.Error(err))
+			a.log.Error("reload failed; keeping the current configuration", zlog.Error(err))
 			continue
 		}
 		a.rmu.Lock()

@@ -10,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 	"github.com/luoyun/osmanager/pkg/clock"
@@ -254,7 +253,7 @@ func TestConfigErrors(t *testing.T) {
 			} else {
 				os.WriteFile(e.conf, []byte(tt.text), 0o600)
 			}
-			a, err := New(e.cfg, zaptest.NewLogger(t))
+			a, err := New(e.cfg, logtest.New(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -272,10 +271,10 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	if _, err := New(Config{ConfPath: "x", ScriptDir: "y", ReconnectMin: time.Minute, ReconnectMax: time.Second}, zaptest.NewLogger(t)); err == nil {
+	if _, err := New(Config{ConfPath: "x", ScriptDir: "y", ReconnectMin: time.Minute, ReconnectMax: time.Second}, logtest.New(t)); err == nil {
 		t.Error("New accepted reconnect_max < reconnect_min")
 	}
-	if _, err := New(Config{}, zaptest.NewLogger(t)); err == nil {
+	if _, err := New(Config{}, logtest.New(t)); err == nil {
 		t.Error("New accepted an empty config")
 	}
 }

@@ -6,10 +6,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/luoyun/osmanager/pkg/osmstate"
 	"github.com/luoyun/osmanager/pkg/statusrun"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // statusLoop runs custom/scripts/status now and every StatusInterval,
@@ -45,22 +46,22 @@ func (a *Agent) logStatus(prev, res statusrun.Result, first bool) {
 	switch {
 	case res.Missing:
 		if first || !prev.Missing {
-			a.log.Warn("status script missing or not executable; reporting unknown", zap.Int32("status", res.Status), zap.Error(res.Err))
+			a.log.Warn("status script missing or not executable; reporting unknown", zlog.Int32("status", res.Status), zlog.Error(res.Err))
 		}
 		return
 	case res.Err == nil && res.ExitCode == 0:
 		if !first && prev.Status != res.Status {
-			a.log.Info("status script succeeded", zap.Int32("status", res.Status))
+			a.log.Info("status script succeeded", zlog.Int32("status", res.Status))
 		}
 		return
 	}
-	fields := []zap.Field{zap.Int32("status", res.Status), zap.Int("exit", res.ExitCode), zap.ByteString("output", res.Output),
-		zap.Duration("took", res.Duration.Round(time.Millisecond))}
+	fields := []zapcore.Field{zlog.Int32("status", res.Status), zlog.Int("exit", res.ExitCode), zlog.ByteString("output", res.Output),
+		zlog.Duration("took", res.Duration.Round(time.Millisecond))}
 	if res.Truncated {
-		fields = append(fields, zap.Bool("output_truncated", true))
+		fields = append(fields, zlog.Bool("output_truncated", true))
 	}
 	if res.Err != nil {
-		fields = append(fields, zap.Error(res.Err))
+		fields = append(fields, zlog.Error(res.Err))
 	}
 	if first || prev.Status != res.Status || string(prev.Output) != string(res.Output) {
 		a.log.Warn("status script failed", fields...)

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"go.uber.org/zap"
 
 	"github.com/luoyun/osmanager/pkg/termproto"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Shell is the terminal side of a session (ptyshell.Shell in production).
@@ -84,7 +84,7 @@ type bridge struct {
 	conn  Conn
 	sh    Shell
 	cfg   Config
-	log   *zap.Logger
+	log   zlog.Logger
 	stats *Stats
 
 	ctx    context.Context
@@ -114,15 +114,17 @@ type bridge struct {
 }
 
 // Run bridges the websocket ws and sh; see RunConn.
-func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log *zap.Logger) error {
+func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log zlog.Logger) error {
 	return RunConn(ctx, WebSocket(ws), sh, cfg, log)
 }
 
 // RunConn bridges the page's transport conn and sh until the command
 // exits, the page goes away, the idle timeout passes or ctx is cancelled.
 // It always closes sh (killing and reaping the command) and conn before
-// returning. The error is nil for the normal endings.
-func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log *zap.Logger) error {
+// returning. The error is nil for the normal endings. log gets the
+// session's debug lines (a *logging.Logger or a *zap.Logger; nil logs
+// nothing).
+func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log zlog.Logger) error {
 	if cfg.Window <= 0 {
 		cfg.Window = DefaultWindow
 	}
@@ -132,7 +134,7 @@ func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log *zap.Logg
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 30 * time.Second
 	}
-	b := &bridge{conn: conn, sh: sh, cfg: cfg, log: log, stats: cfg.Stats,
+	b := &bridge{conn: conn, sh: sh, cfg: cfg, log: zlog.OrNop(log), stats: cfg.Stats,
 		dataSig: make(chan struct{}, 1), ackSig: make(chan struct{}, 1)}
 	if b.stats == nil {
 		b.stats = &Stats{}
@@ -209,12 +211,12 @@ func (b *bridge) readPage(idle *time.Timer) {
 				idle.Reset(b.cfg.IdleTimeout)
 			}
 			if _, err := b.sh.Write(m.Data); err != nil {
-				b.log.Debug("write to shell", zap.Error(err))
+				b.log.Debug("write to shell", zlog.Error(err))
 			}
 		case termproto.TypeResize:
-			b.log.Debug("resize", zap.Uint16("cols", m.Cols), zap.Uint16("rows", m.Rows))
+			b.log.Debug("resize", zlog.Uint16("cols", m.Cols), zlog.Uint16("rows", m.Rows))
 			if err := b.sh.Resize(m.Cols, m.Rows); err != nil {
-				b.log.Debug("resize", zap.Error(err))
+				b.log.Debug("resize", zlog.Error(err))
 			}
 		case termproto.TypeAck:
 			acked := b.acked.Load()
@@ -316,7 +318,7 @@ func (b *bridge) write() {
 				// frame before WriteOutput has returned.
 				b.written.Add(uint32(len(data)))
 				if err := b.conn.WriteOutput(data, time.Now().Add(b.cfg.WriteTimeout)); err != nil {
-					b.log.Debug("write to page", zap.Error(err))
+					b.log.Debug("write to page", zlog.Error(err))
 					b.end(nil, nil)
 					return
 				}

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"go.uber.org/zap"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // ProbeAgent is the User-Agent of the shipped status script's requests
@@ -94,8 +94,8 @@ func (s *Server) probeSummaryLocked(now time.Time) {
 			b.WriteString(strconv.Itoa(c) + ":" + strconv.FormatInt(p.statuses[c], 10))
 		}
 		s.access.Info("status script requests",
-			zap.Int64("count", p.count), zap.String("statuses", b.String()),
-			zap.Duration("over", now.Sub(p.since).Round(time.Second)))
+			zlog.Int64("count", p.count), zlog.String("statuses", b.String()),
+			zlog.Duration("over", now.Sub(p.since).Round(time.Second)))
 	}
 	p.count, p.since = 0, now
 	clear(p.statuses)

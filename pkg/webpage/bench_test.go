@@ -12,6 +12,8 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/luoyun/osmanager/pkg/logging"
 )
 
 // benchServer serves the shipped withcookie page with the production
@@ -25,7 +27,7 @@ func benchServer(b *testing.B) (*Server, string) {
 	writeFile(b, filepath.Join(f.root, WithCookie, "index.html"), string(page))
 	cfg := f.config(nil)
 	cfg.CheckEvery = Defaults().CheckEvery
-	log := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel))
+	log := logging.FromCore(zapcore.NewCore(zapcore.NewConsoleEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zapcore.InfoLevel))
 	return start(b, cfg, log)
 }
 

@@ -9,7 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // The two page sets.
@@ -38,19 +40,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if isProbe(r) && !s.probe(status, start) {
 		return // counted; summed up in one line every ProbeSummaryEvery
 	}
-	if ce := s.access.Check(zap.InfoLevel, "request"); ce != nil {
+	if ce := s.access.Check(zapcore.InfoLevel, "request"); ce != nil {
 		p := r.URL.Path
 		if len(p) > 256 {
 			p = p[:256] + "..."
 		}
 		ce.Write(
-			zap.String("remote", r.RemoteAddr),
-			zap.String("method", r.Method),
-			zap.String("path", p), // never the query: it holds the cookie
-			zap.String("pages", variant),
-			zap.Int("status", status),
-			zap.Int64("bytes", n),
-			zap.Duration("took", s.now().Sub(start)),
+			zlog.String("remote", r.RemoteAddr),
+			zlog.String("method", r.Method),
+			zlog.String("path", p), // never the query: it holds the cookie
+			zlog.String("pages", variant),
+			zlog.Int("status", status),
+			zlog.Int64("bytes", n),
+			zlog.Duration("took", s.now().Sub(start)),
 		)
 	}
 }
@@ -77,7 +79,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, now time.Time) (i
 		if errors.Is(err, errNotFound) {
 			return plain(w, http.StatusNotFound), 0, variant
 		}
-		s.log.Error("cannot read page file", zap.String("pages", variant), zap.String("path", rel), zap.Error(err))
+		s.log.Error("cannot read page file", zlog.String("pages", variant), zlog.String("path", rel), zlog.Error(err))
 		return plain(w, http.StatusInternalServerError), 0, variant
 	}
 	if f.isDir && !dirSlash {

@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/internal/servetest"
+	"github.com/luoyun/osmanager/pkg/logging"
 )
 
 const testCookie = "s3cret-cookie"
@@ -122,10 +124,10 @@ func (f *fixture) config(c *clock) Config {
 }
 
 // start runs a server until the test ends and returns its address.
-func start(t testing.TB, cfg Config, log *zap.Logger) (*Server, string) {
+func start(t testing.TB, cfg Config, log *logging.Logger) (*Server, string) {
 	t.Helper()
 	if log == nil {
-		log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+		log = logtest.New(t, zaptest.Level(zapcore.WarnLevel))
 	}
 	s, err := New(cfg, log)
 	if err != nil {

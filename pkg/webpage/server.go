@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	stdlog "log"
 	"net"
 	"net/http"
 	"os"
@@ -11,14 +12,15 @@ import (
 	"sync"
 	"time"
 
-	"go.uber.org/zap"
+	"github.com/luoyun/osmanager/pkg/logging"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Server is the page server.
 type Server struct {
 	cfg    Config
-	log    *zap.Logger
-	access *zap.Logger
+	log    *logging.Logger
+	access *logging.Logger
 	vars   *varSource
 	files  *fileCache
 	srv    *http.Server
@@ -29,14 +31,14 @@ type Server struct {
 }
 
 // New returns a server for cfg; it does not listen yet.
-func New(cfg Config, log *zap.Logger) (*Server, error) {
+func New(cfg Config, log *logging.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	log = log.With(zap.String("component", "web"))
+	log = log.With(zlog.String("component", "web"))
 	s := &Server{cfg: cfg, log: log, access: log.Named("access")}
 	s.vars = newVarSource(&s.cfg, log)
 	s.files = &fileCache{cfg: &s.cfg}
@@ -47,7 +49,7 @@ func New(cfg Config, log *zap.Logger) (*Server, error) {
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    headerAllowance(cfg.MaxHeaderBytes),
-		ErrorLog:          zap.NewStdLog(log.Named("http")),
+		ErrorLog:          stdlog.New(log.Named("http").InfoWriter(), "", 0),
 	}
 	return s, nil
 }
@@ -88,14 +90,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	v := s.vars.get(s.now())
 	s.log.Info("serving",
-		zap.String("addr", ln.Addr().String()),
-		zap.String("root", s.cfg.Root),
-		zap.String("hostname", v.values[VarHostname]),
-		zap.String("application", v.values[VarApplication]),
-		zap.Bool("cookie", v.hasCookie))
+		zlog.String("addr", ln.Addr().String()),
+		zlog.String("root", s.cfg.Root),
+		zlog.String("hostname", v.values[VarHostname]),
+		zlog.String("application", v.values[VarApplication]),
+		zlog.Bool("cookie", v.hasCookie))
 	for _, set := range []string{NoCookie, WithCookie} {
 		if st, err := os.Stat(filepath.Join(s.cfg.Root, set)); err != nil || !st.IsDir() {
-			s.log.Warn("page set missing: its requests get 404", zap.String("dir", filepath.Join(s.cfg.Root, set)))
+			s.log.Warn("page set missing: its requests get 404", zlog.String("dir", filepath.Join(s.cfg.Root, set)))
 		}
 	}
 	errc := make(chan error, 1)
@@ -109,7 +111,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	err := s.srv.Shutdown(sctx)
 	if err != nil {
-		s.log.Warn("requests still in flight at shutdown; closing", zap.Error(err))
+		s.log.Warn("requests still in flight at shutdown; closing", zlog.Error(err))
 		_ = s.srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

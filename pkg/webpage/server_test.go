@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
 
@@ -365,7 +365,7 @@ func TestCurtimePerMinute(t *testing.T) {
 func TestAccessLog(t *testing.T) {
 	f := newFixture(t)
 	core, logs := observer.New(zapcore.DebugLevel)
-	_, addr := start(t, f.config(newClock(t0)), zap.New(core))
+	_, addr := start(t, f.config(newClock(t0)), logging.FromCore(core))
 	get(t, addr, "/?cookie="+testCookie)
 	get(t, addr, "/nothing?cookie=wrong")
 	var lines []observer.LoggedEntry
@@ -434,7 +434,7 @@ func TestHeaderLimit(t *testing.T) {
 
 func TestShutdown(t *testing.T) {
 	f := newFixture(t)
-	s, err := New(f.config(newClock(t0)), zap.NewNop())
+	s, err := New(f.config(newClock(t0)), logging.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,7 +490,7 @@ func TestConfigValidate(t *testing.T) {
 	for _, tt := range tests {
 		c := base
 		tt.mod(&c)
-		if _, err := New(c, zap.NewNop()); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := New(c, logging.Nop()); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: New error = %v, want mention of %q", tt.name, err, tt.want)
 		}
 	}

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
 
@@ -81,7 +81,7 @@ func TestStatusProbesCounted(t *testing.T) {
 	c := newClock(t0)
 	cfg := f.config(c)
 	cfg.ProbeSummaryEvery = time.Minute
-	_, addr := start(t, cfg, zap.New(core))
+	_, addr := start(t, cfg, logging.FromCore(core))
 	probe := func(path string) { raw(t, addr, "GET", path, "User-Agent: "+ProbeAgent) }
 	for range 10 {
 		probe("/")

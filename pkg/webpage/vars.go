@@ -14,13 +14,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/buildver"
 	"github.com/luoyun/osmanager/pkg/hostname"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 	"github.com/luoyun/osmanager/pkg/settings"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Variable names a page may use, besides the original's five.
@@ -71,14 +71,14 @@ func (s *snapshot) unlocks(cookie string) bool {
 // the system's addresses and the clock.
 type varSource struct {
 	cfg *Config
-	log *zap.Logger
+	log *logging.Logger
 	mu  sync.Mutex // held while a snapshot is built
 	cur atomic.Pointer[snapshot]
 	// lastErr remembers each source's last error, logged once.
 	lastErr map[string]string
 }
 
-func newVarSource(cfg *Config, log *zap.Logger) *varSource {
+func newVarSource(cfg *Config, log *logging.Logger) *varSource {
 	return &varSource{cfg: cfg, log: log, lastErr: map[string]string{}}
 }
 
@@ -201,9 +201,9 @@ func (v *varSource) report(source string, err error) {
 	}
 	v.lastErr[source] = msg
 	if err != nil {
-		v.log.Warn("cannot read page source", zap.String("source", source), zap.Error(err))
+		v.log.Warn("cannot read page source", zlog.String("source", source), zlog.Error(err))
 	} else {
-		v.log.Info("page source readable again", zap.String("source", source))
+		v.log.Info("page source readable again", zlog.String("source", source))
 	}
 }
 

@@ -8,9 +8,9 @@ import (
 	"net/netip"
 	"strings"
 
-	"go.uber.org/zap"
-
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/termproto"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Reasons admit refuses a request.
@@ -31,8 +31,8 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
 	if err == nil {
 		return true
 	}
-	s.log.Warn("session refused", zap.String("remote", r.RemoteAddr), zap.String("host", r.Host),
-		zap.String("origin", r.Header.Get("Origin")), zap.Error(err))
+	s.log.Warn("session refused", zlog.String("remote", r.RemoteAddr), zlog.String("host", r.Host),
+		zlog.String("origin", r.Header.Get("Origin")), zlog.Error(err))
 	http.Error(w, "403 forbidden: "+err.Error(), http.StatusForbidden)
 	return false
 }
@@ -112,13 +112,13 @@ func ParseTrusted(list []string) ([]netip.Prefix, error) {
 // takeSlot is the session limit of every transport, after admit: a slot
 // for the request's source (a newcomer may take the place of a session
 // still at the login prompt). With none free it returns the busy notice.
-func (s *Server) takeSlot(r *http.Request, log *zap.Logger) (*slot, termproto.Notice) {
+func (s *Server) takeSlot(r *http.Request, log *logging.Logger) (*slot, termproto.Notice) {
 	sl, evicted := s.sessions.acquire(source(r, s.trusted))
 	if evicted != nil {
-		log.Info("session at the login prompt given up for a newcomer", zap.String("evicted_source", evicted.source))
+		log.Info("session at the login prompt given up for a newcomer", zlog.String("evicted_source", evicted.source))
 	}
 	if sl == nil {
-		log.Info("session refused: too many sessions", zap.Int("max", s.cfg.MaxSessions))
+		log.Info("session refused: too many sessions", zlog.Int("max", s.cfg.MaxSessions))
 		return nil, termproto.Notice{Kind: termproto.NoticeBusy,
 			Text: fmt.Sprintf("all %d terminal sessions are in use; close one or try again later", s.cfg.MaxSessions)}
 	}

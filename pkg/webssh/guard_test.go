@@ -12,9 +12,11 @@ import (
 
 	"github.com/gorilla/websocket"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/luoyun/osmanager/internal/servetest"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
 
@@ -49,9 +51,9 @@ func dialAs(t testing.TB, s *Server, from, host, origin string) (*client, *http.
 // (DNS rebinding) sends matching Host and Origin; it is refused, while
 // the instance's own names and addresses work.
 func TestHostCheck(t *testing.T) {
-	core, logs := observer.New(zap.InfoLevel)
+	core, logs := observer.New(zapcore.InfoLevel)
 	s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/cat"}, MaxSessions: 8, Grace: 200 * time.Millisecond,
-		AllowedHosts: []string{"vm1.cloud.example", "*.apps.example"}}, zap.New(core))
+		AllowedHosts: []string{"vm1.cloud.example", "*.apps.example"}}, logging.FromCore(core))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"strconv"
@@ -13,8 +14,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"go.uber.org/zap/zaptest"
 
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/pkg/termbridge"
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
@@ -69,6 +70,7 @@ func pollUntil(d time.Duration, cond func() bool) bool {
 }
 
 func TestOpenCloseCyclesLeakNothing(t *testing.T) {
+	sleeper := uniqueSleep()
 	if testing.Short() {
 		t.Skip("skipping 100 cycles in -short mode")
 	}
@@ -76,7 +78,7 @@ func TestOpenCloseCyclesLeakNothing(t *testing.T) {
 	s := startServer(t, Config{Command: []string{"/bin/sh"}, Grace: 200 * time.Millisecond})
 	cycle := func(i int) {
 		c := mustDial(t, s)
-		c.input("trap '' HUP; sleep 600 & echo ready$((1+" + strconv.Itoa(i) + "))\n")
+		c.input("trap '' HUP; " + sleeper + " & echo ready$((1+" + strconv.Itoa(i) + "))\n")
 		c.waitFor("ready"+strconv.Itoa(i+1), 5*time.Second)
 		switch i % 3 {
 		case 0: // the page goes away
@@ -108,9 +110,16 @@ func TestOpenCloseCyclesLeakNothing(t *testing.T) {
 		t.Fatalf("open fds grew from %d to %d after 100 sessions", fds, openFDs(t))
 	}
 	// The background sleeps were in the sessions and must be gone too.
-	if n := countProcs(t, "sleep 600"); n != 0 {
-		t.Fatalf("%d 'sleep 600' processes survived their sessions", n)
+	if n := countProcs(t, sleeper); n != 0 {
+		t.Fatalf("%d %q processes survived their sessions", n, sleeper)
 	}
+}
+
+// uniqueSleep returns a sleep command line no other test process runs
+// (several webssh.test binaries may run at once on one machine, and
+// countProcs looks at every process): "sleep N" with N drawn per call.
+func uniqueSleep() string {
+	return "sleep " + strconv.Itoa(600000+rand.IntN(300000))
 }
 
 // countProcs counts processes whose command line is cmdline.
@@ -260,7 +269,7 @@ func TestFlowControlSlowReaderBoundedMemory(t *testing.T) {
 // either transport with the shutdown notice and leaves no child.
 func TestShutdownEndsSessions(t *testing.T) {
 	forTransports(t, func(t *testing.T, open func(testing.TB, *Server) *client) {
-		s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, zaptest.NewLogger(t))
+		s, err := New(Config{Addr: "127.0.0.1:0", Command: []string{"/bin/sh"}, MaxSessions: 4, Grace: 200 * time.Millisecond}, logtest.New(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,13 +4,19 @@ import (
 	"embed"
 	"net/http"
 	"strings"
+
+	"github.com/luoyun/osmanager/pkg/webssh/gzstatic"
 )
 
-// static holds xterm.js, its stylesheet, the fit addon, their licence and
-// the page's script. They are built from ui/ (see ui/build.sh) and
-// committed so that `go build` needs no npm.
+// static holds xterm.js, its stylesheet, the fit addon, their licences
+// and the page's own scripts and stylesheet, each gzip-compressed
+// (static/NAME.gz: 136 KB instead of 526 KB in the binary). mkstatic
+// writes them from ui/ and ui/vendor/ (the npm packages ui/build.sh
+// unpacks); they are committed so that `go build` needs no npm. Only the
+// .gz files are embedded.
 //
-//go:embed static
+//go:generate go run ./internal/mkstatic -ui ui -out static
+//go:embed static/*.gz
 var static embed.FS
 
 // pageHead and pageTail surround the escaped title; the page is built
@@ -76,9 +82,19 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(s.page)
 }
 
+// staticTypes are the Content-Types of the assets by extension (what
+// net/http's file server gave them from mime's built-in table); the
+// licences, without one, are sniffed as text/plain.
+var staticTypes = map[string]string{
+	".js":  "text/javascript; charset=utf-8",
+	".css": "text/css; charset=utf-8",
+}
+
+// staticHandler serves /static/NAME from the embedded static/NAME.gz:
+// as stored to browsers (and proxies) that accept gzip, decompressed to
+// the others, with Vary: Accept-Encoding and an ETag per variant.
 func staticHandler() http.Handler {
-	// Paths /static/NAME map onto the embedded static/NAME.
-	fsrv := http.FileServerFS(static)
+	fsrv := http.StripPrefix("/static", gzstatic.New(static, "static", staticTypes))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -23,6 +23,7 @@ import (
 // (not held in nginx's buffers), and closing the page's connection to
 // nginx ends the session and its processes.
 func TestStreamThroughNginx(t *testing.T) {
+	sleeper := uniqueSleep()
 	s := startServer(t, Config{Command: []string{"/bin/sh"}, Grace: 200 * time.Millisecond})
 	p := nginxtest.Start(t, s.Addr().String())
 	origin := strings.TrimSuffix(p.URL, "/")
@@ -31,7 +32,7 @@ func TestStreamThroughNginx(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.send(termproto.Resize(100, 30))
-	c.input("trap '' HUP; sleep 600 & stty size; echo 你好-$((6*7)) PID=$$.\n")
+	c.input("trap '' HUP; " + sleeper + " & stty size; echo 你好-$((6*7)) PID=$$.\n")
 	c.waitFor("30 100", 5*time.Second)
 	c.waitFor("你好-42", 5*time.Second)
 	pidRE := regexp.MustCompile(`PID=(\d+)\.`)
@@ -45,9 +46,9 @@ func TestStreamThroughNginx(t *testing.T) {
 	// nginx is a child of this process too: look for the shell and its job.
 	if !pollUntil(10*time.Second, func() bool {
 		_, err := os.Stat("/proc/" + m[1])
-		return s.Sessions() == 0 && os.IsNotExist(err) && countProcs(t, "sleep 600") == 0
+		return s.Sessions() == 0 && os.IsNotExist(err) && countProcs(t, sleeper) == 0
 	}) {
-		t.Fatalf("after the page went: %d sessions, shell %s, %d sleeps", s.Sessions(), m[1], countProcs(t, "sleep 600"))
+		t.Fatalf("after the page went: %d sessions, shell %s, %d sleeps", s.Sessions(), m[1], countProcs(t, sleeper))
 	}
 }
 
@@ -135,6 +136,9 @@ func TestBrowserThroughNginx(t *testing.T) {
 	}
 	waitJS(ctx, t, "the shell prompt", rowsHave("has", "#"))
 	waitJS(ctx, t, "data-transport=http", transportIs("http"))
+	t.Run("assets arrive gzip-compressed", func(t *testing.T) {
+		checkCompressedLoad(ctx, t, "through nginx")
+	})
 
 	t.Run("typed input echoes", func(t *testing.T) {
 		if err := chromedp.Run(ctx, typeKeys("echo hel''lo\r")); err != nil {
@@ -222,6 +226,7 @@ func TestBrowserThroughNginx(t *testing.T) {
 		// tasks after a key (docs/webssh.md "Command echo").
 		waitJS(ctx, t, "an isolated page with the websocket in a worker",
 			`window.crossOriginIsolated === true && document.documentElement.getAttribute('data-websocket') === 'worker'`)
+		checkCompressedLoad(ctx, t, "direct")
 		d := seqTime(ctx, t, 200000, 5*time.Second)
 		t.Logf("direct: seq 1 200000 shown in %v", d)
 		if d > 5*time.Second {
@@ -275,5 +280,36 @@ func TestBrowserThroughNginxBusy(t *testing.T) {
 	waitJS(ctx, t, "the busy message", rowsHave("has", "all 1 terminal sessions are in use"))
 	if s.Sessions() != 1 {
 		t.Fatalf("sessions = %d after the refusal, want 1", s.Sessions())
+	}
+}
+
+// checkCompressedLoad reads the page's resource timing: xterm.js came
+// gzip-compressed (at most a third of its size on the wire) and
+// decompressed to the vendored file's size; it logs the body bytes the
+// first load took (page and assets; Chromium reports no header sizes).
+func checkCompressedLoad(ctx context.Context, t *testing.T, how string) {
+	t.Helper()
+	plain, err := os.Stat("ui/vendor/xterm.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var load struct {
+		Encoded, Decoded, XtermEncoded, XtermDecoded, Count int
+	}
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () {
+		var r = {Encoded: 0, Decoded: 0, XtermEncoded: -1, XtermDecoded: -1, Count: 0};
+		performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).forEach(function (e) {
+			if (!/\/(static\/[^\/]*)?$/.test(new URL(e.name).pathname)) return;
+			r.Encoded += e.encodedBodySize; r.Decoded += e.decodedBodySize; r.Count++;
+			if (/\/static\/xterm\.js$/.test(e.name)) { r.XtermEncoded = e.encodedBodySize; r.XtermDecoded = e.decodedBodySize; }
+		});
+		return r;
+	})()`, &load)); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: first load, %d responses: %d body bytes on the wire, %d decoded; xterm.js %d -> %d",
+		how, load.Count, load.Encoded, load.Decoded, load.XtermEncoded, load.XtermDecoded)
+	if int64(load.XtermDecoded) != plain.Size() || int64(load.XtermEncoded)*3 > plain.Size() {
+		t.Errorf("%s: xterm.js %d bytes on the wire, %d decoded; want at most a third of %d, and %d", how, load.XtermEncoded, load.XtermDecoded, plain.Size(), plain.Size())
 	}
 }

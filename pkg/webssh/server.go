@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -16,11 +17,12 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"go.uber.org/zap"
 
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/ptyshell"
 	"github.com/luoyun/osmanager/pkg/termbridge"
 	"github.com/luoyun/osmanager/pkg/termproto"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Config is the server's configuration.
@@ -81,7 +83,7 @@ func (c *Config) Validate() error {
 // Server is the web terminal server.
 type Server struct {
 	cfg      Config
-	log      *zap.Logger
+	log      *logging.Logger
 	upgrader websocket.Upgrader
 	page     []byte
 	stats    termbridge.Stats
@@ -95,11 +97,11 @@ type Server struct {
 }
 
 // New returns a server for cfg.
-func New(cfg Config, log *zap.Logger) (*Server, error) {
+func New(cfg Config, log *logging.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("webssh config: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log.With(zap.String("component", "webssh")), sessions: newSlots(cfg.MaxSessions)}
+	s := &Server{cfg: cfg, log: log.With(zlog.String("component", "webssh")), sessions: newSlots(cfg.MaxSessions)}
 	s.trusted, _ = ParseTrusted(cfg.TrustedProxies) // checked by Validate
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
@@ -164,13 +166,13 @@ func (s *Server) Serve(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
 		BaseContext:       func(net.Listener) context.Context { return base },
-		ErrorLog:          zap.NewStdLog(s.log.Named("http")),
+		ErrorLog:          log.New(s.log.Named("http").InfoWriter(), "", 0),
 	}
 	ln := s.ln
 	if s.tlsConf != nil {
 		ln = tls.NewListener(ln, s.tlsConf)
 	}
-	s.log.Info("serving", zap.String("url", s.URL()), zap.Strings("command", s.cfg.Command))
+	s.log.Info("serving", zlog.String("url", s.URL()), zlog.Strings("command", s.cfg.Command))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -221,7 +223,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// The upgrader has answered.
-		log.Info("websocket refused", zap.Error(err))
+		log.Info("websocket refused", zlog.Error(err))
 		return
 	}
 	sl, busy := s.takeSlot(r, log)
@@ -234,27 +236,27 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 }
 
 // requestLog is the logger of one session request.
-func (s *Server) requestLog(r *http.Request, transport string) *zap.Logger {
-	log := s.log.With(zap.String("remote", r.RemoteAddr), zap.String("source", source(r, s.trusted)), zap.String("transport", transport))
+func (s *Server) requestLog(r *http.Request, transport string) *logging.Logger {
+	log := s.log.With(zlog.String("remote", r.RemoteAddr), zlog.String("source", source(r, s.trusted)), zlog.String("transport", transport))
 	if ip := r.Header.Get("X-Real-IP"); ip != "" {
 		// Set by the cloud's proxy; informational only.
-		log = log.With(zap.String("real_ip", ip))
+		log = log.With(zlog.String("real_ip", ip))
 	}
 	return log
 }
 
 // runSession runs the command for an admitted page, holding slot sl, on
 // transport conn until either ends (or the slot is given to a newcomer).
-func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn, log *zap.Logger) {
+func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn, log *logging.Logger) {
 	sh, err := ptyshell.Start(ptyshell.Config{Command: s.cfg.Command, Env: s.cfg.Env, Grace: s.cfg.Grace})
 	if err != nil {
-		log.Error("start session", zap.Error(err))
+		log.Error("start session", zlog.Error(err))
 		_ = conn.WriteNotice(termproto.Notice{Kind: termproto.NoticeError, Text: "cannot start the terminal: " + err.Error()},
 			time.Now().Add(2*time.Second))
 		conn.Close()
 		return
 	}
-	log = log.With(zap.Int("pid", sh.Pid()))
+	log = log.With(zlog.Int("pid", sh.Pid()))
 	log.Info("session started")
 	start := time.Now()
 	ctx, end := context.WithCancelCause(ctx)
@@ -266,10 +268,10 @@ func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn,
 		Stats:       &s.stats,
 	}, log)
 	if err != nil {
-		log.Info("session ended", zap.Duration("duration", time.Since(start)), zap.Error(err))
+		log.Info("session ended", zlog.Duration("duration", time.Since(start)), zlog.Error(err))
 		return
 	}
-	log.Info("session ended", zap.Duration("duration", time.Since(start)))
+	log.Info("session ended", zlog.Duration("duration", time.Since(start)))
 }
 
 // refuse tells the page why there is no session and closes.

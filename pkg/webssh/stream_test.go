@@ -253,10 +253,11 @@ func TestStreamProtocolErrorEndsSession(t *testing.T) {
 }
 
 func TestStreamCloseLeaksNothing(t *testing.T) {
+	sleeper := uniqueSleep()
 	s := startServer(t, Config{Command: []string{"/bin/sh"}, Grace: 200 * time.Millisecond})
 	cycle := func(i int) {
 		c := mustOpenStream(t, s)
-		c.input("trap '' HUP; sleep 600 & echo ready$((1+" + strconv.Itoa(i) + "))\n")
+		c.input("trap '' HUP; " + sleeper + " & echo ready$((1+" + strconv.Itoa(i) + "))\n")
 		c.waitFor("ready"+strconv.Itoa(i+1), 5*time.Second)
 		if i%2 == 0 {
 			c.hs.body.Close() // the page goes away
@@ -287,8 +288,8 @@ func TestStreamCloseLeaksNothing(t *testing.T) {
 	if !pollUntil(10*time.Second, func() bool { return openFDs(t) <= fds }) {
 		t.Fatalf("open fds grew from %d to %d after %d sessions", fds, openFDs(t), n)
 	}
-	if n := countProcs(t, "sleep 600"); n != 0 {
-		t.Fatalf("%d 'sleep 600' processes survived their sessions", n)
+	if n := countProcs(t, sleeper); n != 0 {
+		t.Fatalf("%d %q processes survived their sessions", n, sleeper)
 	}
 }
 

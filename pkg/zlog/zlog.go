@@ -1,5 +1,7 @@
-// Package zlog is the part of zap's logging API that the commands which
-// serve no HTTP (floppyconf, osc) use, without importing package zap.
+// Package zlog is the part of zap's logging API that the commands use
+// without importing package zap: a Logger interface for the packages
+// which take any logger (floppyconf, osc, termbridge), and the field
+// constructors every command uses (pkg/logging builds the loggers).
 //
 // Package zap imports net/http (for AtomicLevel.ServeHTTP), and a linked
 // package keeps its initialisers: net/http's and crypto/tls's, with the
@@ -12,11 +14,12 @@ package zlog
 
 import (
 	"fmt"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 )
 
-// Logger is satisfied by *zap.Logger.
+// Logger is satisfied by pkg/logging's *Logger and by *zap.Logger.
 type Logger interface {
 	Debug(msg string, fields ...zapcore.Field)
 	Info(msg string, fields ...zapcore.Field)
@@ -71,4 +74,49 @@ func Error(err error) zapcore.Field {
 		return zapcore.Field{Type: zapcore.SkipType}
 	}
 	return zapcore.Field{Key: "error", Type: zapcore.ErrorType, Interface: err}
+}
+
+// Int32 is zap.Int32.
+func Int32(key string, val int32) zapcore.Field {
+	return zapcore.Field{Key: key, Type: zapcore.Int32Type, Integer: int64(val)}
+}
+
+// Uint16 is zap.Uint16.
+func Uint16(key string, val uint16) zapcore.Field {
+	return zapcore.Field{Key: key, Type: zapcore.Uint16Type, Integer: int64(val)}
+}
+
+// Bool is zap.Bool: the value is 1 or 0 in the field's Integer.
+func Bool(key string, val bool) zapcore.Field {
+	var ival int64
+	if val {
+		ival = 1
+	}
+	return zapcore.Field{Key: key, Type: zapcore.BoolType, Integer: ival}
+}
+
+// Duration is zap.Duration: the nanoseconds in the field's Integer, written
+// by the encoder's EncodeDuration.
+func Duration(key string, val time.Duration) zapcore.Field {
+	return zapcore.Field{Key: key, Type: zapcore.DurationType, Integer: int64(val)}
+}
+
+// ByteString is zap.ByteString: UTF-8 bytes written as a string.
+func ByteString(key string, val []byte) zapcore.Field {
+	return zapcore.Field{Key: key, Type: zapcore.ByteStringType, Interface: val}
+}
+
+// Strings is zap.Strings: an array field whose marshaler appends each
+// string, as zap's own (unexported) string array does.
+func Strings(key string, ss []string) zapcore.Field {
+	return zapcore.Field{Key: key, Type: zapcore.ArrayMarshalerType, Interface: stringArray(ss)}
+}
+
+type stringArray []string
+
+func (ss stringArray) MarshalLogArray(arr zapcore.ArrayEncoder) error {
+	for i := range ss {
+		arr.AppendString(ss[i])
+	}
+	return nil
 }

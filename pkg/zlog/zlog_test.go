@@ -2,6 +2,7 @@ package zlog
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -28,9 +29,35 @@ func TestFieldsAreZaps(t *testing.T) {
 		{"Stringer", Stringer("k", time.Second), zap.Stringer("k", time.Second)},
 		{"Error", Error(err), zap.Error(err)},
 		{"Error(nil)", Error(nil), zap.Error(nil)},
+		{"Int32", Int32("k", -3), zap.Int32("k", -3)},
+		{"Uint16", Uint16("k", 65535), zap.Uint16("k", 65535)},
+		{"Bool(true)", Bool("k", true), zap.Bool("k", true)},
+		{"Bool(false)", Bool("k", false), zap.Bool("k", false)},
+		{"Duration", Duration("k", 1500*time.Millisecond), zap.Duration("k", 1500*time.Millisecond)},
+		{"ByteString", ByteString("k", []byte("a\n")), zap.ByteString("k", []byte("a\n"))},
 	} {
 		if !reflect.DeepEqual(c.got, c.want) {
 			t.Errorf("%s = %+v, zap's %+v", c.name, c.got, c.want)
+		}
+	}
+}
+
+// TestStringsIsZaps checks Strings is encoded as zap.Strings: zap's
+// array type is unexported, so the fields compare by what an encoder
+// writes, and by their Key and Type.
+func TestStringsIsZaps(t *testing.T) {
+	for _, ss := range [][]string{nil, {}, {"/bin/sh"}, {"a b", "\"q\"", "ü\n"}} {
+		got, want := Strings("cmd", ss), zap.Strings("cmd", ss)
+		if got.Key != want.Key || got.Type != want.Type {
+			t.Errorf("Strings(%q) = %+v, zap's %+v", ss, got, want)
+		}
+		enc := func(f zapcore.Field) string {
+			e := zapcore.NewMapObjectEncoder()
+			f.AddTo(e)
+			return fmt.Sprint(e.Fields)
+		}
+		if g, w := enc(got), enc(want); g != w {
+			t.Errorf("Strings(%q) encodes as %s, zap's as %s", ss, g, w)
 		}
 	}
 }

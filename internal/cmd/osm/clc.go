@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/luoyun/osmanager/pkg/clcproto"
@@ -106,7 +105,7 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *debug {
 		level = zapcore.DebugLevel
 	}
-	log := zap.New(zapcore.NewCore(logging.NewEncoder(), zapcore.AddSync(stderr), level))
+	log := logging.FromCore(zapcore.NewCore(logging.NewEncoder(), zapcore.AddSync(stderr), level))
 	defer func() { _ = log.Sync() }()
 	cfg.Events = func(e clcsim.Event) { fmt.Fprintln(stdout, e.String()) }
 	srv, err := clcsim.New(cfg, log)

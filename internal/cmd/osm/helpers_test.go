@@ -15,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 )
@@ -183,7 +182,7 @@ func startSim(t *testing.T, addr string) (*clcsim.Server, chan clcsim.Event) {
 		case ch <- e:
 		default:
 		}
-	}}, zaptest.NewLogger(t))
+	}}, logtest.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}

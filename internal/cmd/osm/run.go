@@ -8,13 +8,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osm"
 	"github.com/luoyun/osmanager/pkg/settings"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 const about = `Keeps this instance registered with the LuoYun Cloud Controller: finds it
@@ -88,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}()
-	log.Info("starting", zap.String("config", *confPath), zap.String("scripts", *scriptDir), zap.Int("pid", os.Getpid()))
+	log.Info("starting", zlog.String("config", *confPath), zlog.String("scripts", *scriptDir), zlog.Int("pid", os.Getpid()))
 	// Lines osm cannot use but can do without (a typo, a line without
 	// '=') are said once here; a bad line it needs stops it in agent.Run;
 	// the JSON is none of its business.

@@ -11,13 +11,12 @@ import (
 	"strconv"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webpage"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 const about = `Serves the appliance page. A request with ?cookie=<the instance's cookie>
@@ -144,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
 	if err := srv.Serve(ctx); err != nil {
-		log.Error("page server failed", zap.Error(err))
+		log.Error("page server failed", zlog.Error(err))
 		return err
 	}
 	return nil

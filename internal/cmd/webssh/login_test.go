@@ -6,8 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
-
+	"github.com/luoyun/osmanager/internal/logtest"
 	"github.com/luoyun/osmanager/internal/servetest"
 	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/pkg/webssh"
@@ -26,7 +25,7 @@ func TestLoginFront(t *testing.T) {
 	}
 	bin := testbin.Path(t, "webssh")
 	s, err := webssh.New(webssh.Config{Addr: "127.0.0.1:0", Command: []string{bin, "login"}, MaxSessions: 2,
-		Grace: 500 * time.Millisecond}, zaptest.NewLogger(t))
+		Grace: 500 * time.Millisecond}, logtest.New(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,14 +12,13 @@ import (
 	"strconv"
 	"strings"
 
-	"go.uber.org/zap"
-
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webssh"
+	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 const about = `Serve a browser terminal on the instance: each visitor gets the login
@@ -110,7 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// osmanager.sh start waits for this line.
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
-	log.Info("webssh starting", zap.String("addr", srv.Addr().String()))
+	log.Info("webssh starting", zlog.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)
 	log.Info("webssh stopped")
 	return err
