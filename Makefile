@@ -35,9 +35,28 @@ all: build ## build the five cmd/* into ./bin (static, stripped, version stamped
 
 build: $(if $(filter 1,$(MULTICALL)),$(MCBIN),$(BINS))
 
+# NOINLINE: commands built without inlining (-gcflags=all=-l), smaller
+# (floppyconf -0.13 MB, osc -0.27 MB, osm -0.27 MB on disk and in idle
+# PSS) and no slower where it shows: floppyconf and osc run once per boot
+# for a few milliseconds, osm mostly sleeps (docs/integration.md, "Idle
+# memory"). web and webssh serve pages and stay inlined, as does the one
+# binary (MULTICALL=1), which holds them.
+NOINLINE  ?= floppyconf osc osm
+# web links TLS, certificates and public-key crypto through net/http but
+# serves plain HTTP and never runs them: those packages (WEB_COLD) are
+# built without inlining, 0.24 MB less. The cookie check's SHA-256 and
+# constant-time compare run on every request and keep it (WEB_HOT; built
+# without, CPU per request rose by about 10%). docs/integration.md, "Idle
+# memory", has the figures.
+WEB_COLD  := crypto/... vendor/golang.org/x/crypto/... math/big
+WEB_HOT   := crypto/sha256 crypto/subtle crypto/fips140 crypto/internal/fips140 \
+	crypto/internal/fips140/sha256 crypto/internal/fips140/subtle crypto/internal/constanttime \
+	crypto/internal/fips140deps/... crypto/internal/impl crypto/internal/fips140only crypto/internal/boring
+GCFLAGS_web := $(foreach p,$(WEB_COLD),-gcflags=$(p)=-l) $(foreach p,$(WEB_HOT),-gcflags=$(p)=)
+
 bin/%: FORCE
 	@mkdir -p bin
-	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./cmd/$*
+	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' $(if $(filter $*,$(NOINLINE)),-gcflags=all=-l,$(GCFLAGS_$*)) -ldflags '$(LDFLAGS)' -o $@ ./cmd/$*
 
 # MCBIN=PATH on the command line stages a luoyun built elsewhere (tests).
 bin/multicall/luoyun: FORCE

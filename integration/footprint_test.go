@@ -59,3 +59,92 @@ func deps(t *testing.T, pkgs ...string) map[string][]string {
 	}
 	return m
 }
+
+// TestFloppyconfLinksNoCrypto checks that floppyconf links no crypto:
+// nothing it does is secret, and crypto/rand alone (once used by
+// pkg/atomicfile for temp-file names) brings the FIPS module's DRBG,
+// AES-GCM, SHA-2/3, HMAC and math/big, 0.16 MB of the stripped binary
+// (docs/integration.md, "Idle memory"). Temp-file names come from
+// math/rand/v2; O_EXCL and flock make them safe, not their secrecy.
+func TestFloppyconfLinksNoCrypto(t *testing.T) {
+	for p := range deps(t, "./cmd/floppyconf") {
+		if p == "crypto" || strings.HasPrefix(p, "crypto/") || p == "math/big" || strings.HasPrefix(p, "golang.org/x/crypto/") {
+			t.Errorf("cmd/floppyconf links %s", p)
+		}
+	}
+}
+
+// TestMakeInlining checks which commands `make build` builds without
+// inlining: floppyconf and osc (smaller, and they run once per boot for a
+// few milliseconds) and osm (mostly asleep); web only for the crypto it
+// links through net/http and never runs (TLS, certificates, public keys),
+// while what serves a request (net/http, the cookie check's SHA-256,
+// pkg/webpage) stays inlined; webssh and the one binary (MULTICALL=1)
+// entirely inlined.
+func TestMakeInlining(t *testing.T) {
+	cmds := func(args ...string) map[string]string {
+		cmd := exec.Command("make", append([]string{"-n", "-s", "--no-print-directory"}, args...)...)
+		cmd.Dir = repoRoot(t)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("make -n %s: %v", strings.Join(args, " "), err)
+		}
+		m := map[string]string{}
+		for _, l := range strings.Split(string(out), "\n") {
+			if i := strings.LastIndex(l, " ./cmd/"); i >= 0 && strings.Contains(l, " build ") {
+				m[l[i+len(" ./cmd/"):]] = l
+			}
+		}
+		return m
+	}
+	const mod = "github.com/luoyun/osmanager/"
+	hot := []string{"runtime", "net", "net/http", "crypto/sha256", "crypto/internal/fips140/sha256", "crypto/subtle", mod + "pkg/webpage"}
+	cold := []string{"crypto/tls", "crypto/x509", "crypto/rsa", "crypto/internal/fips140/nistec", "math/big", "vendor/golang.org/x/crypto/chacha20poly1305"}
+	five := cmds("build")
+	for c, noInline := range map[string][]string{
+		"floppyconf": append(hot, cold...),
+		"osc":        append(hot, cold...),
+		"osm":        append(hot, cold...),
+		"web":        cold,
+		"webssh":     nil,
+	} {
+		l, ok := five[c]
+		if !ok {
+			t.Errorf("make build does not build cmd/%s", c)
+			continue
+		}
+		for _, p := range append(hot, cold...) {
+			want := slices.Contains(noInline, p)
+			if got := strings.Contains(gcflagsFor(l, p), "-l"); got != want {
+				t.Errorf("cmd/%s: package %s built without inlining: %v, want %v:\n%s", c, p, got, want, l)
+			}
+		}
+	}
+	l, ok := cmds("build", "MULTICALL=1")["luoyun"]
+	if !ok || strings.Contains(l, "-gcflags") {
+		t.Errorf("make build MULTICALL=1 must build cmd/luoyun inlined, got:\n%s", l)
+	}
+}
+
+// gcflagsFor returns the compiler flags the go command line l gives
+// package pkg: those of the last -gcflags=[PATTERN=]FLAGS whose pattern
+// matches ("all", a path, or a path ending in "/..."); no pattern means
+// the packages named on the command line, here only the main package.
+func gcflagsFor(l, pkg string) string {
+	flags := ""
+	for _, f := range strings.Fields(l) {
+		v, ok := strings.CutPrefix(f, "-gcflags=")
+		if !ok {
+			continue
+		}
+		pat, fl, ok := strings.Cut(v, "=")
+		if !ok {
+			continue // no pattern: the main package only
+		}
+		base, tree := strings.CutSuffix(pat, "/...")
+		if pat == "all" || pat == pkg || tree && (pkg == base || strings.HasPrefix(pkg, base+"/")) {
+			flags = fl
+		}
+	}
+	return flags
+}

@@ -10,11 +10,10 @@ package atomicfile
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path"
 	"path/filepath"
@@ -157,11 +156,17 @@ func write(r *os.Root, dir, base, show string, data []byte, o Options) (res Resu
 // create and the lock a cleaner (removeStale) may take the file for a
 // dead writer's and unlink it; the writer sees that (no link left once it
 // holds the lock) and starts again with another name.
+//
+// The digits come from math/rand/v2 (ChaCha8, seeded by the runtime from
+// the kernel), not crypto/rand, which would link the FIPS DRBG, AES-GCM,
+// SHA-2/3 and math/big into every command (about 0.4 MB of floppyconf).
+// The name needs no secrecy: O_EXCL never opens a file someone else made
+// (nor follows a link planted under the name), it only makes us pick
+// again, so a guessed or colliding name costs a retry, never a clobbered
+// or shared file. Safety rests on O_EXCL and the flock, not on the name.
 func createTemp(r *os.Root, dir, base string) (*os.File, string, error) {
-	var b [4]byte
 	for range 100 {
-		_, _ = rand.Read(b[:])
-		name := path.Join(dir, tempPrefix(base)+strconv.FormatUint(uint64(binary.LittleEndian.Uint32(b[:])), 10))
+		name := path.Join(dir, tempPrefix(base)+strconv.FormatUint(uint64(rand.Uint32()), 10))
 		f, err := r.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
