@@ -41,7 +41,7 @@
 #                       to webssh and to web (the page's $websshport) alike
 #   LUOYUN_STOP_TIMEOUT seconds stop waits before SIGKILL (default 5)
 #   LUOYUN_START_TIMEOUT seconds start waits for a daemon to be up (default 5)
-#   GOMAXPROCS          Go processors of osm, webssh and web (default 1; web: settings web.procs)
+#   GOMAXPROCS          Go processors of osm, webssh and web (default 1; web: 1 at start, then settings web.procs)
 #
 # Every step is logged with its outcome on stdout and in log/osmanager.log,
 # and recorded in run/boot for status. A daemon is "started" only once it
@@ -325,12 +325,21 @@ launch() {
 	s=$(settings_opt) && set -- "$@" --settings "$s"
 	# osm (one connection, a status script every few seconds) and webssh
 	# (a PTY and a websocket per session) run on one P, which saves about
-	# 0.3 MB of idle memory each at no cost in their figures; web takes
-	# its own from settings web.procs. An exported GOMAXPROCS wins.
+	# 0.3 MB of idle memory each at no cost in their figures. web starts
+	# on one P too (a second P's caches, once filled by start-up, stay in
+	# its idle memory even when main lowers the count) and then raises it
+	# to settings web.procs: LUOYUN_START_PROCS=1 tells it that the 1 is
+	# this script's, not the caller's. An exported GOMAXPROCS wins.
 	case $name in
 	osm | webssh)
 		GOMAXPROCS=${GOMAXPROCS:-1}
 		export GOMAXPROCS
+		;;
+	web)
+		if [ -z "${GOMAXPROCS:-}" ]; then
+			GOMAXPROCS=1 LUOYUN_START_PROCS=1
+			export GOMAXPROCS LUOYUN_START_PROCS
+		fi
 		;;
 	esac
 	# shellcheck disable=SC2086 # no wrapper, or one word

@@ -341,8 +341,10 @@ func TestOsmanagerGOMAXPROCS(t *testing.T) {
 		env  string
 		want map[string]string // "" means not set
 	}{
-		{"GOMAXPROCS=", map[string]string{"osm": "1", "webssh": "1", "web": ""}},
-		{"GOMAXPROCS=3", map[string]string{"osm": "3", "webssh": "3", "web": "3"}},
+		// web starts on one P, marked as the script's (it then takes
+		// settings web.procs); a caller's GOMAXPROCS goes through unmarked.
+		{"GOMAXPROCS=", map[string]string{"osm": "1", "webssh": "1", "web": "1", "web:LUOYUN_START_PROCS": "1"}},
+		{"GOMAXPROCS=3", map[string]string{"osm": "3", "webssh": "3", "web": "3", "web:LUOYUN_START_PROCS": ""}},
 	} {
 		t.Run(tc.env, func(t *testing.T) {
 			tree := fakeTree(t)
@@ -354,7 +356,11 @@ func TestOsmanagerGOMAXPROCS(t *testing.T) {
 			if calls := waitCalls(t, tree, 3); len(calls) < 3 {
 				t.Fatalf("daemons did not start: %q", calls)
 			}
-			for name, want := range tc.want {
+			for key, want := range tc.want {
+				name, v, ok := strings.Cut(key, ":")
+				if !ok {
+					v = "GOMAXPROCS"
+				}
 				pid := readPid(t, tree, name)
 				data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 				if err != nil {
@@ -362,12 +368,12 @@ func TestOsmanagerGOMAXPROCS(t *testing.T) {
 				}
 				got := ""
 				for _, kv := range strings.Split(string(data), "\x00") {
-					if v, ok := strings.CutPrefix(kv, "GOMAXPROCS="); ok {
-						got = v
+					if val, ok := strings.CutPrefix(kv, v+"="); ok {
+						got = val
 					}
 				}
 				if got != want {
-					t.Errorf("%s runs with GOMAXPROCS=%q, want %q", name, got, want)
+					t.Errorf("%s runs with %s=%q, want %q", name, v, got, want)
 				}
 			}
 		})

@@ -30,7 +30,7 @@ PORT, as a bare argument, is the same as --port PORT.`
 type options struct {
 	page  webpage.Config
 	log   logging.Options
-	procs int  // GOMAXPROCS from settings web.procs; 0 = leave as is
+	procs int  // GOMAXPROCS from settings web.procs; 0 = all cores
 	trim  bool // settings memory.trim
 }
 
@@ -120,9 +120,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if done || err != nil {
 		return err
 	}
-	if o.procs > 0 && os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(o.procs)
+	if n := procsToSet(o.procs, os.Getenv("GOMAXPROCS"), os.Getenv("LUOYUN_START_PROCS") == "1", runtime.NumCPU()); n > 0 {
+		runtime.GOMAXPROCS(n)
 	}
+	os.Unsetenv("LUOYUN_START_PROCS")
 	if os.Getenv("GOGC") == "" {
 		// The idle heap is about 1 MB; collecting at 4x instead of 2x of
 		// it halves the collections under load and keeps the p99 latency
@@ -151,4 +152,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// procsToSet returns the GOMAXPROCS web sets from main, or 0 to leave the
+// runtime's: settings web.procs (0 = all cores, ncpu), unless the caller
+// exported GOMAXPROCS itself (env). osmanager.sh starts web with
+// GOMAXPROCS=1 and startEnv (LUOYUN_START_PROCS=1) so that start-up runs
+// on one P, whose caches are all that idle web keeps, and web.procs
+// still decides the count it serves with.
+func procsToSet(procs int, env string, startEnv bool, ncpu int) int {
+	if env != "" && !startEnv {
+		return 0 // the caller's GOMAXPROCS wins
+	}
+	if procs > 0 {
+		return procs
+	}
+	if startEnv {
+		return ncpu // web.procs = 0: all cores, not the start-up 1
+	}
+	return 0 // web.procs = 0 and no GOMAXPROCS: the runtime's own choice
 }
