@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"runtime"
 	"strconv"
@@ -20,9 +21,14 @@ import (
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
 
-// openFDs counts this process's open file descriptors.
+// openFDs counts this process's open file descriptors, after closing the
+// idle keep-alive connections of the test clients' shared transport (the
+// HTTP transport's input POSTs go through http.DefaultTransport, which
+// keeps up to two per host: two descriptors each, client and server end,
+// both in this process; they are the client's, not a server leak).
 func openFDs(t testing.TB) int {
 	t.Helper()
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	ents, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
 		t.Fatal(err)
