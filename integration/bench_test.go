@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/luoyun/osmanager/internal/testbin"
 )
 
 // BenchmarkBootToRegistered measures the time from running
@@ -103,7 +103,7 @@ func idleRSS(b *testing.B, s *sandbox, idle time.Duration, cold bool) {
 		m := s.clc.mark()
 		if cold {
 			for _, n := range []string{"osm", "web", "webssh"} {
-				dropCache(b, filepath.Join(s.tree, "bin", n))
+				testbin.DropCache(b, filepath.Join(s.tree, "bin", n))
 			}
 		}
 		if r := s.osmanager(b, "start"); r.code != 0 {
@@ -148,24 +148,6 @@ func dirBytes(t testing.TB, dir string) int64 {
 		n += fi.Size()
 	}
 	return n
-}
-
-// dropCache writes the file's pages to disk and drops them from the page
-// cache, so that the next run of it reads them from the disk as after a
-// boot, not from the folios the sandbox's copy just wrote.
-func dropCache(t testing.TB, path string) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := unix.Fdatasync(int(f.Fd())); err != nil {
-		t.Fatalf("fdatasync %s: %v", path, err)
-	}
-	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
-		t.Fatalf("fadvise %s: %v", path, err)
-	}
 }
 
 // smapsRollup reads /proc/PID/smaps_rollup into kB values by field.

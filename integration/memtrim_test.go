@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/pkg/memtrim"
 )
 
@@ -46,7 +47,7 @@ func trimTest(t *testing.T, daemon, settings, line string, trimmed bool) {
 	dir := t.TempDir()
 	exe := filepath.Join(dir, daemon)
 	copyPath(t, filepath.Join(binDir(t), daemon), exe)
-	dropCache(t, exe)
+	testbin.DropCache(t, exe)
 	if daemon == "osm" {
 		// Few attempts to reach the missing controller: each runs code
 		// the trim dropped.

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // Tags is the -tags value of the Makefile's TAGS variable (an
@@ -109,4 +111,22 @@ func Path(t testing.TB, name string) string {
 		t.Fatal(err)
 	}
 	return filepath.Join(dir, name)
+}
+
+// DropCache writes path's pages to disk and drops them from the page
+// cache, so that the next run of it reads them from the disk as after a
+// boot, not from the large folios a freshly written copy sits in.
+func DropCache(t testing.TB, path string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		t.Fatalf("fdatasync %s: %v", path, err)
+	}
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		t.Fatalf("fadvise %s: %v", path, err)
+	}
 }

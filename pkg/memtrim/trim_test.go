@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/luoyun/osmanager/internal/testbin"
 )
 
 // canary lives in the binary's writable data: Trim must leave its
@@ -185,7 +185,7 @@ func TestTrimRenamedBinary(t *testing.T) {
 	}
 	// From the disk, as after a boot: a file just written sits in the
 	// page cache in large folios, and a fault maps a whole folio back.
-	dropCache(t, exe)
+	testbin.DropCache(t, exe)
 	cmd := exec.Command(exe, "-test.run=^TestChildTrim$")
 	cmd.Env = append(os.Environ(), "MEMTRIM_CHILD=1")
 	in, err := cmd.StdinPipe()
@@ -221,22 +221,6 @@ func TestTrimRenamedBinary(t *testing.T) {
 		t.Fatalf("child's result %q: %v", line, err)
 	}
 	checkTrimmed(t, r)
-}
-
-// dropCache writes path out and drops it from the page cache.
-func dropCache(t *testing.T, path string) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := unix.Fdatasync(int(f.Fd())); err != nil {
-		t.Fatal(err)
-	}
-	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestChildTrim is the child of TestTrimRenamedBinary.
