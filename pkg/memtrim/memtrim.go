@@ -31,34 +31,8 @@ import (
 // first listen, the first request and the first status report to be done.
 const Delay = 2 * time.Second
 
-// Advice is how the executable's pages are given back.
-type Advice int
-
-const (
-	// DontNeed (MADV_DONTNEED) unmaps the pages from this process only;
-	// they stay in the page cache, for the other processes of a one-binary
-	// install and for this one's next minor fault. The default.
-	DontNeed Advice = iota
-	// PageOut (MADV_PAGEOUT, Linux 5.4, then MADV_DONTNEED) also evicts
-	// from the page cache the pages no other process maps (MADV_PAGEOUT
-	// skips those another process maps; the DontNeed after it unmaps them
-	// from this one): the next use reads them from the disk. Where the
-	// kernel does not know MADV_PAGEOUT (EINVAL), Trim does DontNeed alone.
-	PageOut
-)
-
-func (a Advice) String() string {
-	if a == PageOut {
-		return "pageout"
-	}
-	return "dontneed"
-}
-
 // Result is what one Trim gave back, in kB unless said otherwise.
 type Result struct {
-	// Advice is the madvise advice used (DontNeed after a PageOut the
-	// kernel refused).
-	Advice Advice
 	// Mappings is how many read-only mappings of the executable were
 	// advised.
 	Mappings int
@@ -70,14 +44,14 @@ type Result struct {
 
 // String sums a trim up in one line.
 func (r Result) String() string {
-	return fmt.Sprintf("memory trim: the binary's read-only pages %d -> %d kB resident (%d mappings, madvise %s); process Rss %d -> %d kB, Pss %d -> %d kB",
-		r.ExeBefore, r.ExeAfter, r.Mappings, r.Advice, r.RssBefore, r.RssAfter, r.PssBefore, r.PssAfter)
+	return fmt.Sprintf("memory trim: the binary's read-only pages %d -> %d kB resident (%d mappings); process Rss %d -> %d kB, Pss %d -> %d kB",
+		r.ExeBefore, r.ExeAfter, r.Mappings, r.RssBefore, r.RssAfter, r.PssBefore, r.PssAfter)
 }
 
 // After trims once, delay after it is called, in a goroutine of its own,
 // unless ctx ends first; report gets Trim's outcome (from that goroutine).
-func After(ctx context.Context, delay time.Duration, adv Advice, report func(Result, error)) {
-	later(ctx, delay, func() { report(Trim(adv)) })
+func After(ctx context.Context, delay time.Duration, report func(Result, error)) {
+	later(ctx, delay, func() { report(Trim()) })
 }
 
 // later runs f in a goroutine delay from now, unless ctx ends first.
@@ -94,15 +68,17 @@ func later(ctx context.Context, delay time.Duration, f func()) {
 }
 
 // Trim drops the running executable's read-only mappings from this
-// process's page tables with adv. It does not collect the Go heap
+// process's page tables with madvise(MADV_DONTNEED). (MADV_PAGEOUT was
+// measured and not kept: no gain for one daemon, and it skips the pages
+// the other processes of a one-binary install map.) It does not collect the Go heap
 // (debug.FreeOSMemory): measured on web, the forced collection's own
 // memory (its workers, mark bits) and the collector's code faulting back
 // cost 0.3-0.5 MB of anonymous memory and 0.5 MB of the binary's pages,
 // more than the 0.1 MB of heap it returned. An error says what could not
 // be read or advised; the process goes on either way, at worst with its
 // pages still mapped.
-func Trim(adv Advice) (Result, error) {
-	r := Result{Advice: adv}
+func Trim() (Result, error) {
+	var r Result
 	exe, err := exeID()
 	if err != nil {
 		return r, err
@@ -118,11 +94,9 @@ func Trim(adv Advice) (Result, error) {
 	}
 	for _, m := range targets {
 		r.ExeBefore += m.Rss
-		used, err := advise(m, adv)
-		if err != nil {
+		if err := madvise(m, unix.MADV_DONTNEED); err != nil {
 			return r, err
 		}
-		r.Advice = used
 		r.Mappings++
 	}
 	after, err := readSmaps()
@@ -200,24 +174,6 @@ func totals(maps []Mapping) (rss, pss int) {
 		pss += m.Pss
 	}
 	return rss, pss
-}
-
-// advise gives m's pages back with adv and returns the advice used:
-// PageOut first evicts what only this process maps, then DontNeed unmaps
-// the rest (pages other processes map, which MADV_PAGEOUT skips); where
-// the kernel does not know MADV_PAGEOUT, DontNeed alone.
-func advise(m Mapping, adv Advice) (Advice, error) {
-	used := DontNeed
-	if adv == PageOut {
-		err := madvise(m, unix.MADV_PAGEOUT)
-		switch {
-		case err == nil:
-			used = PageOut
-		case !errors.Is(err, unix.EINVAL):
-			return used, err
-		}
-	}
-	return used, madvise(m, unix.MADV_DONTNEED)
 }
 
 func madvise(m Mapping, advice int) error {

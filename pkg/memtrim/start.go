@@ -8,7 +8,7 @@ import (
 )
 
 // Start is what a daemon calls once it is ready. With on (settings
-// memory.trim), Delay later it trims (DontNeed) and logs at debug level
+// memory.trim), Delay later it trims and logs at debug level
 // what it gave back, or a warning saying why it could not (the daemon
 // goes on either way); without, it logs at debug level, at the same
 // moment, that the trim is off. It returns at once; ctx ending first
@@ -22,7 +22,7 @@ func startAfter(ctx context.Context, delay time.Duration, on bool, log zlog.Logg
 		later(ctx, delay, func() { log.Debug("memory trim off (settings memory.trim = false)") })
 		return
 	}
-	After(ctx, delay, DontNeed, func(r Result, err error) {
+	After(ctx, delay, func(r Result, err error) {
 		if err != nil {
 			log.Warn("memory trim failed", zlog.Error(err))
 			return
@@ -31,7 +31,6 @@ func startAfter(ctx context.Context, delay time.Duration, on bool, log zlog.Logg
 			zlog.Int("exe_kb_before", r.ExeBefore), zlog.Int("exe_kb_after", r.ExeAfter),
 			zlog.Int("rss_kb_before", r.RssBefore), zlog.Int("rss_kb_after", r.RssAfter),
 			zlog.Int("pss_kb_before", r.PssBefore), zlog.Int("pss_kb_after", r.PssAfter),
-			zlog.Int("mappings", r.Mappings),
-			zlog.Stringer("advice", r.Advice))
+			zlog.Int("mappings", r.Mappings))
 	})
 }

@@ -83,15 +83,12 @@ func TestTrimSelf(t *testing.T) {
 	serveOne(t) // the code of a request is mapped before
 	copy(canary[:], "inmemory")
 	before := rollupRss(t)
-	r, err := Trim(DontNeed)
+	r, err := Trim()
 	if err != nil {
 		t.Fatalf("Trim: %v", err)
 	}
 	after := rollupRss(t)
 	checkTrimmed(t, r)
-	if r.Advice != DontNeed {
-		t.Errorf("advice used = %s, want dontneed", r.Advice)
-	}
 	if drop := before - after; drop < (r.ExeBefore-r.ExeAfter)/2 {
 		t.Errorf("smaps_rollup Rss %d -> %d kB: fell by %d, want at least half of the %d kB the trim reports", before, after, drop, r.ExeBefore-r.ExeAfter)
 	}
@@ -126,23 +123,13 @@ func TestReadSmapsAllocatesLittle(t *testing.T) {
 	}
 }
 
-func TestTrimPageOut(t *testing.T) {
-	serveOne(t)
-	r, err := Trim(PageOut)
-	if err != nil {
-		t.Fatalf("Trim: %v", err)
-	}
-	checkTrimmed(t, r)
-	serveOne(t)
-}
-
 func TestAfterStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	After(ctx, time.Hour, DontNeed, func(Result, error) { close(done) })
+	After(ctx, time.Hour, func(Result, error) { close(done) })
 	cancel()
 	got := make(chan Result, 1)
-	After(context.Background(), time.Millisecond, DontNeed, func(r Result, err error) {
+	After(context.Background(), time.Millisecond, func(r Result, err error) {
 		if err != nil {
 			t.Error(err)
 		}
@@ -235,7 +222,7 @@ func TestChildTrim(t *testing.T) {
 	if !strings.Contains(string(b), "(deleted)") {
 		t.Errorf("the child's maps name no deleted file:\n%s", b)
 	}
-	r, err := Trim(DontNeed)
+	r, err := Trim()
 	if err != nil {
 		t.Fatal(err)
 	}
