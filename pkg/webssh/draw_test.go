@@ -12,7 +12,8 @@ import (
 )
 
 // openPage opens the terminal page at url, gives the terminal the
-// keyboard and waits for the shell's prompt character.
+// keyboard and waits for prompt (the shell's prompt character, or
+// "login:") in its rows.
 func openPage(ctx context.Context, t *testing.T, url, prompt string) {
 	t.Helper()
 	if err := chromedp.Run(ctx,
@@ -22,7 +23,7 @@ func openPage(ctx context.Context, t *testing.T, url, prompt string) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(ctx, t, "the shell prompt", rowsHave("has", prompt))
+	waitJS(ctx, t, "the prompt "+prompt, rowsHave("has", prompt))
 }
 
 // TestOutputDrawnWithoutWaitingForAFrame checks that the short output of

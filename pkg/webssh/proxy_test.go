@@ -127,14 +127,7 @@ func TestBrowserThroughNginx(t *testing.T) {
 	// The proxied page in a tab of its own, closed at the end.
 	ctx, closeTab := chromedp.NewContext(bctx)
 	defer closeTab()
-	if err := chromedp.Run(ctx,
-		chromedp.Navigate(p.URL),
-		chromedp.WaitReady(`.xterm-rows`, chromedp.ByQuery),
-		chromedp.Focus(`.xterm-helper-textarea`, chromedp.ByQuery),
-	); err != nil {
-		t.Fatal(err)
-	}
-	waitJS(ctx, t, "the shell prompt", rowsHave("has", "#"))
+	openPage(ctx, t, p.URL, "#")
 	waitJS(ctx, t, "data-transport=http", transportIs("http"))
 	t.Run("assets arrive gzip-compressed", func(t *testing.T) {
 		checkCompressedLoad(ctx, t, "through nginx")
@@ -211,14 +204,7 @@ func TestBrowserThroughNginx(t *testing.T) {
 	t.Run("direct page uses the websocket", func(t *testing.T) {
 		ctx, cancel := chromedp.NewContext(bctx)
 		defer cancel()
-		if err := chromedp.Run(ctx,
-			chromedp.Navigate(s.URL()),
-			chromedp.WaitReady(`.xterm-rows`, chromedp.ByQuery),
-			chromedp.Focus(`.xterm-helper-textarea`, chromedp.ByQuery),
-		); err != nil {
-			t.Fatal(err)
-		}
-		waitJS(ctx, t, "the shell prompt", rowsHave("has", "#"))
+		openPage(ctx, t, s.URL(), "#")
 		waitJS(ctx, t, "data-transport=websocket", transportIs("websocket"))
 		// On localhost (a secure context) the page is cross-origin
 		// isolated and its websocket runs in a worker that hands the
@@ -249,14 +235,7 @@ func TestBrowserLoginThroughNginx(t *testing.T) {
 	ctx := browsertest.New(t, 90*time.Second)
 	s := startServer(t, Config{Command: []string{"/bin/login"}})
 	p := nginxtest.Start(t, s.Addr().String())
-	if err := chromedp.Run(ctx,
-		chromedp.Navigate(p.URL),
-		chromedp.WaitReady(`.xterm-rows`, chromedp.ByQuery),
-		chromedp.Focus(`.xterm-helper-textarea`, chromedp.ByQuery),
-	); err != nil {
-		t.Fatal(err)
-	}
-	waitJS(ctx, t, "the login prompt", rowsHave("has", "login:"))
+	openPage(ctx, t, p.URL, "login:")
 	waitJS(ctx, t, "data-transport=http", transportIs("http"))
 	if err := chromedp.Run(ctx, typeKeys("nosuchuser\r")); err != nil {
 		t.Fatal(err)
