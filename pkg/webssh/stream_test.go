@@ -267,30 +267,11 @@ func TestStreamCloseLeaksNothing(t *testing.T) {
 		c.waitClosed(5 * time.Second)
 		c.hs.body.Close()
 	}
-	cycle(0)
-	if !pollUntil(10*time.Second, func() bool { return s.Sessions() == 0 && len(children(t)) == 0 }) {
-		t.Fatalf("after the warm-up: %d sessions, children %v", s.Sessions(), children(t))
-	}
-	fds := openFDs(t)
 	n := 100
 	if testing.Short() {
 		n = 6
 	}
-	for i := 1; i <= n; i++ {
-		cycle(i)
-	}
-	if !pollUntil(20*time.Second, func() bool { return s.Sessions() == 0 }) {
-		t.Fatalf("%d sessions still open", s.Sessions())
-	}
-	if !pollUntil(10*time.Second, func() bool { return len(children(t)) == 0 }) {
-		t.Fatalf("child processes left: %v", children(t))
-	}
-	if !pollUntil(10*time.Second, func() bool { return openFDs(t) <= fds }) {
-		t.Fatalf("open fds grew from %d to %d after %d sessions", fds, openFDs(t), n)
-	}
-	if n := countProcs(t, sleeper); n != 0 {
-		t.Fatalf("%d %q processes survived their sessions", n, sleeper)
-	}
+	cyclesLeakNothing(t, s, n, sleeper, cycle)
 }
 
 // TestStreamStalledReaderBoundedMemory: a page that stops reading its
