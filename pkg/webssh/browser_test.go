@@ -49,6 +49,16 @@ func waitJS(ctx context.Context, t *testing.T, what, expr string) {
 	}
 }
 
+// typeUntilRow types keys into the terminal and waits for a row reading
+// exactly row.
+func typeUntilRow(ctx context.Context, t *testing.T, keys, row string) {
+	t.Helper()
+	if err := chromedp.Run(ctx, typeKeys(keys)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "a row reading "+row, rowsHave("eq", row))
+}
+
 // typeKeys types s into the focused terminal the way a keyboard does: one
 // keyDown carrying the character's text (Chromium derives keypress/input
 // from it, as for a real key) and one keyUp per character; "\r" is the
@@ -126,16 +136,10 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("echo hello", func(t *testing.T) {
-		if err := chromedp.Run(ctx, typeKeys("echo hello\r")); err != nil {
-			t.Fatal(err)
-		}
-		waitJS(ctx, t, "a row reading hello", rowsHave("eq", "hello"))
+		typeUntilRow(ctx, t, "echo hello\r", "hello")
 	})
 	t.Run("utf8", func(t *testing.T) {
-		if err := chromedp.Run(ctx, typeKeys("echo 你好 | sed s/^/CJK:/\r")); err != nil {
-			t.Fatal(err)
-		}
-		waitJS(ctx, t, "a row reading CJK:你好", rowsHave("eq", "CJK:你好"))
+		typeUntilRow(ctx, t, "echo 你好 | sed s/^/CJK:/\r", "CJK:你好")
 	})
 	browsertest.Screenshot(t, ctx, dir, "webssh-hello.png")
 	t.Run("resize follows the window", func(t *testing.T) {

@@ -134,21 +134,12 @@ func TestBrowserThroughNginx(t *testing.T) {
 	})
 
 	t.Run("typed input echoes", func(t *testing.T) {
-		if err := chromedp.Run(ctx, typeKeys("echo hel''lo\r")); err != nil {
-			t.Fatal(err)
-		}
-		waitJS(ctx, t, "a row reading hello", rowsHave("eq", "hello"))
+		typeUntilRow(ctx, t, "echo hel''lo\r", "hello")
 	})
 	t.Run("utf8", func(t *testing.T) {
-		if err := chromedp.Run(ctx, typeKeys("echo 你好 | sed s/^/CJK:/\r")); err != nil {
-			t.Fatal(err)
-		}
-		waitJS(ctx, t, "a row reading CJK:你好", rowsHave("eq", "CJK:你好"))
+		typeUntilRow(ctx, t, "echo 你好 | sed s/^/CJK:/\r", "CJK:你好")
 		// A character cut between two stream frames.
-		if err := chromedp.Run(ctx, typeKeys(`printf 'U8:\344\275'; sleep 0.3; printf '\240\345\245\275\n'`+"\r")); err != nil {
-			t.Fatal(err)
-		}
-		waitJS(ctx, t, "a row reading U8:你好", rowsHave("eq", "U8:你好"))
+		typeUntilRow(ctx, t, `printf 'U8:\344\275'; sleep 0.3; printf '\240\345\245\275\n'`+"\r", "U8:你好")
 	})
 	browsertest.Screenshot(t, ctx, dir, "webssh-nginx-utf8.png")
 	t.Run("resize", func(t *testing.T) {
