@@ -23,13 +23,18 @@ func TestSettingsMistakeStaysInItsSection(t *testing.T) {
 		line    string
 		down    []string // components that must refuse
 		says    string   // what osmanager.log must hold
+		saysAt  []string // other files of the tree that must hold it instead
 	}{
-		{"webssh", "[webssh]", "max_sesions = 3", []string{"webssh"}, "[webssh] max_sesions: unknown key; did you mean max_sessions?"},
-		{"web", "[web]", "procs = -1", []string{"web"}, "[web] procs: must be at least 0, got -1"},
-		{"osm", "[osm]", `status_intervall = "5s"`, []string{"osm"}, "[osm] status_intervall: unknown key; did you mean status_interval?"},
-		{"log", "[log]", "max_size_mb = 0", []string{"web", "webssh", "osm"}, "[log] max_size_mb: must be at least 1, got 0"},
-		{"floppy", "[floppy]", `devcie = "/dev/fd1"`, nil, `[floppy] devcie: unknown key; did you mean device?`},
-		{"not TOML", "", "[web", []string{"web", "webssh", "osm"}, "not valid TOML"},
+		{"webssh", "[webssh]", "max_sesions = 3", []string{"webssh"}, "[webssh] max_sesions: unknown key; did you mean max_sessions?", nil},
+		{"web", "[web]", "procs = -1", []string{"web"}, "[web] procs: must be at least 0, got -1", nil},
+		{"osm", "[osm]", `status_intervall = "5s"`, []string{"osm"}, "[osm] status_intervall: unknown key; did you mean status_interval?", nil},
+		{"log", "[log]", "max_size_mb = 0", []string{"web", "webssh", "osm"}, "[log] max_size_mb: must be at least 1, got 0", nil},
+		{"floppy", "[floppy]", `devcie = "/dev/fd1"`, nil, `[floppy] devcie: unknown key; did you mean device?`, nil},
+		// A tuning section: the daemons that use it warn (on stderr, which
+		// osmanager.sh keeps in run/NAME.out) and run with the default.
+		{"memory", "[memory]", `trim = "off"`, nil, `[memory] trim: must be true or false, got a string; using the default true`,
+			[]string{"run/osm.out", "run/web.out", "run/webssh.out"}},
+		{"not TOML", "", "[web", []string{"web", "webssh", "osm"}, "not valid TOML", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,8 +85,13 @@ func TestSettingsMistakeStaysInItsSection(t *testing.T) {
 				}
 			}
 			log := readFile(t, filepath.Join(s.tree, "log/osmanager.log"))
-			if !strings.Contains(log, tt.says) {
+			if tt.saysAt == nil && !strings.Contains(log, tt.says) {
 				t.Errorf("osmanager.log lacks %q:\n%s", tt.says, log)
+			}
+			for _, f := range tt.saysAt {
+				if got := readFile(t, filepath.Join(s.tree, f)); !strings.Contains(got, tt.says) {
+					t.Errorf("%s lacks %q:\n%s", f, tt.says, got)
+				}
 			}
 			for _, n := range tt.down {
 				found := false

@@ -84,7 +84,9 @@ func (c *Command) PrintHelp(w io.Writer) {
 // Settings loads the tunables for a component that uses the sections use
 // (settings.SectionWeb, ...). A mistake in one of them is the error: the
 // component alone refuses to start, with one line naming the file, the
-// line, the key and the closest known key. Mistakes in other sections are
+// line, the key and the closest known key; except in a section that only
+// tunes it (settings.Tuning: [memory]), where the mistake is a warning
+// line and the default stands in. Mistakes in other sections are
 // not its business: at most one warning line on stderr. A file that cannot
 // be read or is not TOML is an error. The default path may be missing; a
 // path given with --settings must exist.
@@ -93,7 +95,16 @@ func (c *Command) Settings(stderr io.Writer, use ...string) (settings.Settings, 
 	if err != nil {
 		return s, err
 	}
-	own, others := settings.Split(problems, use...)
+	mine, others := settings.Split(problems, use...)
+	var own, tuning []*settings.Problem
+	for _, p := range mine {
+		if settings.Tuning(p.Section) {
+			tuning = append(tuning, p)
+		} else {
+			own = append(own, p)
+		}
+	}
+	c.warnDefaults(stderr, tuning)
 	c.warnOthers(stderr, others)
 	if len(own) > 0 {
 		if len(own) > 1 {
@@ -115,15 +126,21 @@ func (c *Command) SettingsOrDefaults(stderr io.Writer, use ...string) settings.S
 		return s
 	}
 	own, others := settings.Split(problems, use...)
-	for _, p := range own {
+	c.warnDefaults(stderr, own)
+	c.warnOthers(stderr, others)
+	return s
+}
+
+// warnDefaults writes a warning line per mistake in a section the command
+// uses but does not stop for, with the default that stands in.
+func (c *Command) warnDefaults(stderr io.Writer, problems []*settings.Problem) {
+	for _, p := range problems {
 		line := p.Error()
 		if p.Default != "" {
 			line += "; using the default " + p.Default
 		}
 		fmt.Fprintf(stderr, "%s: warning: %s\n", c.name, line)
 	}
-	c.warnOthers(stderr, others)
-	return s
 }
 
 // warnOthers writes one line about the mistakes in sections the command

@@ -140,6 +140,21 @@ func TestSettingsSections(t *testing.T) {
 				"floppyconf: warning: ignoring 2 mistakes in settings floppyconf does not use; the first: "},
 		{"osc", nil, true, "", "osc: warning: ignoring 3 mistakes in settings osc does not use; the first: "},
 	}
+	// A mistake in a tuning section ([memory]) never stops a daemon that
+	// uses it: a warning, and the default stands in.
+	tuning := filepath.Join(t.TempDir(), "tuning.toml")
+	if err := os.WriteFile(tuning, []byte("[memory]\ntrim = \"off\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	osm := New("osm", "", "")
+	if _, err := osm.Parse([]string{"--settings", tuning}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s, err := osm.Settings(&out, settings.SectionOSM, settings.SectionLog, settings.SectionMemory)
+	if want := "osm: warning: " + tuning + " line 2: [memory] trim: must be true or false, got a string; using the default true\n"; err != nil || out.String() != want || !s.Memory.Trim {
+		t.Errorf("[memory] mistake: error %v, trim %v, stderr %q, want no error, trim true, %q", err, s.Memory.Trim, out.String(), want)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := New(tt.name, "", "")
