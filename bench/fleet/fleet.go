@@ -108,10 +108,13 @@ func (a *attempts) between(from, to time.Time) []time.Time {
 
 // controller is a running simulator.
 type controller struct {
-	rec  *recorder
-	srv  *clcsim.Server
-	stop context.CancelFunc
-	done chan struct{}
+	// listening is when the socket began to listen: taken before any
+	// connection is served, so no registration can precede it.
+	listening time.Time
+	rec       *recorder
+	srv       *clcsim.Server
+	stop      context.CancelFunc
+	done      chan struct{}
 }
 
 func startController(keys map[int32][]byte, addr string) (*controller, error) {
@@ -123,8 +126,9 @@ func startController(keys map[int32][]byte, addr string) (*controller, error) {
 	if err := srv.Listen(addr); err != nil {
 		return nil, err
 	}
+	listening := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &controller{rec: rec, srv: srv, stop: cancel, done: make(chan struct{})}
+	c := &controller{listening: listening, rec: rec, srv: srv, stop: cancel, done: make(chan struct{})}
 	go func() { defer close(c.done); _ = srv.Serve(ctx) }()
 	return c, nil
 }
@@ -239,7 +243,7 @@ func measure(ctx context.Context, o options, stderr io.Writer) (*result, error) 
 		return nil, fmt.Errorf("restart the controller on %s: %w", addr, err)
 	}
 	defer c2.close()
-	res.back = time.Now()
+	res.back = c2.listening
 	if err := waitAll(ctx, c2, o.n, o.timeout); err != nil {
 		return nil, fmt.Errorf("after the restart: %w", err)
 	}
