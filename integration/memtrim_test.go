@@ -43,7 +43,96 @@ func TestSettingsMemoryTrim(t *testing.T) {
 	}
 }
 
+// TestSettingsMemoryTrimInterval: web, after serving a few thousand
+// pages (the garbage of weeks of status checks, at once), gives the
+// collected heap back within its trim interval (settings
+// memory.trim_interval): its anonymous memory falls by a megabyte or
+// more. With trim_interval = "0" it keeps it.
+func TestSettingsMemoryTrimInterval(t *testing.T) {
+	for _, tt := range []struct {
+		interval string
+		given    bool
+	}{{"1s", true}, {"0", false}} {
+		t.Run(tt.interval, func(t *testing.T) {
+			d := startForTrim(t, "web", "[memory]\ntrim_interval = \""+tt.interval+"\"\n", false)
+			pid := d.cmd.Process.Pid
+			// One new connection per page, as the status script's curl.
+			c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+			for range 2000 {
+				res, err := c.Get(d.url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+			loaded := smapsRollup(t, pid)["Anonymous"]
+			anon := loaded
+			if tt.given {
+				waitFor(10*time.Second, func() bool { anon = smapsRollup(t, pid)["Anonymous"]; return loaded-anon >= 1024 })
+				if loaded-anon < 1024 {
+					t.Errorf("anonymous memory %d kB after 2000 pages, %d kB 10 s later: want 1024 kB or more given back", loaded, anon)
+				}
+			} else {
+				time.Sleep(3 * time.Second) // three times the interval of the other case
+				if anon = smapsRollup(t, pid)["Anonymous"]; loaded-anon >= 1024 {
+					t.Errorf("trim_interval = 0: anonymous memory %d -> %d kB, want it kept", loaded, anon)
+				}
+			}
+			t.Logf("anonymous memory: %d kB after 2000 pages, then %d kB", loaded, anon)
+		})
+	}
+}
+
 func trimTest(t *testing.T, daemon, settings, line string, trimmed bool) {
+	d := startForTrim(t, daemon, settings, !trimmed)
+	cmd, exe, lines, url := d.cmd, d.exe, d.lines, d.url
+	if daemon == "web" {
+		get(t, url) // as the status script does at once
+	}
+	pid := cmd.Process.Pid
+	before := exeResident(t, pid, exe)
+	after := before
+	if trimmed {
+		// What runs at once after the trim (the runtime, osm's timers)
+		// comes back in whole folios: about 2 MB stays resident, whatever
+		// the binary's size (osm's is 3.5 MB resident when ready).
+		waitFor(10*time.Second, func() bool { after = exeResident(t, pid, exe); return before-after >= 1024 })
+		if before-after < 1024 {
+			t.Errorf("%s's read-only pages of its binary: %d -> %d kB resident after 10 s, want 1024 kB or more given back", daemon, before, after)
+		}
+	} else {
+		waitLine(t, lines, line)
+		if after = exeResident(t, pid, exe); before-after > 256 {
+			t.Errorf("memory.trim = false: %d -> %d kB resident, want them kept", before, after)
+		}
+	}
+	t.Logf("%s's read-only pages of its binary: %d kB resident when ready, then %d kB", daemon, before, after)
+	if daemon != "web" {
+		return
+	}
+	f0 := minorFaults(t, pid)
+	d1 := get(t, url)
+	f1 := minorFaults(t, pid)
+	d2 := get(t, url)
+	f2 := minorFaults(t, pid)
+	t.Logf("first request (trim %v): %v, %d minor faults; the next: %v, %d; resident afterwards %d kB",
+		trimmed, d1, f1-f0, d2, f2-f1, exeResident(t, pid, exe))
+}
+
+// trimDaemon is a daemon started by startForTrim.
+type trimDaemon struct {
+	cmd   *exec.Cmd
+	exe   string      // its binary, a copy read from the disk
+	lines chan string // its standard output
+	url   string      // its address, http://ADDR/ (osm: none)
+}
+
+// startForTrim starts a copy of daemon read from the disk, with settings
+// (debug: logging to its standard output at debug level) and waits until
+// it is ready.
+func startForTrim(t *testing.T, daemon, settings string, debug bool) *trimDaemon {
+	t.Helper()
 	dir := t.TempDir()
 	exe := filepath.Join(dir, daemon)
 	copyPath(t, filepath.Join(binDir(t), daemon), exe)
@@ -60,7 +149,7 @@ func trimTest(t *testing.T, daemon, settings, line string, trimmed bool) {
 	// map back, the console encoder's code); without, it waits for the
 	// debug line that says the trim is off.
 	args := []string{"--settings", toml, "-l", filepath.Join(dir, daemon+".log")}
-	if !trimmed {
+	if debug {
 		args = append(args, "--debug")
 	}
 	ready := "listening addr="
@@ -103,38 +192,7 @@ func trimTest(t *testing.T, daemon, settings, line string, trimmed bool) {
 		close(lines)
 	}()
 	first := waitLine(t, lines, ready)
-	url := "http://" + strings.TrimPrefix(first, ready) + "/"
-	if daemon == "web" {
-		get(t, url) // as the status script does at once
-	}
-	pid := cmd.Process.Pid
-	before := exeResident(t, pid, exe)
-	after := before
-	if trimmed {
-		// What runs at once after the trim (the runtime, osm's timers)
-		// comes back in whole folios: about 2 MB stays resident, whatever
-		// the binary's size (osm's is 3.5 MB resident when ready).
-		waitFor(10*time.Second, func() bool { after = exeResident(t, pid, exe); return before-after >= 1024 })
-		if before-after < 1024 {
-			t.Errorf("%s's read-only pages of its binary: %d -> %d kB resident after 10 s, want 1024 kB or more given back", daemon, before, after)
-		}
-	} else {
-		waitLine(t, lines, line)
-		if after = exeResident(t, pid, exe); before-after > 256 {
-			t.Errorf("memory.trim = false: %d -> %d kB resident, want them kept", before, after)
-		}
-	}
-	t.Logf("%s's read-only pages of its binary: %d kB resident when ready, then %d kB", daemon, before, after)
-	if daemon != "web" {
-		return
-	}
-	f0 := minorFaults(t, pid)
-	d1 := get(t, url)
-	f1 := minorFaults(t, pid)
-	d2 := get(t, url)
-	f2 := minorFaults(t, pid)
-	t.Logf("first request (trim %v): %v, %d minor faults; the next: %v, %d; resident afterwards %d kB",
-		trimmed, d1, f1-f0, d2, f2-f1, exeResident(t, pid, exe))
+	return &trimDaemon{cmd: cmd, exe: exe, lines: lines, url: "http://" + strings.TrimPrefix(first, ready) + "/"}
 }
 
 // waitLine returns the first line from lines that contains s, failing the

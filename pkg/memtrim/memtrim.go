@@ -1,6 +1,7 @@
 // Package memtrim gives back, once a daemon is ready, the memory that only
 // its start-up needed: the pages of its own executable that start-up
-// mapped and the idle daemon does not use.
+// mapped and the idle daemon does not use; and then, every so often, the
+// Go heap's garbage and the pages mapped again since.
 //
 // Go's start-up (the runtime, about a hundred package initialisers, flag
 // and settings parsing, the first listen) touches code and read-only data
@@ -21,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -31,54 +33,92 @@ import (
 // first listen, the first request and the first status report to be done.
 const Delay = 2 * time.Second
 
-// Result is what one Trim gave back, in kB unless said otherwise.
+// Result is what one Trim or Collect gave back, in kB unless said
+// otherwise.
 type Result struct {
+	// Collected is true for Collect: the heap was collected and its free
+	// pages returned before the trim.
+	Collected bool
 	// Mappings is how many read-only mappings of the executable were
 	// advised.
 	Mappings int
 	// ExeBefore and ExeAfter are the resident size of those mappings.
 	ExeBefore, ExeAfter int
-	// RssBefore, RssAfter, PssBefore and PssAfter are the whole process's.
-	RssBefore, RssAfter, PssBefore, PssAfter int
+	// RssBefore, RssAfter, PssBefore, PssAfter, AnonBefore and AnonAfter
+	// are the whole process's.
+	RssBefore, RssAfter, PssBefore, PssAfter, AnonBefore, AnonAfter int
 }
 
 // String sums a trim up in one line.
 func (r Result) String() string {
-	return fmt.Sprintf("memory trim: the binary's read-only pages %d -> %d kB resident (%d mappings); process Rss %d -> %d kB, Pss %d -> %d kB",
-		r.ExeBefore, r.ExeAfter, r.Mappings, r.RssBefore, r.RssAfter, r.PssBefore, r.PssAfter)
+	return fmt.Sprintf("memory trim (heap collected: %t): the binary's read-only pages %d -> %d kB resident (%d mappings); process Rss %d -> %d kB, Pss %d -> %d kB, Anonymous %d -> %d kB",
+		r.Collected, r.ExeBefore, r.ExeAfter, r.Mappings, r.RssBefore, r.RssAfter, r.PssBefore, r.PssAfter, r.AnonBefore, r.AnonAfter)
 }
 
-// After trims once, delay after it is called, in a goroutine of its own,
-// unless ctx ends first; report gets Trim's outcome (from that goroutine).
-func After(ctx context.Context, delay time.Duration, report func(Result, error)) {
-	later(ctx, delay, func() { report(Trim()) })
-}
-
-// later runs f in a goroutine delay from now, unless ctx ends first.
-func later(ctx context.Context, delay time.Duration, f func()) {
+// After trims once (Trim), delay after it is called, then, when every is
+// positive, collects and trims again (Collect) every that long, in a
+// goroutine of its own, until ctx ends. report gets each outcome (from
+// that goroutine); after an error it stops, since what could not be read
+// or advised once (no /proc, a kernel refusing the advice) fails again.
+func After(ctx context.Context, delay, every time.Duration, report func(Result, error)) {
 	go func() {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-			f()
+		if !sleep(ctx, delay) {
+			return
+		}
+		r, err := Trim()
+		report(r, err)
+		if err != nil || every <= 0 {
+			return
+		}
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			r, err := Collect()
+			report(r, err)
+			if err != nil {
+				return
+			}
 		}
 	}()
+}
+
+// sleep waits d, or until ctx ends; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // Trim drops the running executable's read-only mappings from this
 // process's page tables with madvise(MADV_DONTNEED). (MADV_PAGEOUT was
 // measured and not kept: no gain for one daemon, and it skips the pages
-// the other processes of a one-binary install map.) It does not collect the Go heap
-// (debug.FreeOSMemory): measured on web, the forced collection's own
-// memory (its workers, mark bits) and the collector's code faulting back
-// cost 0.3-0.5 MB of anonymous memory and 0.5 MB of the binary's pages,
-// more than the 0.1 MB of heap it returned. An error says what could not
-// be read or advised; the process goes on either way, at worst with its
-// pages still mapped.
-func Trim() (Result, error) {
-	var r Result
+// the other processes of a one-binary install map.) It does not collect
+// the Go heap: just after start-up, measured on web, the forced
+// collection's own memory (its workers, mark bits) and the collector's
+// code faulting back cost 0.3-0.5 MB of anonymous memory and 0.5 MB of
+// the binary's pages, more than the 0.1 MB of heap it returned; later,
+// Collect does. An error says what could not be read or advised; the
+// process goes on either way, at worst with its pages still mapped.
+func Trim() (Result, error) { return trim(false) }
+
+// Collect collects the Go heap and returns its free pages to the system
+// (debug.FreeOSMemory), then trims as Trim does: what an idle daemon does
+// every settings memory.trim_interval, once the garbage of its periodic
+// work and the code it ran have built up again.
+func Collect() (Result, error) { return trim(true) }
+
+func trim(collect bool) (Result, error) {
+	r := Result{Collected: collect}
 	exe, err := exeID()
 	if err != nil {
 		return r, err
@@ -87,7 +127,10 @@ func Trim() (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	r.RssBefore, r.PssBefore = totals(maps)
+	r.RssBefore, r.PssBefore, r.AnonBefore = totals(maps)
+	if collect {
+		debug.FreeOSMemory()
+	}
 	targets := ExeReadOnly(maps, exe)
 	if len(targets) == 0 {
 		return r, errors.New("memory trim: no read-only mapping of the running executable in /proc/self/smaps")
@@ -103,7 +146,7 @@ func Trim() (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	r.RssAfter, r.PssAfter = totals(after)
+	r.RssAfter, r.PssAfter, r.AnonAfter = totals(after)
 	for _, m := range ExeReadOnly(after, exe) {
 		r.ExeAfter += m.Rss
 	}
@@ -166,14 +209,15 @@ func readSmaps() ([]Mapping, error) {
 	return p.out, nil
 }
 
-// totals sums the mappings' Rss and Pss: the process's, as smaps_rollup
-// gives them.
-func totals(maps []Mapping) (rss, pss int) {
+// totals sums the mappings' Rss, Pss and Anonymous: the process's, as
+// smaps_rollup gives them.
+func totals(maps []Mapping) (rss, pss, anon int) {
 	for _, m := range maps {
 		rss += m.Rss
 		pss += m.Pss
+		anon += m.Anonymous
 	}
-	return rss, pss
+	return rss, pss, anon
 }
 
 func madvise(m Mapping, advice int) error {

@@ -26,7 +26,7 @@ func waitLog(t *testing.T, logs *observer.ObservedLogs) observer.LoggedEntry {
 
 func TestStartLogsWhatItGaveBack(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	startAfter(context.Background(), time.Millisecond, true, zap.New(core))
+	startAfter(context.Background(), time.Millisecond, Schedule{On: true}, zap.New(core))
 	e := waitLog(t, logs)
 	m := e.ContextMap()
 	if e.Level != zapcore.DebugLevel || e.Message != "memory trimmed" {
@@ -40,8 +40,42 @@ func TestStartLogsWhatItGaveBack(t *testing.T) {
 
 func TestStartOff(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	startAfter(context.Background(), time.Millisecond, false, zap.New(core))
+	startAfter(context.Background(), time.Millisecond, Schedule{Every: time.Millisecond}, zap.New(core))
 	if e := waitLog(t, logs); e.Message != "memory trim off (settings memory.trim = false)" {
 		t.Errorf("logged %q, want that the trim is off", e.Message)
+	}
+	time.Sleep(50 * time.Millisecond) // fifty intervals: nothing more may come
+	if n := logs.Len(); n != 1 {
+		t.Errorf("trim off: %d lines logged, want the one", n)
+	}
+}
+
+// TestStartCollectsAgain: after the first trim, the daemon collects its
+// heap and trims again every interval, each logged at debug level, until
+// its context ends.
+func TestStartCollectsAgain(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	startAfter(ctx, time.Millisecond, Schedule{On: true, Every: 20 * time.Millisecond}, zap.New(core))
+	deadline := time.Now().Add(10 * time.Second)
+	for logs.Len() < 3 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	all := logs.All()
+	if len(all) < 3 {
+		t.Fatalf("%d lines within 10 s, want 3 trims", len(all))
+	}
+	for i, e := range all[:3] {
+		m := e.ContextMap()
+		if e.Message != "memory trimmed" || m["heap_collected"] != (i > 0) {
+			t.Errorf("line %d: %q heap_collected=%v, want \"memory trimmed\" heap_collected=%t", i+1, e.Message, m["heap_collected"], i > 0)
+		}
+	}
+	n := logs.Len()
+	time.Sleep(100 * time.Millisecond) // five intervals after the end
+	if logs.Len() > n+1 {               // one may have been under way
+		t.Errorf("%d trims after the context ended, want none", logs.Len()-n)
 	}
 }

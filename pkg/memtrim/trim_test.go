@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,10 +127,10 @@ func TestReadSmapsAllocatesLittle(t *testing.T) {
 func TestAfterStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	After(ctx, time.Hour, func(Result, error) { close(done) })
+	After(ctx, time.Hour, time.Millisecond, func(Result, error) { close(done) })
 	cancel()
 	got := make(chan Result, 1)
-	After(context.Background(), time.Millisecond, func(r Result, err error) {
+	After(context.Background(), time.Millisecond, 0, func(r Result, err error) {
 		if err != nil {
 			t.Error(err)
 		}
@@ -147,6 +148,45 @@ func TestAfterStopsWithContext(t *testing.T) {
 	case <-done:
 		t.Error("After trimmed though its context had ended")
 	default:
+	}
+}
+
+// TestCollectReturnsGarbage: the heap's garbage stays resident after
+// Trim (the collector has not run, or kept the freed pages) and Collect
+// gives it back.
+func TestCollectReturnsGarbage(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no collection but Collect's
+	const size = 16 << 20
+	garbage := func() {
+		var keep [][]byte
+		for range size / (64 << 10) {
+			b := make([]byte, 64<<10)
+			for i := range b { // fresh pages from the system are not resident until written
+				b[i] = 1
+			}
+			keep = append(keep, b)
+		}
+		runtime.KeepAlive(keep)
+	}
+	garbage()
+	r, err := Trim()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(r)
+	if r.Collected || r.AnonBefore-r.AnonAfter > 4<<10 {
+		t.Errorf("Trim: collected %t, anonymous %d -> %d kB; want the garbage (16 MB) kept", r.Collected, r.AnonBefore, r.AnonAfter)
+	}
+	garbage()
+	if r, err = Collect(); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(r)
+	if !r.Collected || r.AnonBefore-r.AnonAfter < 12<<10 {
+		t.Errorf("Collect: collected %t, anonymous %d -> %d kB; want most of the 16 MB of garbage given back", r.Collected, r.AnonBefore, r.AnonAfter)
+	}
+	if r.Mappings < 2 {
+		t.Errorf("Collect advised %d mappings of the binary, want 2 or more", r.Mappings)
 	}
 }
 

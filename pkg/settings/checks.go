@@ -3,6 +3,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // checks holds the one check of each key's value, by "section.key"; a key
@@ -26,7 +27,13 @@ var checks = map[string]func(s *Settings) error{
 	"webssh.idle_timeout": positive(func(s *Settings) Duration { return s.WebSSH.IdleTimeout }),
 	"log.max_size_mb":     atLeast(1, func(s *Settings) int { return s.Log.MaxSizeMB }),
 	"log.max_backups":     atLeast(0, func(s *Settings) int { return s.Log.MaxBackups }),
-	"floppy.device":       nonEmpty(func(s *Settings) string { return s.Floppy.Device }),
+	"memory.trim_interval": func(s *Settings) error {
+		if d := s.Memory.TrimInterval; d != 0 && d < Duration(time.Second) {
+			return fmt.Errorf("must be 0 (only the first trim) or at least 1s, got %s", d)
+		}
+		return nil
+	},
+	"floppy.device": nonEmpty(func(s *Settings) string { return s.Floppy.Device }),
 	"floppy.wait": func(s *Settings) error {
 		if s.Floppy.Wait < 0 {
 			return fmt.Errorf("must not be negative, got %s", s.Floppy.Wait)
@@ -40,7 +47,7 @@ var checkOrder = []string{
 	"osm.status_interval", "osm.status_timeout", "osm.reconnect_min", "osm.reconnect_max",
 	"osm.discovery_window", "web.port", "web.procs", "webssh.port",
 	"webssh.command", "webssh.max_sessions", "webssh.idle_timeout", "log.max_size_mb",
-	"log.max_backups", "floppy.device", "floppy.wait",
+	"log.max_backups", "memory.trim_interval", "floppy.device", "floppy.wait",
 }
 
 // pairCheck is a check of two keys that go together; when it fails, both

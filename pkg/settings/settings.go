@@ -107,11 +107,14 @@ type Log struct {
 
 // Memory tunes what the daemons (osm, web, webssh) give back once idle.
 type Memory struct {
-	// Trim, a few seconds after a daemon is ready, returns the Go heap
-	// start-up freed and drops the pages of its own binary that start-up
-	// mapped from its page tables (pkg/memtrim); what the daemon runs
-	// again comes back at its next use.
+	// Trim, a few seconds after a daemon is ready, drops the pages of its
+	// own binary that start-up mapped from its page tables (pkg/memtrim);
+	// what the daemon runs again comes back at its next use.
 	Trim bool `toml:"trim"`
+	// TrimInterval: with Trim, every this long after the first trim the
+	// daemon collects its Go heap, returns the free pages to the system
+	// and trims its binary again; 0: only the first trim.
+	TrimInterval Duration `toml:"trim_interval"`
 }
 
 // Floppy tunes the floppy reader.
@@ -142,7 +145,7 @@ func Defaults() Settings {
 			IdleTimeout: Duration(30 * time.Minute),
 		},
 		Log:    Log{MaxSizeMB: 1, MaxBackups: 1},
-		Memory: Memory{Trim: true},
+		Memory: Memory{Trim: true, TrimInterval: Duration(time.Minute)},
 		Floppy: Floppy{Device: "/dev/fd0", Wait: Duration(5 * time.Second)},
 	}
 }

@@ -34,6 +34,7 @@ func TestDefaults(t *testing.T) {
 		{"log.max_size_mb", s.Log.MaxSizeMB, 1},
 		{"log.max_backups", s.Log.MaxBackups, 1},
 		{"memory.trim", s.Memory.Trim, true},
+		{"memory.trim_interval", s.Memory.TrimInterval.D(), time.Minute},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -67,6 +68,20 @@ func TestMemoryTrimOff(t *testing.T) {
 	}
 }
 
+// TestMemoryTrimInterval: memory.trim_interval takes 0 (only the first
+// trim) and durations of a second or more (TestProblems has the others).
+func TestMemoryTrimInterval(t *testing.T) {
+	for text, want := range map[string]time.Duration{`"5m"`: 5 * time.Minute, `"0"`: 0, `"1s"`: time.Second} {
+		s, probs, err := Decode("t.toml", "[memory]\ntrim_interval = "+text+"\n")
+		if err != nil || len(probs) != 0 {
+			t.Fatal(text, probs, err)
+		}
+		if s.Memory.TrimInterval.D() != want {
+			t.Errorf("trim_interval = %s: %v, want %v", text, s.Memory.TrimInterval, want)
+		}
+	}
+}
+
 func TestDecodeOverrides(t *testing.T) {
 	s, probs, err := Decode("t.toml", "[osm]\nstatus_interval = \"2s\"\n[webssh]\ncommand = [\"/bin/sh\", \"-l\"]\nmax_sessions = 2\n")
 	if err != nil || len(probs) != 0 {
@@ -93,6 +108,8 @@ func TestProblems(t *testing.T) {
 		{"[osm]\nstatus_interval = 5\n", `t.toml line 2: [osm] status_interval: must be a duration in quotes, such as "5s" or "1m30s"`},
 		{"[osm]\nstatus_interval = \"-1s\"\n", "t.toml line 2: [osm] status_interval: must be positive, got -1s"},
 		{"[osm]\nreconnect_min = \"2m\"\n", "t.toml line 2: [osm] reconnect_min: reconnect_max (1m0s) is below reconnect_min (2m0s); both take their defaults"},
+		{"[memory]\ntrim_interval = \"500ms\"\n", "t.toml line 2: [memory] trim_interval: must be 0 (only the first trim) or at least 1s, got 500ms"},
+		{"[memory]\ntrim_interval = \"-1m\"\n", "t.toml line 2: [memory] trim_interval: must be 0 (only the first trim) or at least 1s, got -1m0s"},
 		{"[web]\nport = \"8080\"\n", "t.toml line 2: [web] port: must be a whole number, got a string"},
 		{"[web]\nprocs = -1\n", "t.toml line 2: [web] procs: must be at least 0, got -1"},
 		{"[webssh]\ncommand = []\n", `t.toml line 2: [webssh] command: must name a program, such as ["/bin/login"]`},

@@ -30,8 +30,8 @@ PORT, as a bare argument, is the same as --port PORT.`
 type options struct {
 	page  webpage.Config
 	log   logging.Options
-	procs int  // GOMAXPROCS from settings web.procs; 0 = all cores
-	trim  bool // settings memory.trim
+	procs int              // GOMAXPROCS from settings web.procs; 0 = all cores
+	trim  memtrim.Schedule // settings memory.trim, memory.trim_interval
 }
 
 // parse reads the command line and the settings; done means --help or
@@ -102,7 +102,7 @@ func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err e
 	}
 	return options{
 		procs: set.Web.Procs,
-		trim:  set.Memory.Trim,
+		trim:  memtrim.Schedule{On: set.Memory.Trim, Every: set.Memory.TrimInterval.D()},
 		page:  cfg,
 		log: logging.Options{
 			File:       *logPath,
