@@ -75,7 +75,7 @@ func TestStartCollectsAgain(t *testing.T) {
 	}
 	n := logs.Len()
 	time.Sleep(100 * time.Millisecond) // five intervals after the end
-	if logs.Len() > n+1 {               // one may have been under way
+	if logs.Len() > n+1 {              // one may have been under way
 		t.Errorf("%d trims after the context ended, want none", logs.Len()-n)
 	}
 }
