@@ -21,8 +21,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"syscall"
 	"time"
 
@@ -47,16 +49,27 @@ type Result struct {
 	// RssBefore, RssAfter, PssBefore, PssAfter, AnonBefore and AnonAfter
 	// are the whole process's.
 	RssBefore, RssAfter, PssBefore, PssAfter, AnonBefore, AnonAfter int
+	// Took is how long it took, reading smaps twice included.
+	Took time.Duration
 }
 
 // String sums a trim up in one line.
 func (r Result) String() string {
-	return fmt.Sprintf("memory trim (heap collected: %t): the binary's read-only pages %d -> %d kB resident (%d mappings); process Rss %d -> %d kB, Pss %d -> %d kB, Anonymous %d -> %d kB",
-		r.Collected, r.ExeBefore, r.ExeAfter, r.Mappings, r.RssBefore, r.RssAfter, r.PssBefore, r.PssAfter, r.AnonBefore, r.AnonAfter)
+	return fmt.Sprintf("memory trim (heap collected: %t, %s): the binary's read-only pages %d -> %d kB resident (%d mappings); process Rss %d -> %d kB, Pss %d -> %d kB, Anonymous %d -> %d kB",
+		r.Collected, r.Took.Round(10*time.Microsecond), r.ExeBefore, r.ExeAfter, r.Mappings, r.RssBefore, r.RssAfter, r.PssBefore, r.PssAfter, r.AnonBefore, r.AnonAfter)
 }
 
+// MinGarbage is how much the heap must have allocated since the previous
+// round for Collect to run again: a daemon that did (nearly) nothing
+// skips the round, keeps what little is mapped, and never pays for the
+// collector's first run (about 0.7 MB of the runtime's own memory, which
+// a Go program that never collects never allocates: webssh with nobody
+// logged in).
+const MinGarbage = 512 << 10
+
 // After trims once (Trim), delay after it is called, then, when every is
-// positive, collects and trims again (Collect) every that long, in a
+// positive, every that long collects and trims again (Collect) if the
+// heap has allocated MinGarbage since the previous round; all in a
 // goroutine of its own, until ctx ends. report gets each outcome (from
 // that goroutine); after an error it stops, since what could not be read
 // or advised once (no /proc, a kernel refusing the advice) fails again.
@@ -70,6 +83,15 @@ func After(ctx context.Context, delay, every time.Duration, report func(Result, 
 		if err != nil || every <= 0 {
 			return
 		}
+		allocs := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+		allocated := func() uint64 {
+			metrics.Read(allocs)
+			if allocs[0].Value.Kind() != metrics.KindUint64 {
+				return math.MaxUint64 // unknown to this runtime: collect every round
+			}
+			return allocs[0].Value.Uint64()
+		}
+		last := allocated()
 		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for {
@@ -78,11 +100,15 @@ func After(ctx context.Context, delay, every time.Duration, report func(Result, 
 				return
 			case <-tick.C:
 			}
+			if now := allocated(); now != math.MaxUint64 && now-last < MinGarbage {
+				continue
+			}
 			r, err := Collect()
 			report(r, err)
 			if err != nil {
 				return
 			}
+			last = allocated()
 		}
 	}()
 }
@@ -118,6 +144,7 @@ func Trim() (Result, error) { return trim(false) }
 func Collect() (Result, error) { return trim(true) }
 
 func trim(collect bool) (Result, error) {
+	start := time.Now()
 	r := Result{Collected: collect}
 	exe, err := exeID()
 	if err != nil {
@@ -150,6 +177,7 @@ func trim(collect bool) (Result, error) {
 	for _, m := range ExeReadOnly(after, exe) {
 		r.ExeAfter += m.Rss
 	}
+	r.Took = time.Since(start)
 	return r, nil
 }
 

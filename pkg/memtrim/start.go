@@ -47,6 +47,6 @@ func startAfter(ctx context.Context, delay time.Duration, s Schedule, log zlog.L
 			zlog.Int("rss_kb_before", r.RssBefore), zlog.Int("rss_kb_after", r.RssAfter),
 			zlog.Int("pss_kb_before", r.PssBefore), zlog.Int("pss_kb_after", r.PssAfter),
 			zlog.Int("anon_kb_before", r.AnonBefore), zlog.Int("anon_kb_after", r.AnonAfter),
-			zlog.Int("mappings", r.Mappings))
+			zlog.Int("mappings", r.Mappings), zlog.Duration("took", r.Took))
 	})
 }

@@ -2,6 +2,7 @@ package memtrim
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ func waitLog(t *testing.T, logs *observer.ObservedLogs) observer.LoggedEntry {
 }
 
 func TestStartLogsWhatItGaveBack(t *testing.T) {
+	serveOne(t) // much of the binary mapped, as in a daemon after start-up
 	core, logs := observer.New(zapcore.DebugLevel)
 	startAfter(context.Background(), time.Millisecond, Schedule{On: true}, zap.New(core))
 	e := waitLog(t, logs)
@@ -50,9 +52,18 @@ func TestStartOff(t *testing.T) {
 	}
 }
 
-// TestStartCollectsAgain: after the first trim, the daemon collects its
-// heap and trims again every interval, each logged at debug level, until
-// its context ends.
+// garbage allocates about 1 MB that is dropped at once.
+func garbage() {
+	var keep [][]byte
+	for range 16 {
+		keep = append(keep, make([]byte, 64<<10))
+	}
+	runtime.KeepAlive(keep)
+}
+
+// TestStartCollectsAgain: after the first trim, a daemon whose heap
+// allocates collects it and trims again every interval, each logged at
+// debug level, until its context ends.
 func TestStartCollectsAgain(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -60,6 +71,7 @@ func TestStartCollectsAgain(t *testing.T) {
 	startAfter(ctx, time.Millisecond, Schedule{On: true, Every: 20 * time.Millisecond}, zap.New(core))
 	deadline := time.Now().Add(10 * time.Second)
 	for logs.Len() < 3 && time.Now().Before(deadline) {
+		garbage() // what the daemon's work leaves, 1 MB each 5 ms
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
@@ -74,8 +86,33 @@ func TestStartCollectsAgain(t *testing.T) {
 		}
 	}
 	n := logs.Len()
-	time.Sleep(100 * time.Millisecond) // five intervals after the end
-	if logs.Len() > n+1 {              // one may have been under way
+	for range 20 { // five intervals after the end, with garbage
+		garbage()
+		time.Sleep(5 * time.Millisecond)
+	}
+	if logs.Len() > n+1 { // one may have been under way
 		t.Errorf("%d trims after the context ended, want none", logs.Len()-n)
+	}
+}
+
+// TestStartSkipsIdleRounds: a daemon that allocates (nearly) nothing
+// skips the rounds after the first trim (MinGarbage).
+func TestStartSkipsIdleRounds(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	startAfter(ctx, time.Millisecond, Schedule{On: true, Every: 5 * time.Millisecond}, zap.New(core))
+	waitLog(t, logs)
+	time.Sleep(100 * time.Millisecond) // twenty rounds
+	if n := logs.Len(); n != 1 {
+		t.Errorf("%d trims without garbage, want only the first", n)
+	}
+	garbage()
+	deadline := time.Now().Add(10 * time.Second)
+	for logs.Len() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := logs.Len(); n != 2 {
+		t.Errorf("%d trims after 1 MB of garbage, want a second one", n)
 	}
 }
