@@ -14,6 +14,16 @@
 // minor fault. Writable mappings are never touched (their private copies
 // would be lost), nor a read-only mapping holding private (anonymous)
 // pages, nor any mapping of another file.
+//
+// An idle daemon still works now and then (osm runs the status script
+// every 5 s, which asks web for its page), and each time it allocates a
+// little. The Go runtime collects only once the heap reaches 4 MB (or two
+// minutes after its previous collection), and keeps the freed pages: left
+// alone, osm and web grow by megabytes over their first minutes. So after
+// the first trim, every interval (settings memory.trim_interval), a
+// daemon whose heap has allocated MinGarbage since the previous round
+// collects its heap, returns its free pages to the system
+// (debug.FreeOSMemory) and trims its binary again (Collect).
 package memtrim
 
 import (
