@@ -75,7 +75,7 @@ func (r Result) String() string {
 // collector's first run (about 0.7 MB of the runtime's own memory, which
 // a Go program that never collects never allocates: webssh with nobody
 // logged in).
-const MinGarbage = 512 << 10
+const MinGarbage = 64 << 10
 
 // After trims once (Trim), delay after it is called, then, when every is
 // positive, every that long collects and trims again (Collect) if the
