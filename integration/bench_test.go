@@ -102,7 +102,7 @@ func idleRSS(b *testing.B, s *sandbox, idle time.Duration, cold bool) {
 		s.osmanager(b, "stop")
 		m := s.clc.mark()
 		if cold {
-			for _, n := range []string{"osm", "web", "webssh"} {
+			for _, n := range daemons {
 				testbin.DropCache(b, filepath.Join(s.tree, "bin", n))
 			}
 		}
@@ -114,18 +114,43 @@ func idleRSS(b *testing.B, s *sandbox, idle time.Duration, cold bool) {
 		}
 		time.Sleep(idle) // the measured state is "idle for this long"
 	}
-	var rss, pss, anon int
-	for _, n := range []string{"osm", "web", "webssh"} {
-		m := smapsRollup(b, s.pid(b, n))
+	f := measureFootprint(b, s)
+	for _, n := range daemons {
+		m := f.procs[n]
 		b.Logf("%s: Rss %d kB, Pss %d kB, Anonymous %d kB", n, m["Rss"], m["Pss"], m["Anonymous"])
-		rss += m["Rss"]
-		pss += m["Pss"]
-		anon += m["Anonymous"]
 	}
-	b.ReportMetric(float64(pss)*1024/1e6, "MB-pss")
-	b.ReportMetric(float64(rss)*1024/1e6, "MB-rss")
-	b.ReportMetric(float64(anon)*1024/1e6, "MB-anon")
-	b.ReportMetric(float64(dirBytes(b, filepath.Join(s.tree, "bin")))/1e6, "MB-disk")
+	b.ReportMetric(float64(f.pssKB)*1024/1e6, "MB-pss")
+	b.ReportMetric(float64(f.rssKB)*1024/1e6, "MB-rss")
+	b.ReportMetric(float64(f.anonKB)*1024/1e6, "MB-anon")
+	b.ReportMetric(float64(f.diskBytes)/1e6, "MB-disk")
+}
+
+// daemons are the processes whose memory the footprint adds up.
+var daemons = []string{"osm", "web", "webssh"}
+
+// footprint is what the VM loses to a running sandbox's daemons: the
+// sums of their smaps_rollup fields in kB, each process's fields, and
+// the size of the tree's bin/ (each file once, links free).
+type footprint struct {
+	pssKB, rssKB, anonKB int
+	diskBytes            int64
+	procs                map[string]map[string]int
+}
+
+// measureFootprint reads the footprint of the sandbox's running daemons
+// (BenchmarkIdleRSS's figures; TestFootprintFigures checks them).
+func measureFootprint(t testing.TB, s *sandbox) footprint {
+	t.Helper()
+	f := footprint{procs: map[string]map[string]int{}}
+	for _, n := range daemons {
+		m := smapsRollup(t, s.pid(t, n))
+		f.procs[n] = m
+		f.rssKB += m["Rss"]
+		f.pssKB += m["Pss"]
+		f.anonKB += m["Anonymous"]
+	}
+	f.diskBytes = dirBytes(t, filepath.Join(s.tree, "bin"))
+	return f
 }
 
 // dirBytes returns the size of the regular files in dir, each once: what

@@ -1,11 +1,15 @@
 package integration
 
 import (
+	"fmt"
 	"maps"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/luoyun/osmanager/internal/testbin"
 )
@@ -147,4 +151,58 @@ func gcflagsFor(l, pkg string) string {
 		}
 	}
 	return flags
+}
+
+// TestFootprintFigures checks the figures BenchmarkIdleRSS reports, on
+// both flavours, with the chain started as osmanager.sh starts it: each
+// daemon's PSS and anonymous memory are read and within its RSS; bin/
+// counts each file once and links not at all (five binaries: the five
+// files; one binary: luoyun alone); and in the one binary, whose three
+// daemons map the same file, PSS counts the shared pages once, so the
+// sum is below the RSS sum.
+func TestFootprintFigures(t *testing.T) {
+	for _, f := range []struct {
+		name      string
+		dir       func(testing.TB) string
+		multicall bool
+	}{{"five", binDir, false}, {"multicall", multicallDir, true}} {
+		t.Run(f.name, func(t *testing.T) {
+			bin := f.dir(t)
+			s := newSandbox(t, 5*time.Second, func(s *sandbox) { s.bin = bin })
+			m := s.clc.mark()
+			if r := s.osmanager(t, "start"); r.code != 0 {
+				t.Fatalf("osmanager.sh start = exit %d:\n%s", r.code, r.out)
+			}
+			defer s.osmanager(t, "stop")
+			if _, _, ok := s.clc.wait(m, 10*time.Second, fmt.Sprintf("report tag=%d status=2000", e2eTag)); !ok {
+				t.Fatal("no report 2000")
+			}
+			fp := measureFootprint(t, s)
+			for _, n := range daemons {
+				p := fp.procs[n]
+				if p["Pss"] <= 0 || p["Pss"] > p["Rss"] || p["Anonymous"] <= 0 || p["Anonymous"] > p["Rss"] {
+					t.Errorf("%s: Rss %d kB, Pss %d kB, Anonymous %d kB: want 0 < Pss <= Rss and 0 < Anonymous <= Rss", n, p["Rss"], p["Pss"], p["Anonymous"])
+				}
+			}
+			var want int64
+			names := binaries
+			if f.multicall {
+				names = []string{testbin.MulticallName}
+			}
+			for _, n := range names {
+				fi, err := os.Lstat(filepath.Join(s.tree, "bin", n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want += fi.Size()
+			}
+			if fp.diskBytes != want {
+				t.Errorf("bin/ on disk = %d bytes, want %d (%s, each once)", fp.diskBytes, want, strings.Join(names, ", "))
+			}
+			if f.multicall && fp.pssKB >= fp.rssKB {
+				t.Errorf("one binary: PSS %d kB >= RSS %d kB: the daemons' shared pages are not counted once", fp.pssKB, fp.rssKB)
+			}
+			t.Logf("PSS %d kB, RSS %d kB, anonymous %d kB, bin/ %d bytes", fp.pssKB, fp.rssKB, fp.anonKB, fp.diskBytes)
+		})
+	}
 }
