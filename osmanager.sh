@@ -419,7 +419,21 @@ wait_up() {
 			wu_what="pid $wu_pid"
 			case $RL in "listening addr="*) wu_what="$wu_what, listening ${RL#listening addr=}" ;; esac
 			log_at INFO "$1: started ($wu_what)"
-			record "$1" ok "started ($wu_what)"
+			# Its own settings warnings (a mistake in [memory], which
+			# it runs with the default of) go to the log too; a
+			# mistake in a section it does not use is floppyconf's
+			# to report, once.
+			wu_warn=
+			while IFS= read -r l; do
+				case $l in
+				"$1: warning: ignoring a mistake in settings "*) ;;
+				"$1: warning: "*) wu_warn="$wu_warn$l
+" ;;
+				esac
+			done <"$wu_out"
+			LL_WARN=0
+			[ -n "$wu_warn" ] && log_lines WARN "$1: " "$wu_warn" "$1"
+			record "$1" ok "started ($wu_what)$(warned "$LL_WARN")"
 			return 0
 		fi
 		if ! alive "$wu_pid"; then

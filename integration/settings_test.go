@@ -23,18 +23,20 @@ func TestSettingsMistakeStaysInItsSection(t *testing.T) {
 		line    string
 		down    []string // components that must refuse
 		says    string   // what osmanager.log must hold
-		saysAt  []string // other files of the tree that must hold it instead
+		saysAt  []string // other files of the tree that must hold it too
+		warns   []string // components whose [WARN] line in osmanager.log must hold it
 	}{
-		{"webssh", "[webssh]", "max_sesions = 3", []string{"webssh"}, "[webssh] max_sesions: unknown key; did you mean max_sessions?", nil},
-		{"web", "[web]", "procs = -1", []string{"web"}, "[web] procs: must be at least 0, got -1", nil},
-		{"osm", "[osm]", `status_intervall = "5s"`, []string{"osm"}, "[osm] status_intervall: unknown key; did you mean status_interval?", nil},
-		{"log", "[log]", "max_size_mb = 0", []string{"web", "webssh", "osm"}, "[log] max_size_mb: must be at least 1, got 0", nil},
-		{"floppy", "[floppy]", `devcie = "/dev/fd1"`, nil, `[floppy] devcie: unknown key; did you mean device?`, nil},
+		{"webssh", "[webssh]", "max_sesions = 3", []string{"webssh"}, "[webssh] max_sesions: unknown key; did you mean max_sessions?", nil, nil},
+		{"web", "[web]", "procs = -1", []string{"web"}, "[web] procs: must be at least 0, got -1", nil, nil},
+		{"osm", "[osm]", `status_intervall = "5s"`, []string{"osm"}, "[osm] status_intervall: unknown key; did you mean status_interval?", nil, nil},
+		{"log", "[log]", "max_size_mb = 0", []string{"web", "webssh", "osm"}, "[log] max_size_mb: must be at least 1, got 0", nil, nil},
+		{"floppy", "[floppy]", `devcie = "/dev/fd1"`, nil, `[floppy] devcie: unknown key; did you mean device?`, nil, nil},
 		// A tuning section: the daemons that use it warn (on stderr, which
-		// osmanager.sh keeps in run/NAME.out) and run with the default.
+		// osmanager.sh keeps in run/NAME.out, and osmanager.sh copies the
+		// warning into its log) and run with the default.
 		{"memory", "[memory]", `trim = "off"`, nil, `[memory] trim: must be true or false, got a string; using the default true`,
-			[]string{"run/osm.out", "run/web.out", "run/webssh.out"}},
-		{"not TOML", "", "[web", []string{"web", "webssh", "osm"}, "not valid TOML", nil},
+			[]string{"run/osm.out", "run/web.out", "run/webssh.out"}, []string{"osm", "web", "webssh"}},
+		{"not TOML", "", "[web", []string{"web", "webssh", "osm"}, "not valid TOML", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,8 +87,17 @@ func TestSettingsMistakeStaysInItsSection(t *testing.T) {
 				}
 			}
 			log := readFile(t, filepath.Join(s.tree, "log/osmanager.log"))
-			if tt.saysAt == nil && !strings.Contains(log, tt.says) {
+			if !strings.Contains(log, tt.says) {
 				t.Errorf("osmanager.log lacks %q:\n%s", tt.says, log)
+			}
+			for _, n := range tt.warns {
+				found := false
+				for _, l := range strings.Split(log, "\n") {
+					found = found || (strings.Contains(l, " [WARN] "+n+": ") && strings.Contains(l, tt.says))
+				}
+				if !found {
+					t.Errorf("osmanager.log lacks %s's [WARN] line with %q:\n%s", n, tt.says, log)
+				}
 			}
 			for _, f := range tt.saysAt {
 				if got := readFile(t, filepath.Join(s.tree, f)); !strings.Contains(got, tt.says) {
