@@ -76,10 +76,7 @@ func BenchmarkIdleRSS(b *testing.B) {
 		idle = d
 	}
 	cold := os.Getenv("LUOYUN_RSS_COLD") != ""
-	for _, f := range []struct {
-		name string
-		dir  func(testing.TB) string
-	}{{"five", binDir}, {"multicall", multicallDir}} {
+	for _, f := range flavours {
 		b.Run(f.name, func(b *testing.B) {
 			bin := f.dir(b)
 			s := newSandbox(b, 5*time.Second, func(s *sandbox) { s.bin = bin })
@@ -124,6 +121,15 @@ func idleRSS(b *testing.B, s *sandbox, idle time.Duration, cold bool) {
 	b.ReportMetric(float64(f.anonKB)*1024/1e6, "MB-anon")
 	b.ReportMetric(float64(f.diskBytes)/1e6, "MB-disk")
 }
+
+// flavours are the two ways bin/ can be installed: five binaries (make)
+// and one binary with five links (make MULTICALL=1), each from where
+// the tests take it.
+var flavours = []struct {
+	name      string
+	dir       func(testing.TB) string
+	multicall bool
+}{{"five", binDir, false}, {"multicall", multicallDir, true}}
 
 // daemons are the processes whose memory the footprint adds up.
 var daemons = []string{"osm", "web", "webssh"}

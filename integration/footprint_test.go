@@ -161,11 +161,7 @@ func gcflagsFor(l, pkg string) string {
 // daemons map the same file, PSS counts the shared pages once, so the
 // sum is below the RSS sum.
 func TestFootprintFigures(t *testing.T) {
-	for _, f := range []struct {
-		name      string
-		dir       func(testing.TB) string
-		multicall bool
-	}{{"five", binDir, false}, {"multicall", multicallDir, true}} {
+	for _, f := range flavours {
 		t.Run(f.name, func(t *testing.T) {
 			bin := f.dir(t)
 			s := newSandbox(t, 5*time.Second, func(s *sandbox) { s.bin = bin })

@@ -109,15 +109,15 @@ func Decode(name, text string) (Settings, []*Problem, error) {
 	return s, d.problems, nil
 }
 
-// Split sorts problems for a component that uses the sections use: its
-// own (a component refuses to start with them, or warns and uses the
-// defaults) and the others, which are not its business.
 // Tuning reports whether section only tunes how a component runs (its
 // memory), never what it does: a mistake there must not stop a component
 // that uses it. The component warns and the default stands in
 // (cli.Command.Settings).
 func Tuning(section string) bool { return section == SectionMemory }
 
+// Split sorts problems for a component that uses the sections use: its
+// own (a component refuses to start with them, or warns and uses the
+// defaults) and the others, which are not its business.
 func Split(problems []*Problem, use ...string) (own, others []*Problem) {
 	for _, p := range problems {
 		mine := false
