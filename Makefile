@@ -23,7 +23,6 @@ BINS      := $(addprefix bin/,$(CMDS))
 MULTICALL ?=
 MCDIR     := bin/multicall
 MCBIN     := bin/multicall/luoyun
-TREE      := $(DESTDIR)$(PREFIX)
 TESTFLAGS ?= -race -timeout 30m
 DISTDIR   := dist
 
@@ -54,17 +53,28 @@ WEB_HOT   := crypto/sha256 crypto/subtle crypto/fips140 crypto/internal/fips140 
 	crypto/internal/fips140deps/... crypto/internal/impl crypto/internal/fips140only crypto/internal/boring
 GCFLAGS_web := $(foreach p,$(WEB_COLD),-gcflags=$(p)=-l) $(foreach p,$(WEB_HOT),-gcflags=$(p)=)
 
-bin/%: FORCE
+# A binary is rebuilt when a Go file, go.mod, go.sum, an embedded file
+# or the version stamp changed: bin/.version holds VERSION, COMMIT and
+# TAGS and is rewritten only when one of them differs (a new commit, a
+# tree that became dirty).
+SOURCES   := $(shell find . -name '*.go' ! -name '*_test.go' ! -path './.git/*' ! -path './dist/*') go.mod go.sum custom/osmanager.toml
+STAMP     := bin/.version
+STAMPTEXT := $(VERSION) $(COMMIT) $(TAGS)
+ifneq ($(STAMPTEXT),$(shell cat $(STAMP) 2>/dev/null))
+$(shell mkdir -p bin && echo '$(STAMPTEXT)' > $(STAMP))
+endif
+
+bin/%: $(SOURCES) $(STAMP)
 	@mkdir -p bin
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' $(if $(filter $*,$(NOINLINE)),-gcflags=all=-l,$(GCFLAGS_$*)) -ldflags '$(LDFLAGS)' -o $@ ./cmd/$*
 
 # MCBIN=PATH on the command line stages a luoyun built elsewhere (tests).
-bin/multicall/luoyun: FORCE
+bin/multicall/luoyun: $(SOURCES) $(STAMP)
 	@mkdir -p $(@D)
 	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./cmd/luoyun
 	for c in $(CMDS); do ln -sfn luoyun "$(@D)/$$c" || exit 1; done
 
-FORCE:
+$(STAMP): ;
 
 test: fmt-check vet unit ## gofmt check, go vet, go test -race ./...
 
@@ -108,17 +118,17 @@ define stage_tree
 	find "$(1)/custom" "$(1)/build" -name .keep -delete
 endef
 
-install: build ## lay out or upgrade the tree under $(DESTDIR)$(PREFIX) (upgrade.sh: old parts to a printed backup, custom/ build/ conf/ kept); MULTICALL=1: bin/ is one binary and five links
+install: build ## lay out or upgrade the tree $(PREFIX) inside the image root $(DESTDIR) (upgrade.sh --root: links followed as in a chroot, swapped in one step, old parts to a printed backup, all else kept); MULTICALL=1: bin/ is one binary and five links
 	@stage=$$(mktemp -d "$${TMPDIR:-/tmp}/luoyun-stage.XXXXXX") && \
 	trap 'rm -rf "$$stage"' EXIT && \
 	$(MAKE) -s --no-print-directory stage STAGE="$$stage/tree" && \
-	sh "$$stage/tree/upgrade.sh" "$(TREE)"
+	sh "$$stage/tree/upgrade.sh" --root "$(if $(DESTDIR),$(DESTDIR),/)" "$(PREFIX)"
 
 stage: # internal: lay the tree out in the new directory STAGE
 	@[ -n "$(STAGE)" ] && [ ! -e "$(STAGE)" ] || { echo "make stage: STAGE must name a new directory" >&2; exit 2; }
 	@$(call stage_tree,$(STAGE))
 
-dist: build ## build dist/luoyun-osmanager-VERSION.tar.gz of the tree (upgrade: unpack elsewhere, run its LuoYun/upgrade.sh DEST)
+dist: build ## build dist/luoyun-osmanager-VERSION.tar.gz of the tree (upgrade: unpack elsewhere, run its LuoYun/upgrade.sh --root IMG, or upgrade.sh DEST)
 	rm -rf "$(DISTDIR)/stage"
 	$(MAKE) -s --no-print-directory stage STAGE="$(DISTDIR)/stage$(PREFIX)"
 	tar -C "$(DISTDIR)/stage" --owner=0 --group=0 -czf "$(DISTDIR)/luoyun-osmanager-$(VERSION).tar.gz" ".$(PREFIX)"

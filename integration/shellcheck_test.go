@@ -8,7 +8,7 @@ import (
 
 // TestShellcheck lints the shipped shell scripts as POSIX sh (they run
 // under dash and busybox) and the demo as bash; skipped without
-// shellcheck. -x follows what they source (init/confine.sh).
+// shellcheck. -x follows what they source.
 func TestShellcheck(t *testing.T) {
 	sc, err := exec.LookPath("shellcheck")
 	if err != nil {
@@ -20,7 +20,6 @@ func TestShellcheck(t *testing.T) {
 		{"sh", "install.sh"},
 		{"sh", "uninstall.sh"},
 		{"sh", "upgrade.sh"},
-		{"sh", "init/confine.sh"},
 		{"sh", "custom/scripts/status"},
 		{"sh", "custom/scripts/config.sample"},
 		{"bash", "scripts/demo.sh"},

@@ -8,6 +8,11 @@
 // (through netlink). File edits happen under DIR (default /). One line per
 // step on stdout: "<step>: changed|unchanged|skipped: <reason>|error:
 // <reason>"; the exit code is 1 when any step failed.
+//
+//	osc install|uninstall|upgrade ...
+//
+// are the tree's boot entries and its upgrade, run by install.sh,
+// uninstall.sh and upgrade.sh (package internal/treecmd).
 package osc
 
 import (
@@ -29,7 +34,10 @@ import (
 // Main runs the osc command with args (the arguments after the program
 // name) until ctx ends and returns its exit status; cmd/osc and the
 // multicall binary cmd/luoyun call it.
-func Main(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && verbs[args[0]] != nil {
+		return verbs[args[0]](ctx, args[1:], stdin, stdout, stderr)
+	}
 	return cli.ExitCode("osc", run(ctx, args, stdout, stderr), stderr)
 }
 
