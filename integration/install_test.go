@@ -55,7 +55,7 @@ func entriesFor(kind string) []string {
 func newRoot(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	makeTree(t, filepath.Join(root, "LuoYun"))
+	makeInstallTree(t, filepath.Join(root, "LuoYun"))
 	if err := os.MkdirAll(filepath.Join(root, "etc", "init.d"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func TestInstallTreeElsewhere(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			root := t.TempDir()
 			tree := filepath.Join(root, "opt", "luoyun")
-			makeTree(t, tree)
+			makeInstallTree(t, tree)
 			r := runScript(t, nil, filepath.Join(tree, "install.sh"), "--root", root, "--init", kind)
 			if r.code != 0 {
 				t.Fatalf("install.sh = exit %d:\n%s", r.code, r.out)
@@ -252,7 +252,7 @@ func TestInstallTreeElsewhere(t *testing.T) {
 	}
 	t.Run("outside the root", func(t *testing.T) {
 		tree := filepath.Join(t.TempDir(), "LuoYun")
-		makeTree(t, tree)
+		makeInstallTree(t, tree)
 		root := t.TempDir()
 		before := snapshot(t, root)
 		r := runScript(t, nil, filepath.Join(tree, "install.sh"), "--root", root, "--init", "sysv")
@@ -320,10 +320,11 @@ func TestUninstallLegacy(t *testing.T) {
 	}
 }
 
-// TestInstallChroot runs install.sh and uninstall.sh inside a real chroot
-// with nothing but busybox, as an image builder would (needs root and
-// Debian's busybox-static).
-func TestInstallChroot(t *testing.T) {
+// bareChroot makes a system root holding busybox (Debian's static one)
+// and a /LuoYun tree with real copies of the binaries under test, and no
+// /dev, /tmp or /proc: what an image builder may have (needs root).
+func bareChroot(t *testing.T) string {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("chroot needs root")
 	}
@@ -334,8 +335,10 @@ func TestInstallChroot(t *testing.T) {
 	if out, err := exec.Command("ldd", bb).CombinedOutput(); err == nil && !strings.Contains(string(out), "not a dynamic") {
 		t.Skipf("%s is not static: %s", bb, out)
 	}
-	root := newRoot(t)
-	mkdirs(t, root, "bin", "sbin", "tmp", "usr/bin", "usr/sbin")
+	root := t.TempDir()
+	makeTree(t, filepath.Join(root, "LuoYun"))
+	copyPath(t, binDir(t), filepath.Join(root, "LuoYun/bin"))
+	mkdirs(t, root, "etc/init.d", "bin", "sbin", "usr/bin", "usr/sbin")
 	data, err := os.ReadFile(bb)
 	if err != nil {
 		t.Fatal(err)
@@ -344,22 +347,58 @@ func TestInstallChroot(t *testing.T) {
 	if out, err := exec.Command("chroot", root, "/bin/busybox", "--install", "-s").CombinedOutput(); err != nil {
 		t.Fatalf("busybox --install: %v\n%s", err, out)
 	}
+	for _, d := range []string{"dev", "tmp", "proc"} {
+		if _, err := os.Lstat(filepath.Join(root, d)); err == nil {
+			t.Fatalf("the chroot has /%s", d)
+		}
+	}
+	return root
+}
+
+// TestInstallChroot runs install.sh, uninstall.sh and upgrade.sh inside a
+// bare chroot, as an image builder would: nothing but busybox, no /dev,
+// no /tmp. Nothing may say "can't create /dev/null".
+func TestInstallChroot(t *testing.T) {
+	root := bareChroot(t)
 	before := snapshot(t, root)
-	out, err := exec.Command("chroot", root, "/LuoYun/install.sh").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "install success: sysv") {
-		t.Fatalf("install.sh in a chroot: %v\n%s", err, out)
+	run := func(argv ...string) string {
+		t.Helper()
+		out, err := exec.Command("chroot", append([]string{root}, argv...)...).CombinedOutput()
+		if err != nil || strings.Contains(string(out), "/dev/null") || strings.Contains(string(out), "temporary") {
+			t.Fatalf("%v in a chroot: %v\n%s", argv, err, out)
+		}
+		return string(out)
+	}
+	if out := run("/LuoYun/install.sh"); !strings.Contains(out, "install success: sysv") {
+		t.Fatalf("install.sh in a chroot:\n%s", out)
 	}
 	added, _ := diffKeys(before, snapshot(t, root))
 	if d := cmp.Diff(sorted(sysvEntries, []string{"LuoYun/install.manifest"}), added); d != "" {
 		t.Errorf("install.sh in a chroot added (-want +got):\n%s", d)
 	}
 	checkEntries(t, root, "sysv", "/LuoYun")
-	out, err = exec.Command("chroot", root, "/LuoYun/uninstall.sh").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "uninstall success") {
-		t.Fatalf("uninstall.sh in a chroot: %v\n%s", err, out)
+	if out := run("/LuoYun/uninstall.sh"); !strings.Contains(out, "uninstall success") {
+		t.Fatalf("uninstall.sh in a chroot:\n%s", out)
 	}
 	if d := cmp.Diff(before, snapshot(t, root)); d != "" {
 		t.Errorf("chroot after uninstall (-before +after):\n%s", d)
+	}
+
+	// upgrade.sh of a new tree unpacked in the image, over /LuoYun.
+	copyPath(t, filepath.Join(root, "LuoYun"), filepath.Join(root, "new"))
+	copyPath(t, filepath.Join(repoRoot(t), "upgrade.sh"), filepath.Join(root, "new/upgrade.sh"))
+	writeFile(t, filepath.Join(root, "LuoYun/osmanager.sh"), "#!/bin/sh\n# old\n", 0o755)
+	os.Remove(filepath.Join(root, "LuoYun/custom/osmanager.toml"))
+	out := run("/new/upgrade.sh", "/LuoYun")
+	if !strings.Contains(out, "replaced osmanager.sh") || !strings.Contains(out, "upgrade success: /LuoYun, backup /LuoYun/backup-") ||
+		!strings.Contains(out, "settings in /LuoYun/custom/osmanager.toml") {
+		t.Fatalf("upgrade.sh in a chroot:\n%s", out)
+	}
+	if got := snapshot(t, filepath.Join(root, "LuoYun"))["osmanager.sh"]; got != snapshot(t, filepath.Join(root, "new"))["osmanager.sh"] {
+		t.Errorf("osmanager.sh after the upgrade: %s", got)
+	}
+	if out := run("/new/upgrade.sh", "--root", "/"); !strings.Contains(out, "upgrade success: /LuoYun unchanged") {
+		t.Errorf("second upgrade.sh in a chroot:\n%s", out)
 	}
 }
 
@@ -514,5 +553,19 @@ func TestInstallRootConfined(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// makeInstallTree is makeTree with bin/ holding links to the binaries
+// under test: install.sh and uninstall.sh hand over to bin/osc.
+func makeInstallTree(t *testing.T, dir string) {
+	t.Helper()
+	makeTree(t, dir)
+	mkdirs(t, dir, "bin")
+	bin := binDir(t)
+	for _, b := range binaries {
+		p := filepath.Join(dir, "bin", b)
+		os.RemoveAll(p)
+		symlink(t, filepath.Join(bin, b), p)
 	}
 }

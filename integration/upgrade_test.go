@@ -140,7 +140,19 @@ func TestUpgradeOriginal(t *testing.T) {
 			}
 			after := snapshot(t, root)
 			for _, kept := range []string{"LuoYun/custom", "LuoYun/build", "LuoYun/conf", "LuoYun/log", "etc"} {
-				if d := cmp.Diff(subtree(before, kept), subtree(after, kept)); d != "" {
+				got := subtree(after, kept)
+				if kept == "LuoYun/custom" {
+					// The settings file as shipped is added, and the last line says where.
+					shipped := snapshot(t, filepath.Join(repoRoot(t), "custom"))["osmanager.toml"]
+					if got["LuoYun/custom/osmanager.toml"] != shipped {
+						t.Errorf("custom/osmanager.toml after the upgrade: %.80s", got["LuoYun/custom/osmanager.toml"])
+					}
+					if !strings.Contains(lastLine(r.out), "settings in "+filepath.Join(tree, "custom/osmanager.toml")) {
+						t.Errorf("the upgrade's last line does not say where the settings file is:\n%s", r.out)
+					}
+					delete(got, "LuoYun/custom/osmanager.toml")
+				}
+				if d := cmp.Diff(subtree(before, kept), got); d != "" {
 					t.Errorf("%s changed (-before +after):\n%s", kept, d)
 				}
 			}
@@ -242,7 +254,7 @@ func TestUpgradeOriginal(t *testing.T) {
 func TestInstallOriginalJobs(t *testing.T) {
 	t.Run("sysv", func(t *testing.T) {
 		root := originalRoot(t)
-		makeTree(t, filepath.Join(root, "LuoYun"))
+		makeInstallTree(t, filepath.Join(root, "LuoYun"))
 		r := runScript(t, nil, filepath.Join(root, "LuoYun/install.sh"), "--root", root, "--init", "sysv")
 		if r.code != 0 || !strings.Contains(r.out, "unchanged /etc/rc2.d/S99luoyun-osmanager") || !strings.Contains(r.out, "removed the original's /etc/init/luoyun/webssh.conf") {
 			t.Fatalf("install.sh --init sysv over the original = exit %d:\n%s", r.code, r.out)
@@ -260,7 +272,7 @@ func TestInstallOriginalJobs(t *testing.T) {
 	} {
 		t.Run("foreign "+name, func(t *testing.T) {
 			root := originalRoot(t)
-			makeTree(t, filepath.Join(root, "LuoYun"))
+			makeInstallTree(t, filepath.Join(root, "LuoYun"))
 			writeFile(t, filepath.Join(root, "etc/init/luoyun", name), foreign, 0o644)
 			before := snapshot(t, root)
 			r := runScript(t, nil, filepath.Join(root, "LuoYun/install.sh"), "--root", root, "--init", "upstart")
@@ -279,9 +291,9 @@ func TestInstallOriginalJobs(t *testing.T) {
 }
 
 // TestUpgradeFailure: a failure while staging (the file system is full)
-// or while swapping (a component cannot be moved) leaves the old tree as
-// it was, with no stage and no backup left behind (needs root: a small
-// tmpfs, an immutable file on ext4).
+// or at the swap (the tree cannot be moved) leaves the old tree as it
+// was, with no stage and no backup left behind (needs root: a small
+// tmpfs, an immutable directory).
 func TestUpgradeFailure(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (mount, chattr)")
@@ -308,23 +320,26 @@ func TestUpgradeFailure(t *testing.T) {
 			t.Errorf("failed upgrade changed the tree (-before +after):\n%s", d)
 		}
 	})
-	// bin/ is the first component moved, install.sh the fourth.
-	for _, name := range []string{"bin", "install.sh"} {
-		t.Run(name+" cannot be moved", func(t *testing.T) {
-			root := originalRoot(t)
-			locked := filepath.Join(root, "LuoYun", name)
-			if out, err := exec.Command("chattr", "+i", locked).CombinedOutput(); err != nil {
-				t.Skipf("chattr +i: %v %s", err, out)
-			}
-			t.Cleanup(func() { exec.Command("chattr", "-i", locked).Run() })
-			before := snapshot(t, root)
-			r := runScript(t, nil, upgrade, filepath.Join(root, "LuoYun"))
-			if r.code != 1 || !strings.Contains(r.out, "upgrade failed") {
-				t.Errorf("upgrade with an immovable %s = exit %d, want 1:\n%s", name, r.code, r.out)
-			}
-			if d := cmp.Diff(before, snapshot(t, root)); d != "" {
-				t.Errorf("failed upgrade left a mix (-before +after):\n%s", d)
-			}
-		})
-	}
+	// The tree cannot be swapped (the exchange is refused): nothing changes.
+	t.Run("the tree cannot be moved", func(t *testing.T) {
+		root := originalRoot(t)
+		locked := filepath.Join(root, "LuoYun")
+		if out, err := exec.Command("chattr", "+i", locked).CombinedOutput(); err != nil {
+			t.Skipf("chattr +i: %v %s", err, out)
+		}
+		t.Cleanup(func() { exec.Command("chattr", "-i", locked).Run() })
+		before := snapshot(t, root)
+		r := runScript(t, nil, upgrade, filepath.Join(root, "LuoYun"))
+		if r.code != 1 || !strings.Contains(r.out, "upgrade failed") {
+			t.Errorf("upgrade with an immovable tree = exit %d, want 1:\n%s", r.code, r.out)
+		}
+		if d := cmp.Diff(before, snapshot(t, root)); d != "" {
+			t.Errorf("failed upgrade left a mix (-before +after):\n%s", d)
+		}
+	})
+}
+
+func lastLine(s string) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	return l[len(l)-1]
 }

@@ -85,7 +85,11 @@ func runUpgrade(args []string, stdout io.Writer) error {
 	root, hasRoot := f.values["--root"]
 	switch {
 	case hasRoot:
-		if st, err := os.Stat(root); err != nil || !st.IsDir() {
+		if st, err := os.Stat(root); err != nil && os.IsNotExist(err) {
+			if err := os.MkdirAll(root, 0o755); err != nil {
+				return fmt.Errorf("cannot create %s: %w", root, err)
+			}
+		} else if err != nil || !st.IsDir() {
 			return fmt.Errorf("the image root %s is not a directory", root)
 		}
 		c.Root, c.Dest = root, "/LuoYun"
