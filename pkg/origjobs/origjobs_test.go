@@ -30,7 +30,7 @@ func TestRecognise(t *testing.T) {
 		{"osconfig", "exec python /LuoYun/bin/pyosc/../../../usr/bin/evil\n", false},
 		{"osconfig", "exec /LuoYun/bin/pyosc/\n", false},
 		{"osconfig", "script\n  /LuoYun/bin/lyconfig.sh\n", false}, // unterminated
-		{"osconfig", "start on stopped rc\n", false},                    // runs nothing
+		{"osconfig", "start on stopped rc\n", false},               // runs nothing
 		{"osconfig", "exec /Other/bin/lyconfig.sh\n", false},
 		{"unknown", "exec /LuoYun/bin/lyconfig.sh\n", false},
 	}

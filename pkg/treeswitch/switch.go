@@ -91,12 +91,12 @@ type Result struct {
 
 type switcher struct {
 	Config
-	parent   *os.Root // the directory holding the tree
-	pdir     *os.File // the same, for renameat2
-	src      *os.Root
-	name     string // the tree's name in parent
-	show     func(rel string) string
-	res      Result
+	parent *os.Root // the directory holding the tree
+	pdir   *os.File // the same, for renameat2
+	src    *os.Root
+	name   string // the tree's name in parent
+	show   func(rel string) string
+	res    Result
 }
 
 // Upgrade lays out or upgrades the tree.
