@@ -569,3 +569,28 @@ func makeInstallTree(t *testing.T, dir string) {
 		symlink(t, filepath.Join(bin, b), p)
 	}
 }
+
+// TestInstallSettingsFile: install.sh writes custom/osmanager.toml as
+// shipped into a tree that has none, and never touches an existing one.
+func TestInstallSettingsFile(t *testing.T) {
+	root := newRoot(t)
+	tree := filepath.Join(root, "LuoYun")
+	toml := filepath.Join(tree, "custom/osmanager.toml")
+	os.Remove(toml)
+	r := runScript(t, nil, filepath.Join(tree, "install.sh"), "--root", root, "--init", "sysv")
+	if r.code != 0 || !strings.Contains(r.out, "created "+toml) {
+		t.Fatalf("install.sh = exit %d, want a created line:\n%s", r.code, r.out)
+	}
+	got, _ := os.ReadFile(toml)
+	shipped, _ := os.ReadFile(filepath.Join(repoRoot(t), "custom/osmanager.toml"))
+	if string(got) != string(shipped) {
+		t.Errorf("custom/osmanager.toml is not the shipped one")
+	}
+	writeFile(t, toml, "[web]\nport = 8081\n", 0o600)
+	if r := runScript(t, nil, filepath.Join(tree, "install.sh"), "--root", root, "--init", "systemd"); r.code != 0 || strings.Contains(r.out, "created") {
+		t.Fatalf("install.sh again = exit %d:\n%s", r.code, r.out)
+	}
+	if got, _ := os.ReadFile(toml); string(got) != "[web]\nport = 8081\n" {
+		t.Errorf("install.sh touched the builder's settings file: %q", got)
+	}
+}

@@ -206,3 +206,24 @@ func TestMakeDist(t *testing.T) {
 		t.Errorf("make dist left its stage directory: %v", err)
 	}
 }
+
+// TestMakeUpToDate: with bin/ just built (make test builds it before the
+// tests), make finds every binary up to date: nothing is rebuilt.
+func TestMakeUpToDate(t *testing.T) {
+	repo := repoRoot(t)
+	var flavour []string
+	switch binDir(t) {
+	case filepath.Join(repo, "bin"):
+	case filepath.Join(repo, "bin/multicall"):
+		flavour = []string{"MULTICALL=1"}
+	default:
+		t.Skip("LUOYUN_BIN is not the repository's bin/: nothing to compare")
+	}
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make not installed")
+	}
+	argv := append([]string{"make", "-q", "-C", repo}, append(flavour, "build")...)
+	if r := runScript(t, []string{"MAKEFLAGS="}, argv...); r.code != 0 {
+		t.Errorf("%v = exit %d: make would rebuild up-to-date binaries\n%s", argv, r.code, r.out)
+	}
+}
