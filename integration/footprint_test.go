@@ -87,7 +87,7 @@ func TestFloppyconfLinksNoCrypto(t *testing.T) {
 // entirely inlined.
 func TestMakeInlining(t *testing.T) {
 	cmds := func(args ...string) map[string]string {
-		cmd := exec.Command("make", append([]string{"-n", "-s", "--no-print-directory"}, args...)...)
+		cmd := exec.Command("make", append([]string{"-n", "-B", "-s", "--no-print-directory"}, args...)...) // -B: up-to-date binaries too
 		cmd.Dir = repoRoot(t)
 		out, err := cmd.Output()
 		if err != nil {
