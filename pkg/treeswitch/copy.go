@@ -43,12 +43,7 @@ func copyTree(from *os.Root, p string, to *os.Root, q string, link bool) error {
 		if err := to.Mkdir(q, 0o700); err != nil {
 			return err
 		}
-		d, err := from.Open(p)
-		if err != nil {
-			return err
-		}
-		names, err := d.Readdirnames(-1)
-		d.Close()
+		names, err := readNames(from, p)
 		if err != nil {
 			return err
 		}
@@ -159,4 +154,16 @@ func signature(r *os.Root, p string) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)), nil
+}
+
+// readNames returns the names in the directory p, sorted.
+func readNames(r *os.Root, p string) ([]string, error) {
+	d, err := r.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	slices.Sort(names)
+	return names, err
 }

@@ -146,16 +146,10 @@ func (s *switcher) recover() error {
 			return err
 		}
 	}
-	d, err := s.parent.Open(".")
+	names, err := readNames(s.parent, ".")
 	if err != nil {
 		return err
 	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return err
-	}
-	slices.Sort(names)
 	prefix := "." + s.name + stageInfix
 	if _, err := s.parent.Lstat(s.name); errors.Is(err, fs.ErrNotExist) {
 		for _, n := range names {
@@ -184,9 +178,7 @@ func (s *switcher) recover() error {
 			}
 		}
 	}
-	if d, err := s.parent.Open(s.name); err == nil {
-		inner, _ := d.Readdirnames(-1)
-		d.Close()
+	if inner, err := readNames(s.parent, s.name); err == nil {
 		for _, n := range inner {
 			if strings.HasPrefix(n, legacyStage) {
 				if err := stale(path.Join(s.name, n)); err != nil {
@@ -224,12 +216,7 @@ func (s *switcher) finish() error {
 	}
 	if j.backup != "" {
 		b := path.Join(s.name, j.backup)
-		d, err := s.parent.Open(b)
-		if err != nil {
-			return err
-		}
-		names, err := d.Readdirnames(-1)
-		d.Close()
+		names, err := readNames(s.parent, b)
 		if err != nil {
 			return err
 		}

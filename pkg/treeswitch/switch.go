@@ -301,16 +301,10 @@ func (s *switcher) stage(exists bool, fresh []string, settings bool) (string, er
 // stage. A kept directory on another file system (a mount point) stops
 // the run: it cannot move with the tree.
 func (s *switcher) linkKept(stage string) error {
-	d, err := s.parent.Open(s.name)
+	names, err := readNames(s.parent, s.name)
 	if err != nil {
 		return err
 	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return err
-	}
-	slices.Sort(names)
 	top, err := s.parent.Lstat(s.name)
 	if err != nil {
 		return err
