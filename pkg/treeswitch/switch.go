@@ -128,6 +128,11 @@ func Upgrade(c Config) (Result, error) {
 		return Result{}, err
 	}
 	defer s.pdir.Close()
+	// One run at a time per directory: a second would take the first's
+	// stage for a stale one. The kernel drops the lock with the process.
+	if err := unix.Flock(int(s.pdir.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return Result{}, fmt.Errorf("another upgrade is running in %s", root.Path(dir))
+	}
 	if s.src, err = os.OpenRoot(c.Src); err != nil {
 		return Result{}, fmt.Errorf("cannot read the new tree: %w", err)
 	}

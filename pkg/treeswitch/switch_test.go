@@ -282,3 +282,21 @@ func FuzzParseJournal(f *testing.F) {
 		}
 	})
 }
+
+func TestUpgradeOneAtATime(t *testing.T) {
+	src, root := source(t), t.TempDir()
+	d, err := os.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Upgrade(config(root, src)); err == nil || !strings.Contains(err.Error(), "another upgrade is running") {
+		t.Errorf("Upgrade while another holds the lock: %v", err)
+	}
+	if ents, _ := os.ReadDir(root); len(ents) != 0 {
+		t.Errorf("it changed %s: %v", root, ents)
+	}
+}
