@@ -3,6 +3,7 @@ package treecmd
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -57,5 +58,14 @@ func TestFirstLink(t *testing.T) {
 	}
 	if got := firstLink(filepath.Join(d, "x/y")); got != "" {
 		t.Errorf("firstLink without a link = %q", got)
+	}
+}
+
+func TestUpgradeDestInsideImage(t *testing.T) {
+	img := t.TempDir()
+	var out strings.Builder
+	err := runUpgrade([]string{"--tree", t.TempDir(), "--root", img, filepath.Join(img, "LuoYun")}, &out)
+	if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), "/LuoYun, not "+img) {
+		t.Errorf("upgrade --root IMG IMG/LuoYun = %v, want a usage error naming /LuoYun", err)
 	}
 }

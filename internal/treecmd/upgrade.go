@@ -96,6 +96,9 @@ func runUpgrade(args []string, stdout io.Writer) error {
 		if len(f.args) == 1 {
 			c.Dest = path.Clean("/" + f.args[0])
 		}
+		if abs, err := filepath.Abs(root); err == nil && abs != "/" && strings.HasPrefix(c.Dest, abs+"/") {
+			return usageError{fmt.Sprintf("upgrade.sh: DEST is a path inside the image: %s, not %s", strings.TrimPrefix(c.Dest, abs), c.Dest)}
+		}
 	case len(f.args) == 0:
 		return usageError{"upgrade.sh: DEST missing (see --help)"}
 	default:
