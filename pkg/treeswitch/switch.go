@@ -157,6 +157,15 @@ func (s *switcher) run() error {
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return err
 	}
+	if exists {
+		up, err := s.parent.Lstat(".")
+		if err != nil {
+			return err
+		}
+		if err := sameDevice(s.parent, s.name, up); err != nil {
+			return fmt.Errorf("%s: %w", s.res.Dest, err)
+		}
+	}
 	if sst, err := s.src.Stat("."); err == nil && exists && os.SameFile(sst, st) {
 		return fmt.Errorf("%s is this tree itself", s.res.Dest)
 	}

@@ -300,3 +300,28 @@ func TestUpgradeOneAtATime(t *testing.T) {
 		t.Errorf("it changed %s: %v", root, ents)
 	}
 }
+
+// TestUpgradeMountPoint: a tree, or a directory it keeps, that is a mount
+// point cannot move with the swap: the run stops before it changes
+// anything (needs root: tmpfs).
+func TestUpgradeMountPoint(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mount needs root")
+	}
+	for _, at := range []string{"", "log"} {
+		src, root := source(t), t.TempDir()
+		d := old(t, root)
+		mnt := filepath.Join(d, at)
+		if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=1m"); err != nil {
+			t.Skipf("mount tmpfs: %v", err)
+		}
+		t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+		before := describe(t, root)
+		if _, err := Upgrade(config(root, src)); err == nil || !strings.Contains(err.Error(), "mount point") {
+			t.Errorf("Upgrade with %s a mount point: %v", mnt, err)
+		}
+		if d := cmp.Diff(before, describe(t, root)); d != "" {
+			t.Errorf("with %s a mount point it changed (-before +after):\n%s", mnt, d)
+		}
+	}
+}
