@@ -66,10 +66,9 @@ func TestFirstReportIs2000UnderInitSystem(t *testing.T) {
 }
 
 // TestFirstReportNotHeldForever (issue #14.5): the first report waits for
-// web only while web (or osm) has just started: with no web at all, the
-// first report is 2001 once LUOYUN_STATUS_GRACE seconds have passed, not
-// held back for good; with osm running for longer than that, a web that
-// stops is reported at the next run.
+// web only for osm's grace (half the sandbox's 5 s status_timeout): with
+// no web at all, the first report is 2001 a few seconds after the
+// registration, not held back for good.
 func TestFirstReportNotHeldForever(t *testing.T) {
 	s := newSandbox(t, 200*time.Millisecond)
 	if r := s.osmanager(t, "osconfig"); r.code != 0 {
@@ -78,7 +77,7 @@ func TestFirstReportNotHeldForever(t *testing.T) {
 	os.Remove(filepath.Join(s.tree, "bin/web")) // web never comes
 	m := s.clc.mark()
 	cmd := exec.Command(filepath.Join(s.tree, "osmanager.sh"), "exec", "osm")
-	cmd.Env = append(os.Environ(), append(s.env(), "LUOYUN_STATUS_GRACE=2")...)
+	cmd.Env = append(os.Environ(), s.env()...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +94,44 @@ func TestFirstReportNotHeldForever(t *testing.T) {
 		t.Errorf("first report %q, want status=2001 (nothing listens)", ev.text)
 	}
 	if d := ev.at.Sub(reg.at); d > 8*time.Second {
-		t.Errorf("first report %v after registration, want about the 2 s grace", d)
+		t.Errorf("first report %v after registration, want about the 2.5 s grace", d)
+	}
+}
+
+// TestFirstReportWebDown: with web just started but never listening
+// (run/web.pid a process a moment old), the first report is 2001 within
+// one status_interval plus status_timeout of osm's start: not 2128 (a
+// status script killed at the timeout), not later.
+func TestFirstReportWebDown(t *testing.T) {
+	interval := time.Second
+	s := newSandbox(t, interval)
+	if r := s.osmanager(t, "osconfig"); r.code != 0 {
+		t.Fatalf("osmanager.sh osconfig = exit %d:\n%s", r.code, r.out)
+	}
+	web := exec.Command("sleep", "60")
+	if err := web.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { web.Process.Kill(); web.Wait() })
+	mustWrite(t, filepath.Join(s.tree, "run/web.pid"), fmt.Sprintf("%d\n", web.Process.Pid), 0o644)
+	m := s.clc.mark()
+	start := time.Now()
+	cmd := exec.Command(filepath.Join(s.tree, "osmanager.sh"), "exec", "osm")
+	cmd.Env = append(os.Environ(), s.env()...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	_, ev, ok := s.clc.wait(m, 30*time.Second, fmt.Sprintf("report tag=%d ", e2eTag))
+	if !ok {
+		t.Fatal("no report")
+	}
+	took := ev.at.Sub(start)
+	t.Logf("first report %q %v after osm started", ev.text, took.Round(time.Millisecond))
+	if ev.text != fmt.Sprintf("report tag=%d status=2001", e2eTag) {
+		t.Errorf("first report %q, want status=2001 (nothing listens)", ev.text)
+	}
+	if limit := interval + 5*time.Second; took > limit { // the sandbox's status_timeout is 5 s
+		t.Errorf("first report %v after osm started, want within %v", took, limit)
 	}
 }

@@ -146,9 +146,12 @@ type simulator struct {
 
 func startSimulator(t testing.TB, osm string, port int) *simulator {
 	t.Helper()
+	// The KEY through a file only we read, not the process list.
+	keyFile := filepath.Join(t.TempDir(), "clc.conf")
+	mustWrite(t, keyFile, "KEY="+e2eKey+"\n", 0o600)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, osm, "clc", "--listen", "127.0.0.1:"+strconv.Itoa(port),
-		"--key", e2eKey, "--tag", strconv.Itoa(e2eTag))
+		"-c", keyFile, "--tag", strconv.Itoa(e2eTag))
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	stdout, err := cmd.StdoutPipe()

@@ -10,28 +10,28 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // statusMethods lists the ways the status script can check the port that
-// this machine has: curl, bash's /dev/tcp, and busybox's wget.
+// this machine has: curl, and busybox's wget on a PATH of busybox applets
+// only (no curl), as on a small appliance.
 func statusMethods(t *testing.T) map[string][]string {
 	m := map[string][]string{}
 	if _, err := exec.LookPath("curl"); err == nil {
-		m["curl"] = []string{"LUOYUN_STATUS_METHOD=curl"}
-	}
-	if _, err := exec.LookPath("bash"); err == nil {
-		m["bash"] = []string{"LUOYUN_STATUS_METHOD=bash"}
+		m["curl"] = nil
 	}
 	if bb, err := exec.LookPath("busybox"); err == nil {
-		// A PATH where wget is busybox's, as on a small appliance.
 		dir := t.TempDir()
-		if err := os.Symlink(bb, filepath.Join(dir, "wget")); err != nil {
-			t.Fatal(err)
+		for _, app := range []string{"sh", "sed", "head", "cat", "dirname", "timeout", "wget"} {
+			if err := os.Symlink(bb, filepath.Join(dir, app)); err != nil {
+				t.Fatal(err)
+			}
 		}
-		m["busybox-wget"] = []string{"LUOYUN_STATUS_METHOD=wget", "PATH=" + dir + ":" + os.Getenv("PATH")}
+		m["busybox-wget"] = []string{"PATH=" + dir}
 	}
 	if len(m) == 0 {
-		t.Skip("neither curl, bash nor busybox installed")
+		t.Skip("neither curl nor busybox installed")
 	}
 	return m
 }
@@ -123,5 +123,34 @@ func TestStatusScriptDefaultPort(t *testing.T) {
 	r := runScript(t, []string{"LUOYUN_DIR=" + dir, "LUOYUN_WEB_PORT=", "LUOYUN_LISTEN_ADDR="}, filepath.Join(repoRoot(t), "custom/scripts/status"))
 	if r.code != 0 {
 		t.Errorf("status with the default port = exit %d, want 0: %s", r.code, r.out)
+	}
+}
+
+// TestStatusScriptWebStarting: with web just started (run/web.pid a
+// process a moment old) and nothing listening on its port, the shipped
+// status script answers at once: non-zero within 5 s. The wait for a web
+// still starting is osm's (its first report's grace), not the script's.
+func TestStatusScriptWebStarting(t *testing.T) {
+	for method, env := range statusMethods(t) {
+		t.Run(method, func(t *testing.T) {
+			dir := t.TempDir()
+			mkdirs(t, dir, "custom", "run")
+			web := exec.Command("sleep", "60")
+			if err := web.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { web.Process.Kill(); web.Wait() })
+			writeFile(t, filepath.Join(dir, "run/web.pid"), strconv.Itoa(web.Process.Pid)+"\n", 0o644)
+			writeFile(t, filepath.Join(dir, "custom/osmanager.toml"), "[web]\nport = "+strconv.Itoa(freePort(t))+"\n", 0o644)
+			start := time.Now()
+			r := runScript(t, append([]string{"LUOYUN_DIR=" + dir, "LUOYUN_WEB_PORT=", "LUOYUN_LISTEN_ADDR="}, env...), "/bin/sh", filepath.Join(repoRoot(t), "custom/scripts/status"))
+			took := time.Since(start)
+			if r.code != 1 {
+				t.Errorf("status with nothing listening = exit %d, want 1; output: %s", r.code, r.out)
+			}
+			if took > 5*time.Second {
+				t.Errorf("status with nothing listening took %v, want at most 5 s", took)
+			}
+		})
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/osmstate"
 	"github.com/luoyun/osmanager/pkg/procinfo"
+	"github.com/luoyun/osmanager/pkg/version"
 )
 
 // Daemons are the tree's long-running components, in start order.
@@ -48,6 +49,9 @@ type Report struct {
 	Dir string `json:"dir"`
 	// Time is when the report was made.
 	Time time.Time `json:"time"`
+	// Version is the release and commit of the binary that made the
+	// report (the tree's bin/osm).
+	Version version.Info `json:"version"`
 	// Boot is the last boot's record; nil when there is none.
 	Boot *Boot `json:"boot"`
 	// Daemons are the daemons asked about, in order.
@@ -72,6 +76,12 @@ type Daemon struct {
 	UptimeSeconds int64 `json:"uptime_seconds,omitempty"`
 	// Listen are the TCP addresses it listens on (web, webssh).
 	Listen []string `json:"listen,omitempty"`
+	// PortFrom says where webssh's port comes from: "cloud" (the JSON in
+	// luoyun.conf), "settings" (the settings file or its default),
+	// "option" (-p, LUOYUN_WEBSSH_PORT); PortNote names both ports when
+	// the cloud's overrides the settings file's.
+	PortFrom string `json:"port_from,omitempty"`
+	PortNote string `json:"port_note,omitempty"`
 	// LastOutput is the last line it wrote on stdout or stderr when
 	// osmanager.sh started it (run/NAME.out), given when it is not
 	// running: its reason for exiting, usually.
@@ -125,6 +135,7 @@ func Collect(o Options) Report {
 		names = Daemons
 	}
 	r := Report{Dir: o.Dir, Time: o.Now, Daemons: []Daemon{}, Notes: []string{}}
+	r.Version = version.Get()
 	note := func(format string, a ...any) { r.Notes = append(r.Notes, fmt.Sprintf(format, a...)) }
 	run := filepath.Join(o.Dir, "run")
 
@@ -163,6 +174,9 @@ func daemon(o Options, run, name string, note func(string, ...any)) Daemon {
 		if name != "osm" {
 			if l, err := procinfo.Listening(o.ProcRoot, pid); err == nil {
 				d.Listen = l
+				if name == "webssh" {
+					_, d.PortFrom, d.PortNote = portFrom(o.Dir, l)
+				}
 			} else {
 				note("listen addresses of %s (pid %d): %v", name, pid, err)
 			}

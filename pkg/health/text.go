@@ -23,13 +23,14 @@ func (r Report) WriteJSON(w io.Writer) error {
 // stamp is how times are shown: local, to the second.
 const stamp = "2006-01-02 15:04:05"
 
-// WriteText writes the report for a person: the boot's steps, a line per
+// WriteText writes the report for a person: the version, the boot's steps, a line per
 // daemon ("web: running (pid 301, up 2h03m, listening 127.0.0.1:8080)"
 // or "web: not running (...)"), then the registrar's state.
 func (r Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	loc := r.Time.Location()
 	at := func(t time.Time) string { return t.In(loc).Format(stamp) }
+	fmt.Fprintf(&b, "version: %s\n", r.Version)
 	if r.Boot != nil {
 		outcome := r.Boot.Outcome
 		switch {
@@ -66,6 +67,9 @@ func (r Report) WriteText(w io.Writer) error {
 		}
 		if len(d.Listen) > 0 {
 			parts = append(parts, "listening "+strings.Join(d.Listen, " "))
+			if d.PortFrom != "" {
+				parts = append(parts, portText(d))
+			}
 		} else if d.Name != "osm" {
 			parts = append(parts, "not listening")
 		}
@@ -102,6 +106,14 @@ func (r Report) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// portText says where a daemon's port comes from.
+func portText(d Daemon) string {
+	if d.PortNote != "" {
+		return "port from " + d.PortFrom + ": " + d.PortNote
+	}
+	return "port from " + d.PortFrom
 }
 
 // uptime shows a duration as "45s", "12m05s", "2h03m" or "3d04h".

@@ -171,6 +171,10 @@ func Parse(r io.Reader) (*Conf, error) {
 			continue
 		}
 		key = strings.TrimSpace(key)
+		if p := controlChar(n, key, val); p != nil {
+			c.Problems = append(c.Problems, p)
+			continue
+		}
 		if p, sv := c.set(n, key, val); p != nil {
 			c.Problems = append(c.Problems, p)
 			if sv != nil {
@@ -188,6 +192,25 @@ func Parse(r io.Reader) (*Conf, error) {
 		sv.p.Err = sv.render(c.Key.Reveal())
 	}
 	return c, nil
+}
+
+// controlChar refuses a value that holds a C0 control character other
+// than TAB (NUL, ESC, a CR inside the line, ...): no program reading
+// luoyun.conf should meet one, and a NUL cuts a value short in C. The
+// problem names the line, the key and the character's position, never
+// the value (it may be the KEY); the key is then as if absent.
+func controlChar(line int, key, val string) *ParseError {
+	i := strings.IndexFunc(val, func(r rune) bool { return r < 0x20 && r != '\t' })
+	if i < 0 {
+		return nil
+	}
+	p := &ParseError{Line: line, Err: fmt.Errorf("control character %U at byte %d of the value; the value is refused", val[i], i+1)}
+	if contains(Known, key) {
+		p.Key = key
+	} else {
+		p.Warning = true // an unknown key: nothing a component needs is lost
+	}
+	return p
 }
 
 // shownValue is a problem whose text would quote a value.

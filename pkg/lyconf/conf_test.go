@@ -224,6 +224,7 @@ func TestKeyNeverQuoted(t *testing.T) {
 		"TAG=1{K}\n", "TAG={K8}\n", "CLC_PORT=x{K8}x\n", "{K8}_X=1\n",
 		`JSON={"cookie": {K}}` + "\n", `JSON={"webssh": {"port": "{K}"}}` + "\n", `JSON={K}` + "\n",
 		`JSON={"network": "{K}"}` + "\n", `JSON="{K}"` + "\n", "JSON={\"{K}\": 1}\n",
+		"TAG=1\x00{K}\n", "CLC_IP={K}\x1b\n", "X_Y={K}\r{K}\n", "{K}=\x01\n",
 	}
 	for _, body := range tmpl {
 		for _, keyFirst := range []bool{true, false} {
@@ -291,5 +292,43 @@ func TestParseTooLarge(t *testing.T) {
 	big := strings.Repeat("X", MaxSize+10)
 	if _, err := Parse(strings.NewReader(big)); err == nil {
 		t.Error("Parse(>1MiB) succeeded, want error")
+	}
+}
+
+// TestControlCharacters: a value holding a C0 control character other
+// than TAB (NUL, ESC, a CR inside the line) is refused, reported with its
+// line, its key and where the character is, never quoting the value; TAB
+// is taken.
+func TestControlCharacters(t *testing.T) {
+	const key = "015e33a8-4b1e-4c1a-9d0a-3c2f6c1d8e77"
+	in := "CLC_IP=10.0.0.1\x00.evil\nTAG=7\x1b[31m\nKEY=" + key[:9] + "\x00" + key[9:] + "\nX_NOTE=a\rb\nCLC_MCAST_IP=228.0.0.1\nJSON={\"cookie\":\t\"c\"}\n"
+	c, err := Parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"line 1: CLC_IP: control character U+0000 at byte 9 of the value; the value is refused",
+		"line 2: TAG: control character U+001B at byte 2 of the value; the value is refused",
+		"line 3: KEY: control character U+0000 at byte 10 of the value; the value is refused",
+		"line 4: control character U+000D at byte 2 of the value; the value is refused",
+	}
+	var got []string
+	for _, p := range c.Problems {
+		got = append(got, p.Error())
+		if leak := leaks(p.Error(), key); leak != "" {
+			t.Errorf("problem %q quotes %q of the KEY", p, leak)
+		}
+	}
+	if !cmp.Equal(got, want) {
+		t.Errorf("problems:\n%s", cmp.Diff(want, got))
+	}
+	if c.CLCIP != "" || c.HasTag || c.Key.Reveal() != "" || len(c.Extra) != 0 {
+		t.Errorf("refused values taken: CLC_IP %q, TAG %v, KEY set %v, extra %q", c.CLCIP, c.HasTag, c.Key.Reveal() != "", c.Extra)
+	}
+	if c.MCastIP != "228.0.0.1" || c.Instance.Cookie != "c" {
+		t.Errorf("the other lines were not taken: CLC_MCAST_IP %q, cookie %q (a TAB is fine)", c.MCastIP, c.Instance.Cookie)
+	}
+	if err := c.Err("TAG"); err == nil {
+		t.Error("Err(TAG) = nil, want the refused TAG")
 	}
 }

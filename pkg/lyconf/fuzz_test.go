@@ -11,6 +11,7 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(sampleINI))
 	f.Add([]byte(strings.ReplaceAll(sampleINI, "\n", "\r\n")))
+	f.Add([]byte("KEY=0123456789\x00abcdef\nTAG=1\x1b\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse(bytes.NewReader(data))
 		if err != nil {
@@ -23,6 +24,16 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("Extra is nil")
 		}
 		key := c.Key.Reveal()
+		// No value taken holds a C0 control character but TAB.
+		values := []string{c.CLCIP, c.MCastIP, key, c.JSON}
+		for _, v := range c.Extra {
+			values = append(values, v)
+		}
+		for _, v := range values {
+			if strings.IndexFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' }) >= 0 {
+				t.Fatalf("value %q with a control character taken", v)
+			}
+		}
 		for _, p := range c.Problems {
 			if p.Line < 1 {
 				t.Fatalf("problem without a line: %v", p)

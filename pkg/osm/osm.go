@@ -35,6 +35,10 @@ type Config struct {
 	StatusInterval time.Duration
 	// StatusTimeout kills a status script that runs longer.
 	StatusTimeout time.Duration
+	// StatusGrace is how long a failing first run of the status script is
+	// run again (the application may still be starting): FirstStatusGrace
+	// when zero, none when negative, at most half of StatusTimeout.
+	StatusGrace time.Duration
 	// ReconnectMin and ReconnectMax bound the back-off between attempts
 	// (pkg/backoff); a session that stays registered for ReconnectMax
 	// resets it, a shorter one counts as a strike.

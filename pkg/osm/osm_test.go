@@ -396,3 +396,41 @@ func TestStatusIntervalOnTheClock(t *testing.T) {
 		waitFor(t, fmt.Sprintf("run %d", want), func() bool { return count() == want })
 	}
 }
+
+// TestFirstReportGrace: the first report of an application that is still
+// starting is not a false alarm: a status script that fails its first
+// runs (the page not listening yet) is run again, and the first report is
+// 2000. One that fails for good is reported once the grace is over,
+// within StatusTimeout, with how many runs it took in the log.
+func TestFirstReportGrace(t *testing.T) {
+	t.Run("starting", func(t *testing.T) {
+		s := startSim(t, "127.0.0.1:0", clcsim.Config{})
+		e := newEnv(t, s.addr())
+		runs := e.dir + "/runs"
+		writeScript(t, e.scripts, `echo run >>`+runs+`; [ "$(wc -l <`+runs+`)" -ge 3 ]`)
+		e.cfg.StatusTimeout = time.Minute
+		e.start(t)
+		if r := s.ev.wait(t, clcsim.ReportEvent, nil); r.Status != 2000 {
+			t.Errorf("first report = %d, want 2000 (the script succeeds on its third run)", r.Status)
+		}
+	})
+	t.Run("down", func(t *testing.T) {
+		s := startSim(t, "127.0.0.1:0", clcsim.Config{})
+		e := newEnv(t, s.addr())
+		writeScript(t, e.scripts, "echo no answer; exit 1")
+		e.cfg.StatusTimeout = 4 * time.Second
+		start := time.Now()
+		e.start(t)
+		if r := s.ev.wait(t, clcsim.ReportEvent, nil); r.Status != 2001 {
+			t.Errorf("first report = %d, want 2001", r.Status)
+		}
+		// Within the timeout; a second on top for a loaded machine.
+		if took := time.Since(start); took > e.cfg.StatusTimeout+time.Second {
+			t.Errorf("first report %v after start, want within the %v timeout", took, e.cfg.StatusTimeout)
+		}
+		l := e.logs.FilterMessage("status script failed").All()
+		if len(l) == 0 || l[0].ContextMap()["runs"] == nil {
+			t.Errorf("the failing first status is logged without its runs: %v", l)
+		}
+	})
+}

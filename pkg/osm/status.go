@@ -13,8 +13,15 @@ import (
 	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
+// FirstStatusGrace is the longest a failing first status script is run
+// again (Config.StatusGrace); at most half of status_timeout.
+const FirstStatusGrace = 10 * time.Second
+
 // statusLoop runs custom/scripts/status now and every StatusInterval,
-// publishing each result for the sessions to report.
+// publishing each result for the sessions to report. The first run has a
+// grace (firstGrace): osm and the application start together, so a
+// script that fails then is run again until it succeeds or the grace is
+// over, and the first report is not a false alarm.
 func (a *Agent) statusLoop(ctx context.Context) {
 	r := &statusrun.Runner{Path: filepath.Join(a.cfg.ScriptDir, "status"), Timeout: a.cfg.StatusTimeout}
 	t := a.cfg.Clock.NewTicker(a.cfg.StatusInterval)
@@ -22,7 +29,12 @@ func (a *Agent) statusLoop(ctx context.Context) {
 	var prev statusrun.Result
 	first := true
 	for {
-		res := r.Run(ctx)
+		var res statusrun.Result
+		if first {
+			res = r.RunGrace(ctx, a.firstGrace())
+		} else {
+			res = r.Run(ctx)
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -38,6 +50,18 @@ func (a *Agent) statusLoop(ctx context.Context) {
 		case <-t.C():
 		}
 	}
+}
+
+// firstGrace is how long a failing first run is run again: StatusGrace,
+// or FirstStatusGrace when zero, and at most half of StatusTimeout, so
+// that a retry begun at the end of the grace still has half the timeout to
+// run and the first report comes within StatusTimeout.
+func (a *Agent) firstGrace() time.Duration {
+	g := a.cfg.StatusGrace
+	if g == 0 {
+		g = FirstStatusGrace
+	}
+	return min(g, a.cfg.StatusTimeout/2)
 }
 
 // logStatus logs what changed: a missing script once, a failing script
@@ -57,6 +81,9 @@ func (a *Agent) logStatus(prev, res statusrun.Result, first bool) {
 	}
 	fields := []zapcore.Field{zlog.Int32("status", res.Status), zlog.Int("exit", res.ExitCode), zlog.ByteString("output", res.Output),
 		zlog.Duration("took", res.Duration.Round(time.Millisecond))}
+	if res.Runs > 1 {
+		fields = append(fields, zlog.Int("runs", res.Runs))
+	}
 	if res.Truncated {
 		fields = append(fields, zlog.Bool("output_truncated", true))
 	}

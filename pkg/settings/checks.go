@@ -3,6 +3,8 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -40,13 +42,16 @@ var checks = map[string]func(s *Settings) error{
 		}
 		return nil
 	},
+	"webssh.trusted_proxies": func(s *Settings) error {
+		return addrsOrPrefixes(s.WebSSH.TrustedProxies)
+	},
 }
 
 // checkOrder is the order Validate reports in: the file's order.
 var checkOrder = []string{
 	"osm.status_interval", "osm.status_timeout", "osm.reconnect_min", "osm.reconnect_max",
 	"osm.discovery_window", "web.port", "web.procs", "webssh.port",
-	"webssh.command", "webssh.max_sessions", "webssh.idle_timeout", "log.max_size_mb",
+	"webssh.command", "webssh.max_sessions", "webssh.idle_timeout", "webssh.trusted_proxies", "log.max_size_mb",
 	"log.max_backups", "memory.trim_interval", "floppy.device", "floppy.wait",
 }
 
@@ -98,6 +103,21 @@ func atLeast(min int, get func(*Settings) int) func(*Settings) error {
 		}
 		return nil
 	}
+}
+
+// addrsOrPrefixes checks a list of IP addresses or CIDR prefixes, as
+// webssh.ParseTrusted reads them.
+func addrsOrPrefixes(list []string) error {
+	for _, v := range list {
+		v = strings.TrimSpace(v)
+		if _, err := netip.ParsePrefix(v); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(v); err != nil {
+			return fmt.Errorf("%q is not an IP address or prefix (such as \"10.0.0.1\" or \"10.0.0.0/8\")", v)
+		}
+	}
+	return nil
 }
 
 func nonEmpty(get func(*Settings) string) func(*Settings) error {

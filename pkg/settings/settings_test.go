@@ -121,6 +121,8 @@ func TestProblems(t *testing.T) {
 		{"[memory]\ntirm = false\n", "t.toml line 2: [memory] tirm: unknown key; did you mean trim?"},
 		{"[memroy]\ntrim = false\n", "t.toml line 1: [memroy]: unknown section; did you mean memory?"},
 		{"[floppy]\n\n# x\nwait = \"-1s\"\n", "t.toml line 4: [floppy] wait: must not be negative, got -1s"},
+		{"[webssh]\n# the front end\ntrusted_proxies = [\"10.0.0.1\", \"10.0.0.0/33\"]\n",
+			`t.toml line 3: [webssh] trusted_proxies: "10.0.0.0/33" is not an IP address or prefix (such as "10.0.0.1" or "10.0.0.0/8")`},
 	}
 	for _, tt := range tests {
 		s, probs, err := Decode("t.toml", tt.in)

@@ -31,3 +31,26 @@ func TestWebSSHPort(t *testing.T) {
 		}
 	}
 }
+
+// TestWebSSHPortFrom: where the port comes from, and the line that names
+// both ports when the cloud's overrides the settings file's.
+func TestWebSSHPortFrom(t *testing.T) {
+	json := &lyconf.Instance{WebSSH: &lyconf.WebSSH{Port: 28003}}
+	for _, tt := range []struct {
+		explicit int
+		inst     *lyconf.Instance
+		want     int
+		from     string
+	}{
+		{0, nil, 28002, PortFromSettings},
+		{0, json, 28003, PortFromCloud},
+		{9001, json, 9001, PortFromOption},
+	} {
+		if p, from, _ := WebSSHPortFrom(tt.explicit, tt.inst, 28002); p != tt.want || from != tt.from {
+			t.Errorf("WebSSHPortFrom(%d, %v, 28002) = %d, %q; want %d, %q", tt.explicit, tt.inst, p, from, tt.want, tt.from)
+		}
+	}
+	if got, want := CloudPortWins(28003, 28002), "the cloud's JSON webssh.port 28003 overrides [webssh] port 28002 of the settings file"; got != want {
+		t.Errorf("CloudPortWins = %q, want %q", got, want)
+	}
+}

@@ -63,6 +63,8 @@ type Result struct {
 	TimedOut bool
 	// Duration is how long the run took.
 	Duration time.Duration
+	// Runs is how many times RunGrace ran the script (Run: 0).
+	Runs int
 }
 
 // ErrTimeout is Result.Err of a script killed at the timeout.

@@ -10,8 +10,18 @@ var (
 	Commit  = ""
 )
 
-// String returns "NAME VERSION (commit COMMIT)".
-func String(name string) string {
+// Info is the build's release and commit, as `osm status` and the page
+// show them.
+type Info struct {
+	// Release is Version: the git tag the build was made from (git
+	// describe: a tag, or the short commit with -dirty when untagged).
+	Release string `json:"release"`
+	// Commit is the commit's hash, "unknown" when the build does not say.
+	Commit string `json:"commit"`
+}
+
+// Get returns the build's release and commit.
+func Get() Info {
 	c := Commit
 	if c == "" {
 		c = vcsRevision()
@@ -19,8 +29,14 @@ func String(name string) string {
 	if c == "" {
 		c = "unknown"
 	}
-	return name + " " + Version + " (commit " + c + ")"
+	return Info{Release: Version, Commit: c}
 }
+
+// String returns "RELEASE (commit COMMIT)".
+func (i Info) String() string { return i.Release + " (commit " + i.Commit + ")" }
+
+// String returns "NAME RELEASE (commit COMMIT)", what --version prints.
+func String(name string) string { return name + " " + Get().String() }
 
 func vcsRevision() string {
 	bi, ok := debug.ReadBuildInfo()

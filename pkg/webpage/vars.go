@@ -20,6 +20,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 	"github.com/luoyun/osmanager/pkg/settings"
+	"github.com/luoyun/osmanager/pkg/version"
 	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
@@ -38,6 +39,10 @@ const (
 	VarAppStatus   = "appstatus"     // the last application status reported (2000 running, 2001..2127 not serving, 2128 unknown), "none" before the first
 	VarAppText     = "appstatustext" // what it means ("application running", ...)
 )
+
+// VarOSMVersion is the tree's own release and commit, "RELEASE (commit
+// COMMIT)": the running web's (pkg/version).
+const VarOSMVersion = "osmversion"
 
 // snapshot is one consistent set of page variables and the cookie.
 type snapshot struct {
@@ -175,6 +180,7 @@ func (v *varSource) build(now time.Time) *snapshot {
 		VarAppStatus:   app,
 		VarAppText:     appText,
 	}
+	raw[VarOSMVersion] = version.Get().String()
 	s.values = make(map[string]string, len(raw))
 	for k, val := range raw {
 		s.values[k] = html.EscapeString(val)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -26,10 +27,23 @@ type Simulator struct {
 var listeningRE = regexp.MustCompile(`^listening addr=127\.0\.0\.1:(\d+)$`)
 
 // StartSimulator runs `osm clc` on 127.0.0.1:port (0: a free port)
-// accepting tag with key, and waits for its "listening" line.
+// accepting tag with key, and waits for its "listening" line. The KEY
+// goes through a file only we read (-c), not the command line.
 func StartSimulator(ctx context.Context, bins string, port, tag int, key string) (*Simulator, error) {
+	f, err := os.CreateTemp("", "clc-key-*.conf") // mode 0600
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name()) // read by the time it listens
+	_, err = f.WriteString("KEY=" + key + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("simulator's key file: %w", err)
+	}
 	cmd := exec.CommandContext(ctx, filepath.Join(bins, "osm"), "clc",
-		"--listen", "127.0.0.1:"+strconv.Itoa(port), "--key", key, "--tag", strconv.Itoa(tag))
+		"--listen", "127.0.0.1:"+strconv.Itoa(port), "-c", f.Name(), "--tag", strconv.Itoa(tag))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -35,10 +35,12 @@ Diagnostics go to stderr.`
 
 // runCLC is `osm clc`, the controller simulator.
 func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := cli.New("osm clc", "[options] (-c luoyun.conf | --key KEY | --keys FILE)", clcAbout)
+	c := cli.New("osm clc", "[options] (-c luoyun.conf | --keys FILE)", clcAbout)
 	listen := c.Flags.String("listen", "0.0.0.0:1369", "TCP address to accept instances on")
-	confPath := c.Flags.StringP("config", "c", "", "take KEY (and TAG) from this luoyun.conf")
-	key := c.Flags.String("key", "", "the shared KEY (instead of -c)")
+	confPath := c.Flags.StringP("config", "c", "", "take KEY (and TAG) from this luoyun.conf (a file of KEY=... will do)")
+	key := c.Flags.String("insecure-key-arg", "", "the KEY on the command line, where every user of the machine sees it (ps): for a throw-away KEY only; prefer -c")
+	c.Flags.String("key", "", "") // refused below, with the way to do it
+	_ = c.Flags.MarkHidden("key")
 	tag := c.Flags.Int("tag", 0, "accept only this TAG; 0 accepts any (default: TAG of -c, else 0)")
 	mcast := c.Flags.String("mcast", "", "send JOIN_REQUEST datagrams to GROUP:PORT")
 	advertise := c.Flags.String("advertise", "", "IP:PORT put in the join datagrams (default: the listen address)")
@@ -47,13 +49,16 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	echoEvery := c.Flags.Duration("echo-every", 0, "send an echo request to each instance this often (0: never)")
 	reply := c.Flags.Int32("reply", clcproto.RegisterOK, "registration result: 1021 (success) or 1022 (failure)")
 	flap := c.Flags.String("flap", "", "misbehave after each registration: drop (close at once) or garbage (send bytes that are not a packet)")
-	keysPath := c.Flags.String("keys", "", "a fleet: file of \"TAG KEY\" lines, each instance with its own KEY (instead of -c/--key)")
+	keysPath := c.Flags.String("keys", "", "a fleet: file of \"TAG KEY\" lines, each instance with its own KEY (instead of -c)")
 	debug := c.Flags.Bool("debug", false, "diagnostics at debug level")
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
 	if err := c.NoArgs(); err != nil {
 		return err
+	}
+	if c.Flags.Changed("key") {
+		return c.Usagef("--key would show the KEY to every user in the process list: put KEY=... in a file only you can read and give -c FILE (or --insecure-key-arg KEY for a throw-away KEY)")
 	}
 	cfg := clcsim.Config{MCast: *mcast, Advertise: *advertise, JoinEvery: *joinEvery,
 		QueryEvery: *queryEvery, EchoEvery: *echoEvery, Reply: *reply, Flap: *flap}
@@ -64,7 +69,7 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	switch {
 	case *keysPath != "" && (*confPath != "" || *key != "" || c.Flags.Changed("tag")):
-		return c.Usagef("give --keys alone, without -c/--config, --key or --tag")
+		return c.Usagef("give --keys alone, without -c/--config, --insecure-key-arg or --tag")
 	case *keysPath != "":
 		f, err := os.Open(*keysPath)
 		if err != nil {
@@ -76,7 +81,7 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("%s: %w", *keysPath, err)
 		}
 	case *confPath != "" && *key != "":
-		return c.Usagef("give -c/--config or --key, not both")
+		return c.Usagef("give -c/--config or --insecure-key-arg, not both")
 	case *confPath != "":
 		conf, err := lyconf.Load(*confPath)
 		if err != nil {
@@ -92,7 +97,7 @@ func runCLC(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case *key != "":
 		cfg.Key = []byte(*key)
 	default:
-		return c.Usagef("the KEY is needed: -c luoyun.conf, --key KEY or --keys FILE")
+		return c.Usagef("the KEY is needed: -c luoyun.conf (or a file of KEY=...) or --keys FILE")
 	}
 	if *tag < 0 || *tag > math.MaxInt32 {
 		return c.Usagef("--tag %d out of range", *tag)

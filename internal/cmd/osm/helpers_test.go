@@ -33,6 +33,16 @@ type instance struct {
 	dir, conf, scripts, state, settings string
 }
 
+// keyFile writes testKey to a file only its owner reads, for `osm clc -c`.
+func keyFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "key.conf")
+	if err := os.WriteFile(p, []byte("KEY="+testKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func newInstance(t *testing.T, clcAddr, mcast, settings string) *instance {
 	t.Helper()
 	dir := t.TempDir()

@@ -48,7 +48,7 @@ func TestMulticastDiscovery(t *testing.T) {
 	bin := osmBin(t)
 	in := newInstance(t, "", "228.0.0.1:1369", "")
 	agent := startProc(t, ns, bin, in.args()...)
-	sim := startProc(t, ns, bin, "clc", "--listen", "127.0.0.1:0", "--key", testKey,
+	sim := startProc(t, ns, bin, "clc", "--listen", "127.0.0.1:0", "-c", keyFile(t),
 		"--mcast", "228.0.0.1:1369", "--join-every", "200ms")
 	addr := sim.waitLine(t, `^listening addr=(\S+)$`)[1]
 	sim.waitLine(t, `^registered tag=42 ip=127\.0\.0\.1 from=`)
@@ -80,7 +80,7 @@ func TestJoinEndsBackOff(t *testing.T) {
 		backoff, _ = time.ParseDuration(m[1])
 	}
 	start := time.Now()
-	sim := startProc(t, ns, bin, "clc", "--listen", "127.0.0.1:0", "--key", testKey,
+	sim := startProc(t, ns, bin, "clc", "--listen", "127.0.0.1:0", "-c", keyFile(t),
 		"--mcast", "228.0.0.1:1369", "--join-every", "200ms")
 	sim.waitLine(t, `^registered tag=42 ip=127\.0\.0\.1 from=`)
 	if took := time.Since(start); took > 5*time.Second {

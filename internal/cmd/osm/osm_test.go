@@ -32,11 +32,15 @@ func TestCommandLine(t *testing.T) {
 		{"bad option", []string{"--bogus"}, 2, "", "unknown flag"},
 		{"stray argument", []string{"extra"}, 2, "", "unexpected argument"},
 		{"clc without key", []string{"clc", "--listen", "127.0.0.1:0"}, 2, "", "KEY is needed"},
-		{"clc bad reply", []string{"clc", "--key", testKey, "--reply", "7"}, 2, "", "1021 or 1022"},
-		{"clc short key", []string{"clc", "--key", "abc", "--listen", "127.0.0.1:0"}, 1, "", "KEY must be 5 to 256 bytes"},
+		{"clc bad reply", []string{"clc", "-c", keyFile(t), "--reply", "7"}, 2, "", "1021 or 1022"},
+		{"clc short key", []string{"clc", "--insecure-key-arg", "abc", "--listen", "127.0.0.1:0"}, 1, "", "KEY must be 5 to 256 bytes"},
+		// The KEY on the command line is in the process list: refused
+		// unless asked for by the flag named for the risk.
+		{"clc key on the command line", []string{"clc", "--key", testKey, "--listen", "127.0.0.1:0"}, 2, "", "process list: put KEY=... in a file"},
+		{"clc help names --insecure-key-arg", []string{"clc", "--help"}, 0, "--insecure-key-arg", ""},
 		{"missing config", []string{"-c", "/nonexistent/luoyun.conf", "--debug", "--settings", os.DevNull}, 1, "", "no such file"},
-		{"clc bad flap", []string{"clc", "--key", testKey, "--flap", "sometimes"}, 2, "", "--flap must be drop or garbage"},
-		{"clc keys and key", []string{"clc", "--key", testKey, "--keys", os.DevNull}, 2, "", "--keys alone"},
+		{"clc bad flap", []string{"clc", "-c", keyFile(t), "--flap", "sometimes"}, 2, "", "--flap must be drop or garbage"},
+		{"clc keys and key", []string{"clc", "-c", keyFile(t), "--keys", os.DevNull}, 2, "", "--keys alone"},
 		{"clc empty keys", []string{"clc", "--keys", os.DevNull, "--listen", "127.0.0.1:0"}, 1, "", "no instance listed"},
 	}
 	for _, tt := range tests {
@@ -163,7 +167,7 @@ func TestSIGHUPReload(t *testing.T) {
 // tests and appliance builders do, and checks every line shape.
 func TestSimulatorLines(t *testing.T) {
 	bin := osmBin(t)
-	sim := startProc(t, nil, bin, "clc", "--listen", "127.0.0.1:0", "--key", testKey, "--tag", "42",
+	sim := startProc(t, nil, bin, "clc", "--listen", "127.0.0.1:0", "-c", keyFile(t), "--tag", "42",
 		"--query-every", "100ms", "--echo-every", "100ms")
 	addr := sim.waitLine(t, `^listening addr=(127\.0\.0\.1:\d+)$`)[1]
 	in := newInstance(t, addr, "", "")

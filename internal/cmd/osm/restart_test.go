@@ -60,14 +60,14 @@ func TestRestartReRegistersFast(t *testing.T) {
 				settings = "[osm]\nstatus_interval = \"5s\"\n"
 			}
 			in := newInstance(t, addr, group, settings)
-			sim := startProc(t, prefix, bin, "clc", "--listen", addr, "--key", testKey)
+			sim := startProc(t, prefix, bin, "clc", "--listen", addr, "-c", keyFile(t))
 			sim.waitLine(t, `^listening `)
 			agent := startProc(t, prefix, bin, in.args()...)
 			sim.waitLine(t, `^registered tag=42 `)
 			sim.stop(t, syscall.SIGTERM)
 			agent.waitLine(t, `controller connection lost; reconnecting`)
 			time.Sleep(tt.outage) // the outage (the scenario, not a wait)
-			sim2 := startProc(t, prefix, bin, "clc", "--listen", addr, "--key", testKey)
+			sim2 := startProc(t, prefix, bin, "clc", "--listen", addr, "-c", keyFile(t))
 			sim2.waitLine(t, `^listening `)
 			back := time.Now()
 			sim2.waitLine(t, `^registered tag=42 `)

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.Flags.Changed("port") && (*port < 1 || *port > 65535) {
 		return c.Usagef("-p/--port must be 1..65535, got %d", *port)
 	}
-	p, portWarn := settings.WebSSHPort(*port, inst, set.WebSSH.Port)
+	p, portFrom, portWarn := settings.WebSSHPortFrom(*port, inst, set.WebSSH.Port)
 
 	log, closeLog, err := logging.New(logging.Options{File: *logFile, MaxSizeMB: set.Log.MaxSizeMB,
 		MaxBackups: set.Log.MaxBackups, Debug: *debug, Stdout: stdout})
@@ -107,6 +107,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if portWarn != nil {
 		log.Warn("luoyun.conf: " + portWarn.Error())
+	}
+	if portFrom == settings.PortFromCloud && p != set.WebSSH.Port {
+		log.Info("luoyun.conf: " + settings.CloudPortWins(p, set.WebSSH.Port))
 	}
 	// osmanager.sh start waits for this line.
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -59,6 +60,13 @@ func TestRunQuickExits(t *testing.T) {
 	}
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -86,13 +94,15 @@ func TestRunServes(t *testing.T) {
 		args []string
 		port int
 	}{
+		// The cloud wins, and webssh says so (TestRunServes below).
 		{"json port", []string{"-c", conf}, jsonPort},
 		{"flag port", []string{"-c", conf, "-p", strconv.Itoa(flagPort)}, flagPort},
 		{"bad JSON port", []string{"-c", badPort}, setPort},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"--settings", set, "--listen-addr", "127.0.0.1", "-l", filepath.Join(dir, "webssh.log")}, tt.args...)
+			logFile := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".log")
+			args := append([]string{"--settings", set, "--listen-addr", "127.0.0.1", "-l", logFile}, tt.args...)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, args, io.Discard, io.Discard) }()
@@ -122,6 +132,13 @@ func TestRunServes(t *testing.T) {
 			cancel()
 			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 				t.Fatalf("run after cancel: %v", err)
+			}
+			// One line names both ports when the cloud's overrides the
+			// settings file's, and only then.
+			data, _ := os.ReadFile(logFile)
+			line := fmt.Sprintf("the cloud's JSON webssh.port %d overrides [webssh] port %d of the settings file", jsonPort, setPort)
+			if n, want := strings.Count(string(data), line), b2i(tt.port == jsonPort); n != want {
+				t.Errorf("webssh.log has %d lines %q, want %d:\n%s", n, line, want, data)
 			}
 		})
 	}
