@@ -30,8 +30,8 @@ PORT, as a bare argument, is the same as --port PORT.`
 type options struct {
 	page  webpage.Config
 	log   logging.Options
-	procs int              // GOMAXPROCS from settings web.procs; 0 = all cores
-	mem   memtrim.Config   // settings [memory]
+	procs int            // GOMAXPROCS from settings web.procs; 0 = all cores
+	mem   memtrim.Config // settings [memory]
 }
 
 // parse reads the command line and the settings; done means --help or
