@@ -63,7 +63,9 @@ func BenchmarkBootToRegistered(b *testing.B) {
 //   - MB-disk: the size of the tree's bin/ (each file once, links free).
 //
 // The five binaries come from binDir ($LUOYUN_BIN), the one binary from
-// multicallDir ($LUOYUN_MULTICALL_BIN, or built). LUOYUN_RSS_COLD=1
+// multicallDir ($LUOYUN_MULTICALL_BIN, or built). LUOYUN_IDLE_SETTINGS
+// is added to the tree's settings file (to compare settings, such as
+// "[memory]\ntrim_interval = \"0\""). LUOYUN_RSS_COLD=1
 // writes the binaries out and drops them from the page cache before each
 // start, as after a boot (PSS and RSS only; anonymous memory and page
 // tables do not depend on it).
@@ -78,6 +80,10 @@ func BenchmarkIdleRSS(b *testing.B) {
 	for _, f := range flavours {
 		b.Run(f.name, func(b *testing.B) {
 			s := newSandbox(b, 5*time.Second, func(s *sandbox) { s.bin = f.dir(b) })
+			if extra := os.Getenv("LUOYUN_IDLE_SETTINGS"); extra != "" {
+				toml := filepath.Join(s.tree, "custom/osmanager.toml")
+				mustWrite(b, toml, readFile(b, toml)+"\n"+extra+"\n", 0o644)
+			}
 			idleRSS(b, s, points, cold)
 		})
 	}
