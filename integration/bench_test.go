@@ -41,60 +41,83 @@ func BenchmarkBootToRegistered(b *testing.B) {
 }
 
 // BenchmarkIdleRSS boots the chain with the shipped status_interval
-// (5 s), lets it idle for LUOYUN_IDLE (default 15 s) and reports what the
-// VM loses to osm, web and webssh together, for each flavour of the tree:
-// five binaries (make) and one binary with five links (make MULTICALL=1),
-// each with the daemons' memory trim (settings memory.trim, the default;
-// sub-benchmark trim) and without it (trim-off).
+// (5 s) and the shipped status script (it fetches web's page each run),
+// in each flavour of the tree: five binaries (make) and one binary with
+// five links (make MULTICALL=1). At each point of LUOYUN_IDLE, a comma
+// list of durations after the first report (default "5m,10m"), it reports
+// what the VM cannot take back from osm, web and webssh together:
 //
-//   - MB-pss: the sum of the three processes' PSS (smaps_rollup): a page
-//     shared by the three daemons of the one binary counts once, split
-//     between them. This is the figure README gives.
+//   - MB-anonpte-POINT: the sum of their anonymous memory (Anonymous in
+//     /proc/PID/smaps_rollup: heap, stacks, the runtime's own) and page
+//     tables (VmPTE in /proc/PID/status). This is the figure README
+//     gives.
+//
+// and, at the last point, for information:
+//
+//   - MB-anon and MB-pte: the two parts.
+//   - MB-pss: the sum of their PSS, in which a page of the binary the
+//     three daemons of the one binary share counts once, split between
+//     them; file pages count, though the kernel can drop them.
 //   - MB-rss: the sum of their RSS, which counts a shared page once per
 //     process.
-//   - MB-anon: the anonymous part (heap, stacks).
 //   - MB-disk: the size of the tree's bin/ (each file once, links free).
 //
 // The five binaries come from binDir ($LUOYUN_BIN), the one binary from
-// multicallDir ($LUOYUN_MULTICALL_BIN, or built).
+// multicallDir ($LUOYUN_MULTICALL_BIN, or built). LUOYUN_IDLE_SETTINGS
+// is added to the tree's settings file (to compare settings, such as
+// "[memory]\ntrim_interval = \"0\""). LUOYUN_RSS_COLD=1
+// writes the binaries out and drops them from the page cache before each
+// start, as after a boot (PSS and RSS only; anonymous memory and page
+// tables do not depend on it).
 //
-// The sandbox writes each binary with one write call just before it runs,
-// which leaves it in the page cache in large folios: the kernel then maps
-// whole folios of code on a fault, more than after a boot, when the
-// binaries come from the disk. LUOYUN_RSS_COLD=1 writes them out and
-// drops them from the page cache before each start, as after a boot
-// (docs/integration.md, "Idle memory", has both figures).
-//
-//	go test -run '^$' -bench IdleRSS -benchtime 1x ./integration/
+//	go test -run '^$' -bench IdleRSS -benchtime 1x -timeout 60m ./integration/
 func BenchmarkIdleRSS(b *testing.B) {
-	idle := 15 * time.Second
-	if v := os.Getenv("LUOYUN_IDLE"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			b.Fatal(err)
-		}
-		idle = d
+	points, err := idlePoints(os.Getenv("LUOYUN_IDLE"))
+	if err != nil {
+		b.Fatal(err)
 	}
 	cold := os.Getenv("LUOYUN_RSS_COLD") != ""
 	for _, f := range flavours {
 		b.Run(f.name, func(b *testing.B) {
-			bin := f.dir(b)
-			s := newSandbox(b, 5*time.Second, func(s *sandbox) { s.bin = bin })
-			toml := filepath.Join(s.tree, "custom/osmanager.toml")
-			shipped := readFile(b, toml)
-			for _, tr := range []struct{ name, settings string }{{"trim", ""}, {"trim-off", "\n[memory]\ntrim = false\n"}} {
-				b.Run(tr.name, func(b *testing.B) {
-					mustWrite(b, toml, shipped+tr.settings, 0o644)
-					idleRSS(b, s, idle, cold)
-				})
+			s := newSandbox(b, 5*time.Second, func(s *sandbox) { s.bin = f.dir(b) })
+			if extra := os.Getenv("LUOYUN_IDLE_SETTINGS"); extra != "" {
+				toml := filepath.Join(s.tree, "custom/osmanager.toml")
+				mustWrite(b, toml, readFile(b, toml)+"\n"+extra+"\n", 0o644)
 			}
+			idleRSS(b, s, points, cold)
 		})
 	}
 }
 
+// idlePoints reads LUOYUN_IDLE: durations separated by commas, in
+// increasing order; "" is "5m,10m".
+func idlePoints(v string) ([]time.Duration, error) {
+	if v == "" {
+		v = "5m,10m"
+	}
+	var out []time.Duration
+	for _, f := range strings.Split(v, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		if err != nil || d < 0 || (len(out) > 0 && d <= out[len(out)-1]) {
+			return nil, fmt.Errorf("LUOYUN_IDLE=%q: want increasing durations separated by commas, such as \"5m,10m\"", v)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// pointName writes an idle point for a metric's unit: "5m", "90s".
+func pointName(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return strings.ReplaceAll(d.String(), ".", "_")
+}
+
 // idleRSS boots the sandbox's chain b.N times, idles and reports the
-// memory of its three daemons (BenchmarkIdleRSS).
-func idleRSS(b *testing.B, s *sandbox, idle time.Duration, cold bool) {
+// memory of its three daemons at each point (BenchmarkIdleRSS).
+func idleRSS(b *testing.B, s *sandbox, points []time.Duration, cold bool) {
+	var f footprint
 	for i := 0; i < b.N; i++ {
 		s.osmanager(b, "stop")
 		m := s.clc.mark()
@@ -109,16 +132,21 @@ func idleRSS(b *testing.B, s *sandbox, idle time.Duration, cold bool) {
 		if _, _, ok := s.clc.wait(m, 10*time.Second, fmt.Sprintf("report tag=%d status=2000", e2eTag)); !ok {
 			b.Fatal("no report 2000")
 		}
-		time.Sleep(idle) // the measured state is "idle for this long"
+		start := time.Now()
+		for _, p := range points {
+			time.Sleep(time.Until(start.Add(p))) // the measured state is "idle for this long"
+			f = measureFootprint(b, s)
+			for _, n := range daemons {
+				m := f.procs[n]
+				b.Logf("%s after %s: Anonymous %d kB, VmPTE %d kB; Pss %d kB, Rss %d kB", n, pointName(p), m["Anonymous"], m["VmPTE"], m["Pss"], m["Rss"])
+			}
+			b.ReportMetric(float64(f.anonKB+f.pteKB)*1024/1e6, "MB-anonpte-"+pointName(p))
+		}
 	}
-	f := measureFootprint(b, s)
-	for _, n := range daemons {
-		m := f.procs[n]
-		b.Logf("%s: Rss %d kB, Pss %d kB, Anonymous %d kB", n, m["Rss"], m["Pss"], m["Anonymous"])
-	}
+	b.ReportMetric(float64(f.anonKB)*1024/1e6, "MB-anon")
+	b.ReportMetric(float64(f.pteKB)*1024/1e6, "MB-pte")
 	b.ReportMetric(float64(f.pssKB)*1024/1e6, "MB-pss")
 	b.ReportMetric(float64(f.rssKB)*1024/1e6, "MB-rss")
-	b.ReportMetric(float64(f.anonKB)*1024/1e6, "MB-anon")
 	b.ReportMetric(float64(f.diskBytes)/1e6, "MB-disk")
 }
 
@@ -135,12 +163,13 @@ var flavours = []struct {
 var daemons = []string{"osm", "web", "webssh"}
 
 // footprint is what the VM loses to a running sandbox's daemons: the
-// sums of their smaps_rollup fields in kB, each process's fields, and
-// the size of the tree's bin/ (each file once, links free).
+// sums of their smaps_rollup fields and page tables (VmPTE) in kB, each
+// process's fields (VmPTE among them), and the size of the tree's bin/
+// (each file once, links free).
 type footprint struct {
-	pssKB, rssKB, anonKB int
-	diskBytes            int64
-	procs                map[string]map[string]int
+	pssKB, rssKB, anonKB, pteKB int
+	diskBytes                   int64
+	procs                       map[string]map[string]int
 }
 
 // measureFootprint reads the footprint of the sandbox's running daemons
@@ -149,8 +178,11 @@ func measureFootprint(t testing.TB, s *sandbox) footprint {
 	t.Helper()
 	f := footprint{procs: map[string]map[string]int{}}
 	for _, n := range daemons {
-		m := smapsRollup(t, s.pid(t, n))
+		pid := s.pid(t, n)
+		m := smapsRollup(t, pid)
+		m["VmPTE"] = statusKB(t, pid, "VmPTE")
 		f.procs[n] = m
+		f.pteKB += m["VmPTE"]
 		f.rssKB += m["Rss"]
 		f.pssKB += m["Pss"]
 		f.anonKB += m["Anonymous"]

@@ -155,7 +155,8 @@ func gcflagsFor(l, pkg string) string {
 
 // TestFootprintFigures checks the figures BenchmarkIdleRSS reports, on
 // both flavours, with the chain started as osmanager.sh starts it: each
-// daemon's PSS and anonymous memory are read and within its RSS; bin/
+// daemon's PSS, anonymous memory and page tables are read and within its
+// RSS; bin/
 // counts each file once and links not at all (five binaries: the five
 // files; one binary: luoyun alone); and in the one binary, whose three
 // daemons map the same file, PSS counts the shared pages once, so the
@@ -179,6 +180,9 @@ func TestFootprintFigures(t *testing.T) {
 				if p["Pss"] <= 0 || p["Pss"] > p["Rss"] || p["Anonymous"] <= 0 || p["Anonymous"] > p["Rss"] {
 					t.Errorf("%s: Rss %d kB, Pss %d kB, Anonymous %d kB: want 0 < Pss <= Rss and 0 < Anonymous <= Rss", n, p["Rss"], p["Pss"], p["Anonymous"])
 				}
+				if p["VmPTE"] <= 0 || p["VmPTE"] > p["Rss"] {
+					t.Errorf("%s: VmPTE %d kB, Rss %d kB: want 0 < VmPTE <= Rss", n, p["VmPTE"], p["Rss"])
+				}
 			}
 			var want int64
 			names := binaries
@@ -198,7 +202,34 @@ func TestFootprintFigures(t *testing.T) {
 			if f.multicall && fp.pssKB >= fp.rssKB {
 				t.Errorf("one binary: PSS %d kB >= RSS %d kB: the daemons' shared pages are not counted once", fp.pssKB, fp.rssKB)
 			}
-			t.Logf("PSS %d kB, RSS %d kB, anonymous %d kB, bin/ %d bytes", fp.pssKB, fp.rssKB, fp.anonKB, fp.diskBytes)
+			t.Logf("anonymous %d kB + page tables %d kB; PSS %d kB, RSS %d kB, bin/ %d bytes", fp.anonKB, fp.pteKB, fp.pssKB, fp.rssKB, fp.diskBytes)
 		})
+	}
+}
+
+// TestIdlePoints: LUOYUN_IDLE, BenchmarkIdleRSS's points, and the names
+// its metrics take.
+func TestIdlePoints(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string // want: the metric names, or "" for an error
+	}{
+		{"", "5m 10m"},
+		{"30s", "30s"},
+		{"1m, 90s,2m", "1m 1m30s 2m"},
+		{"1.5s", "1_5s"},
+		{"2m,1m", ""},
+		{"1m,1m", ""},
+		{"soon", ""},
+		{"1m,", ""},
+		{"-1s", ""},
+	} {
+		points, err := idlePoints(tt.in)
+		var names []string
+		for _, p := range points {
+			names = append(names, pointName(p))
+		}
+		if got := strings.Join(names, " "); got != tt.want || (err != nil) != (tt.want == "") {
+			t.Errorf("idlePoints(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
 	}
 }

@@ -237,19 +237,25 @@ func (s *simulator) waitFunc(from int, timeout time.Duration, match func(string)
 }
 
 // rssKB is a process's resident set size in KiB, from /proc.
-func rssKB(t testing.TB, pid int) int {
+func rssKB(t testing.TB, pid int) int { return statusKB(t, pid, "VmRSS") }
+
+// statusKB reads the field ("VmRSS", "VmPTE") of /proc/PID/status, in kB.
+func statusKB(t testing.TB, pid int, field string) int {
 	t.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		t.Fatalf("rss of %d: %v", pid, err)
+		t.Fatalf("%s of %d: %v", field, pid, err)
 	}
 	for _, l := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-			n, _ := strconv.Atoi(f[1])
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == field+":" {
+			n, err := strconv.Atoi(f[1])
+			if err != nil {
+				t.Fatalf("/proc/%d/status: %q", pid, l)
+			}
 			return n
 		}
 	}
-	t.Fatalf("no VmRSS for %d", pid)
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }
 

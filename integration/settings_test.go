@@ -34,7 +34,7 @@ func TestSettingsMistakeStaysInItsSection(t *testing.T) {
 		// A tuning section: the daemons that use it warn (on stderr, which
 		// osmanager.sh keeps in run/NAME.out, and osmanager.sh copies the
 		// warning into its log) and run with the default.
-		{"memory", "[memory]", `trim = "off"`, nil, `[memory] trim: must be true or false, got a string; using the default true`,
+		{"memory", "[memory]", `trim_interval = "soon"`, nil, `[memory] trim_interval: "soon" is not a duration (write it like "5s" or "1m"); using the default 1m0s`,
 			[]string{"run/osm.out", "run/web.out", "run/webssh.out"}, []string{"osm", "web", "webssh"}},
 		{"not TOML", "", "[web", []string{"web", "webssh", "osm"}, "not valid TOML", nil, nil},
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -143,7 +144,7 @@ func TestSettingsSections(t *testing.T) {
 	// A mistake in a tuning section ([memory]) never stops a daemon that
 	// uses it: a warning, and the default stands in.
 	tuning := filepath.Join(t.TempDir(), "tuning.toml")
-	if err := os.WriteFile(tuning, []byte("[memory]\ntrim = \"off\"\n"), 0o644); err != nil {
+	if err := os.WriteFile(tuning, []byte("[memory]\ntrim_interval = \"soon\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	osm := New("osm", "", "")
@@ -152,8 +153,8 @@ func TestSettingsSections(t *testing.T) {
 	}
 	var out bytes.Buffer
 	s, err := osm.Settings(&out, settings.SectionOSM, settings.SectionLog, settings.SectionMemory)
-	if want := "osm: warning: " + tuning + " line 2: [memory] trim: must be true or false, got a string; using the default true\n"; err != nil || out.String() != want || !s.Memory.Trim {
-		t.Errorf("[memory] mistake: error %v, trim %v, stderr %q, want no error, trim true, %q", err, s.Memory.Trim, out.String(), want)
+	if want := "osm: warning: " + tuning + " line 2: [memory] trim_interval: \"soon\" is not a duration (write it like \"5s\" or \"1m\"); using the default 1m0s\n"; err != nil || out.String() != want || s.Memory.TrimInterval.D() != time.Minute {
+		t.Errorf("[memory] mistake: error %v, trim_interval %v, stderr %q, want no error, trim_interval 1m, %q", err, s.Memory.TrimInterval, out.String(), want)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,46 +7,31 @@ import (
 	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
-// Schedule is when a daemon trims: settings memory.trim and
-// memory.trim_interval.
-type Schedule struct {
-	// On trims at all; false only logs, once, that the trim is off.
-	On bool
-	// Every is how often the daemon collects and trims again after the
-	// first trim (Collect); 0: only the first trim.
+// Config is what a daemon's settings say about its memory.
+type Config struct {
+	// Every is settings memory.trim_interval: how often the daemon
+	// collects its heap and returns the free pages; 0: never.
 	Every time.Duration
+	// TrimKey says the settings file sets memory.trim, which is
+	// accepted and does nothing.
+	TrimKey bool
 }
 
-// Start is what a daemon calls once it is ready. With s.On, Delay later
-// it trims, then collects and trims every s.Every, and logs at debug
-// level what each gave back, or a warning saying why it could not (the
-// daemon goes on either way, without trimming again); without, it logs at
-// debug level, at the same moment, that the trim is off. It returns at
-// once; ctx ending cancels what is still to come.
-func Start(ctx context.Context, s Schedule, log zlog.Logger) {
-	startAfter(ctx, Delay, s, log)
-}
+// TrimKeyNote is the line a daemon logs at start when its settings file
+// sets memory.trim.
+const TrimKeyNote = "settings memory.trim does nothing; memory.trim_interval alone switches the heap return"
 
-func startAfter(ctx context.Context, delay time.Duration, s Schedule, log zlog.Logger) {
-	if !s.On {
-		go func() {
-			if sleep(ctx, delay) {
-				log.Debug("memory trim off (settings memory.trim = false)")
-			}
-		}()
-		return
+// Start is what a daemon calls once it is ready: it logs TrimKeyNote at
+// info level when c.TrimKey, then every c.Every collects the heap and
+// returns its free pages (Every), each round logged at debug level. It
+// returns at once; ctx ending stops the rounds.
+func Start(ctx context.Context, c Config, log zlog.Logger) {
+	if c.TrimKey {
+		log.Info(TrimKeyNote)
 	}
-	After(ctx, delay, s.Every, func(r Result, err error) {
-		if err != nil {
-			log.Warn("memory trim failed; not tried again", zlog.Error(err))
-			return
-		}
-		log.Debug("memory trimmed",
-			zlog.Bool("heap_collected", r.Collected),
-			zlog.Int("exe_kb_before", r.ExeBefore), zlog.Int("exe_kb_after", r.ExeAfter),
-			zlog.Int("rss_kb_before", r.RssBefore), zlog.Int("rss_kb_after", r.RssAfter),
-			zlog.Int("pss_kb_before", r.PssBefore), zlog.Int("pss_kb_after", r.PssAfter),
-			zlog.Int("anon_kb_before", r.AnonBefore), zlog.Int("anon_kb_after", r.AnonAfter),
-			zlog.Int("mappings", r.Mappings), zlog.Duration("took", r.Took))
+	Every(ctx, c.Every, func(r Result) {
+		log.Debug("heap returned",
+			zlog.Int("kb_before", r.Before), zlog.Int("kb_after", r.After),
+			zlog.Duration("took", r.Took))
 	})
 }

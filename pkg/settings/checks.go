@@ -31,7 +31,7 @@ var checks = map[string]func(s *Settings) error{
 	"log.max_backups":     atLeast(0, func(s *Settings) int { return s.Log.MaxBackups }),
 	"memory.trim_interval": func(s *Settings) error {
 		if d := s.Memory.TrimInterval; d != 0 && d < Duration(time.Second) {
-			return fmt.Errorf("must be 0 (only the first trim) or at least 1s, got %s", d)
+			return fmt.Errorf("must be 0 (never) or at least 1s, got %s", d)
 		}
 		return nil
 	},

@@ -201,6 +201,9 @@ func (d *decoder) key(sec, key string, prim toml.Primitive, st reflect.Type) {
 		}
 	}
 	*d.s = trial
+	if sec == SectionMemory && key == "trim" {
+		d.s.Memory.TrimSet = true
+	}
 }
 
 // pairs runs the checks of keys that go together; a failure resets both.
@@ -303,7 +306,7 @@ func sectionField(s *Settings, name string) (reflect.Value, bool) {
 
 func fieldIndex(t reflect.Type, tag string) (int, bool) {
 	for i := 0; i < t.NumField(); i++ {
-		if t.Field(i).Tag.Get("toml") == tag {
+		if tag != "-" && t.Field(i).Tag.Get("toml") == tag {
 			return i, true
 		}
 	}
@@ -313,7 +316,9 @@ func fieldIndex(t reflect.Type, tag string) (int, bool) {
 func tagsOf(t reflect.Type) []string {
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
-		out = append(out, t.Field(i).Tag.Get("toml"))
+		if tag := t.Field(i).Tag.Get("toml"); tag != "-" {
+			out = append(out, tag)
+		}
 	}
 	return out
 }

@@ -107,14 +107,14 @@ type Log struct {
 
 // Memory tunes what the daemons (osm, web, webssh) give back once idle.
 type Memory struct {
-	// Trim, a few seconds after a daemon is ready, drops the pages of its
-	// own binary that start-up mapped from its page tables (pkg/memtrim);
-	// what the daemon runs again comes back at its next use.
-	Trim bool `toml:"trim"`
-	// TrimInterval: with Trim, every this long after the first trim the
-	// daemon collects its Go heap, returns the free pages to the system
-	// and trims its binary again; 0: only the first trim.
+	// TrimInterval: every this long each daemon collects its Go heap and
+	// returns the free pages to the system (pkg/memtrim); 0: never.
 	TrimInterval Duration `toml:"trim_interval"`
+	// Trim is accepted, true or false, and does nothing: settings files
+	// outlive upgrades, and older ones set it. TrimSet says the file
+	// sets it (each daemon then says so in one line at start).
+	Trim    bool `toml:"trim"`
+	TrimSet bool `toml:"-"`
 }
 
 // Floppy tunes the floppy reader.
@@ -145,7 +145,7 @@ func Defaults() Settings {
 			IdleTimeout: Duration(30 * time.Minute),
 		},
 		Log:    Log{MaxSizeMB: 1, MaxBackups: 1},
-		Memory: Memory{Trim: true, TrimInterval: Duration(time.Minute)},
+		Memory: Memory{TrimInterval: Duration(time.Minute)},
 		Floppy: Floppy{Device: "/dev/fd0", Wait: Duration(5 * time.Second)},
 	}
 }

@@ -33,7 +33,6 @@ func TestDefaults(t *testing.T) {
 		{"webssh.max_sessions", s.WebSSH.MaxSessions, 8},
 		{"log.max_size_mb", s.Log.MaxSizeMB, 1},
 		{"log.max_backups", s.Log.MaxBackups, 1},
-		{"memory.trim", s.Memory.Trim, true},
 		{"memory.trim_interval", s.Memory.TrimInterval.D(), time.Minute},
 	}
 	for _, c := range checks {
@@ -57,19 +56,28 @@ func TestLoadMissing(t *testing.T) {
 	}
 }
 
-// TestMemoryTrimOff: memory.trim = false switches the trim off.
-func TestMemoryTrimOff(t *testing.T) {
-	s, probs, err := Decode("t.toml", "[memory]\ntrim = false\n")
-	if err != nil || len(probs) != 0 {
-		t.Fatal(probs, err)
+// TestMemoryTrimAccepted: memory.trim, true or false, is no mistake;
+// the settings say the file sets it (TrimSet), and nothing else changes.
+func TestMemoryTrimAccepted(t *testing.T) {
+	for _, v := range []string{"true", "false"} {
+		s, probs, err := Decode("t.toml", "[memory]\ntrim = "+v+"\n")
+		if err != nil || len(probs) != 0 {
+			t.Fatal(v, probs, err)
+		}
+		if !s.Memory.TrimSet {
+			t.Errorf("trim = %s: TrimSet false, want true", v)
+		}
+		s.Memory.Trim, s.Memory.TrimSet = false, false
+		if d := cmp.Diff(Defaults(), s); d != "" {
+			t.Errorf("trim = %s changed other settings (-want +got):\n%s", v, d)
+		}
 	}
-	if s.Memory.Trim {
-		t.Error("memory.trim = false: Trim is still true")
+	if s, _, _ := Decode("t.toml", "[memory]\ntrim_interval = \"5m\"\n"); s.Memory.TrimSet {
+		t.Error("a file without trim: TrimSet true, want false")
 	}
 }
 
-// TestMemoryTrimInterval: memory.trim_interval takes 0 (only the first
-// trim) and durations of a second or more (TestProblems has the others).
+// TestMemoryTrimInterval: memory.trim_interval takes 0 (never) and durations of a second or more (TestProblems has the others).
 func TestMemoryTrimInterval(t *testing.T) {
 	for text, want := range map[string]time.Duration{`"5m"`: 5 * time.Minute, `"0"`: 0, `"1s"`: time.Second} {
 		s, probs, err := Decode("t.toml", "[memory]\ntrim_interval = "+text+"\n")
@@ -108,8 +116,8 @@ func TestProblems(t *testing.T) {
 		{"[osm]\nstatus_interval = 5\n", `t.toml line 2: [osm] status_interval: must be a duration in quotes, such as "5s" or "1m30s"`},
 		{"[osm]\nstatus_interval = \"-1s\"\n", "t.toml line 2: [osm] status_interval: must be positive, got -1s"},
 		{"[osm]\nreconnect_min = \"2m\"\n", "t.toml line 2: [osm] reconnect_min: reconnect_max (1m0s) is below reconnect_min (2m0s); both take their defaults"},
-		{"[memory]\ntrim_interval = \"500ms\"\n", "t.toml line 2: [memory] trim_interval: must be 0 (only the first trim) or at least 1s, got 500ms"},
-		{"[memory]\ntrim_interval = \"-1m\"\n", "t.toml line 2: [memory] trim_interval: must be 0 (only the first trim) or at least 1s, got -1m0s"},
+		{"[memory]\ntrim_interval = \"500ms\"\n", "t.toml line 2: [memory] trim_interval: must be 0 (never) or at least 1s, got 500ms"},
+		{"[memory]\ntrim_interval = \"-1m\"\n", "t.toml line 2: [memory] trim_interval: must be 0 (never) or at least 1s, got -1m0s"},
 		{"[web]\nport = \"8080\"\n", "t.toml line 2: [web] port: must be a whole number, got a string"},
 		{"[web]\nprocs = -1\n", "t.toml line 2: [web] procs: must be at least 0, got -1"},
 		{"[webssh]\ncommand = []\n", `t.toml line 2: [webssh] command: must name a program, such as ["/bin/login"]`},
@@ -243,6 +251,9 @@ func TestShippedFile(t *testing.T) {
 	}
 	for section, v := range all {
 		for key := range v.(map[string]any) {
+			if section+"."+key == "memory.trim" {
+				continue // accepted and does nothing: not offered
+			}
 			if !strings.Contains(b.String(), "\n"+key+" = ") {
 				t.Errorf("custom/osmanager.toml does not document %s.%s", section, key)
 			}

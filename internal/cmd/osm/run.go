@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// osmanager.sh start waits for this line.
 		Ready: func() {
 			fmt.Fprintf(stdout, "running pid=%d\n", os.Getpid())
-			memtrim.Start(ctx, memtrim.Schedule{On: set.Memory.Trim, Every: set.Memory.TrimInterval.D()}, log)
+			memtrim.Start(ctx, memtrim.Config{Every: set.Memory.TrimInterval.D(), TrimKey: set.Memory.TrimSet}, log)
 		},
 	}, log)
 	if err != nil {

@@ -30,8 +30,8 @@ PORT, as a bare argument, is the same as --port PORT.`
 type options struct {
 	page  webpage.Config
 	log   logging.Options
-	procs int              // GOMAXPROCS from settings web.procs; 0 = all cores
-	trim  memtrim.Schedule // settings memory.trim, memory.trim_interval
+	procs int            // GOMAXPROCS from settings web.procs; 0 = all cores
+	mem   memtrim.Config // settings [memory]
 }
 
 // parse reads the command line and the settings; done means --help or
@@ -102,7 +102,7 @@ func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err e
 	}
 	return options{
 		procs: set.Web.Procs,
-		trim:  memtrim.Schedule{On: set.Memory.Trim, Every: set.Memory.TrimInterval.D()},
+		mem:   memtrim.Config{Every: set.Memory.TrimInterval.D(), TrimKey: set.Memory.TrimSet},
 		page:  cfg,
 		log: logging.Options{
 			File:       *logPath,
@@ -146,7 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
-	memtrim.Start(ctx, o.trim, log)
+	memtrim.Start(ctx, o.mem, log)
 	if err := srv.Serve(ctx); err != nil {
 		log.Error("page server failed", zlog.Error(err))
 		return err

@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	// osmanager.sh start waits for this line.
 	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
-	memtrim.Start(ctx, memtrim.Schedule{On: set.Memory.Trim, Every: set.Memory.TrimInterval.D()}, log)
+	memtrim.Start(ctx, memtrim.Config{Every: set.Memory.TrimInterval.D(), TrimKey: set.Memory.TrimSet}, log)
 	log.Info("webssh starting", zlog.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)
 	log.Info("webssh stopped")

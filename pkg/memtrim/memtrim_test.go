@@ -1,0 +1,140 @@
+package memtrim
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// anonKB is the process's anonymous memory from smaps_rollup: what the
+// system cannot take back.
+func anonKB(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		t.Skipf("no smaps_rollup: %v", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "Anonymous:" {
+			n, err := strconv.Atoi(f[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no Anonymous in smaps_rollup:\n%s", b)
+	return 0
+}
+
+// garbage allocates size bytes, writes them (fresh pages from the system
+// are not resident until written) and drops them.
+func garbage(size int) {
+	var keep [][]byte
+	for range size / (64 << 10) {
+		b := make([]byte, 64<<10)
+		for i := range b {
+			b[i] = 1
+		}
+		keep = append(keep, b)
+	}
+	runtime.KeepAlive(keep)
+}
+
+// TestCollectReturnsGarbage: the heap's garbage stays resident until
+// Collect, which gives it back to the system.
+func TestCollectReturnsGarbage(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no collection but Collect's
+	const size = 16 << 20
+	garbage(size)
+	before := anonKB(t)
+	r := Collect()
+	after := anonKB(t)
+	t.Logf("%v; anonymous %d -> %d kB", r, before, after)
+	if before-after < 12<<10 {
+		t.Errorf("Collect: anonymous memory %d -> %d kB, want most of the 16 MB of garbage given back", before, after)
+	}
+	if r.Before-r.After < 12<<10 {
+		t.Errorf("Collect reports %d -> %d kB, want most of the 16 MB of garbage given back", r.Before, r.After)
+	}
+}
+
+// TestEveryReturnsGarbage: every interval, a process whose heap
+// allocates collects it and gives it back, until its context ends.
+func TestEveryReturnsGarbage(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rounds := make(chan Result, 100)
+	Every(ctx, 20*time.Millisecond, func(r Result) { rounds <- r })
+	garbage(16 << 20)
+	before := anonKB(t)
+	after := before
+	deadline := time.Now().Add(10 * time.Second)
+	for before-after < 12<<10 && time.Now().Before(deadline) {
+		garbage(128 << 10) // the daemon's work goes on: the next round is not skipped
+		time.Sleep(5 * time.Millisecond)
+		after = anonKB(t)
+	}
+	if before-after < 12<<10 {
+		t.Errorf("anonymous memory %d kB after 16 MB of garbage, %d kB 10 s later: want most of it given back", before, after)
+	}
+	if len(rounds) == 0 {
+		t.Error("no round reported")
+	}
+	cancel()
+	time.Sleep(10 * time.Millisecond) // a round under way ends
+	for len(rounds) > 0 {
+		<-rounds
+	}
+	for range 10 { // five intervals after the end, with garbage
+		garbage(1 << 20)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(rounds); n > 0 {
+		t.Errorf("%d rounds after the context ended, want none", n)
+	}
+}
+
+// TestEverySkipsIdleRounds: a process that allocates (nearly) nothing
+// skips the rounds; one that allocates MinGarbage gets one.
+func TestEverySkipsIdleRounds(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rounds := make(chan Result, 100)
+	Every(ctx, 5*time.Millisecond, func(r Result) { rounds <- r })
+	time.Sleep(100 * time.Millisecond) // twenty rounds
+	if n := len(rounds); n != 0 {
+		t.Errorf("%d rounds without garbage, want none", n)
+	}
+	garbage(1 << 20)
+	select {
+	case <-rounds:
+	case <-time.After(10 * time.Second):
+		t.Error("no round within 10 s after 1 MB of garbage")
+	}
+}
+
+// TestEveryZero: an interval of 0 runs no round.
+func TestEveryZero(t *testing.T) {
+	rounds := make(chan Result, 1)
+	Every(context.Background(), 0, func(r Result) { rounds <- r })
+	garbage(1 << 20)
+	time.Sleep(50 * time.Millisecond)
+	if len(rounds) != 0 {
+		t.Error("Every(0) ran a round")
+	}
+}
+
+// BenchmarkCollect times one round in this test binary: a heap of a few
+// hundred kB, as the idle daemons'.
+func BenchmarkCollect(b *testing.B) {
+	for b.Loop() {
+		Collect()
+	}
+}
