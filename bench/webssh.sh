@@ -150,4 +150,5 @@ echo "side by side (direct, and +nginx: through the cloud front end's proxy):"
 grep ' command echo ' "$summary" || true
 grep ' echo p50 ' "$summary" || true
 grep ' on the wire ' "$summary" || true
-grep -E ' transport | page ' "$summary" || true
+grep -E ' transport | page ' "$summary" | awk '!seen[$0]++' || true
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
