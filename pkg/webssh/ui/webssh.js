@@ -156,7 +156,7 @@
     // matters), so that a keystroke never waits behind an ack.
     // The POSTs leave from a worker (static/inputworker.js) where there
     // is one, from the page otherwise.
-    function lane(n) { return { n: n, q: [], busy: false }; }
+    function lane(n) { return { n: n, q: [], busy: false, body: null, retry: null }; }
     var keys = lane(0), acks = lane(1), lanes = [keys, acks];
     function postDone(l, ok) {
       l.busy = false;
@@ -166,27 +166,44 @@
     try {
       w = new Worker(base + 'static/inputworker.js');
       w.onmessage = function (ev) { var l = lanes[ev.data && ev.data.lane]; if (l) postDone(l, ev.data.answered); };
-      w.onerror = function (e) { if (e && e.preventDefault) e.preventDefault(); };
+      // A worker that cannot run (its script not loaded): the page
+      // posts itself, starting with the batches the worker had.
+      w.onerror = function (e) {
+        if (e && e.preventDefault) e.preventDefault();
+        w.terminate();
+        w = null;
+        lanes.forEach(function (l) {
+          if (!l.busy) return;
+          l.busy = false;
+          l.retry = l.body;
+          post(l);
+        });
+      };
     } catch (e) {
       w = null;
     }
     var inputURL = new URL(base + 'input', location.href).href;
     function post(l) {
-      if (l.busy || !id || done || l.q.length === 0) return;
-      var size = 0, n = 0;
-      while (n < l.q.length && size + l.q[n].length + 2 <= 65536) size += l.q[n++].length + 2;
-      var body = new Uint8Array(size);
-      for (var i = 0, off = 0; i < n; i++) {
-        var m = l.q[i];
-        body[off] = m.length >> 8;
-        body[off + 1] = m.length & 0xff;
-        body.set(m, off + 2);
-        off += m.length + 2;
+      if (l.busy || !id || done || (l.q.length === 0 && !l.retry)) return;
+      var body = l.retry;
+      l.retry = null;
+      if (!body) {
+        var size = 0, n = 0;
+        while (n < l.q.length && size + l.q[n].length + 2 <= 65536) size += l.q[n++].length + 2;
+        body = new Uint8Array(size);
+        for (var i = 0, off = 0; i < n; i++) {
+          var m = l.q[i];
+          body[off] = m.length >> 8;
+          body[off + 1] = m.length & 0xff;
+          body.set(m, off + 2);
+          off += m.length + 2;
+        }
+        l.q = l.q.slice(n);
       }
-      l.q = l.q.slice(n);
       l.busy = true;
+      l.body = body;
       if (w) {
-        w.postMessage({ url: inputURL, id: id, lane: l.n, body: body.buffer }, [body.buffer]);
+        w.postMessage({ url: inputURL, id: id, lane: l.n, body: body.buffer });
         return;
       }
       var hdr = { 'Content-Type': 'application/octet-stream' };
