@@ -13,6 +13,10 @@
 # Each terminal is measured directly and through nginx holding exactly the
 # LuoYun front end's proxy directives (bench/nginxconf, internal/nginxtest),
 # as users of a cloud reach it; webssh's page then uses its HTTP transport.
+# Pages are opened by host name over plain http, as users open
+# http://IP:8001 or the front end's URL (not as 127.0.0.1/localhost, which
+# browsers treat as a secure context): Chromium resolves instance.test and
+# siab.test to 127.0.0.1 (termbench -resolve).
 #
 # Usage: bench/webssh.sh            (from the repository root)
 # Environment: LINES_WEBSSH (200000), LINES_PROXY (50000: webssh through
@@ -21,7 +25,8 @@
 # ECHO_RUNS (2), ECHO_FLAGS (more termbench flags for the command echo,
 # e.g. "-pause 100ms" or "-disable-features DeferRendererTasksAfterInput",
 # see docs/webssh.md), ECHO_ONLY=1 to stop after the command echo, SKIP_SIAB=1
-# to measure webssh alone, SKIP_PROXY=1 to leave nginx out.
+# to measure webssh alone, SKIP_PROXY=1 to leave nginx out, WEBSSH_BIN=FILE
+# to measure that webssh binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -72,14 +77,17 @@ fi
 # Figures go to the screen and to a summary printed side by side at the end.
 summary="$tmp/summary"
 : > "$summary"
-tb() { "$tmp/termbench" "$@" | tee -a "$summary"; }
+# The names the pages are opened by (plain http, not a secure context).
+W=instance.test S=siab.test
+tb() { "$tmp/termbench" -resolve "$W=127.0.0.1,$S=127.0.0.1" "$@" | tee -a "$summary"; }
 
-CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -ldflags '-s -w' -o "$tmp/webssh" ./cmd/webssh
+if [ -n "${WEBSSH_BIN:-}" ]; then cp "$WEBSSH_BIN" "$tmp/webssh"
+else CGO_ENABLED=0 go build -trimpath -tags nethttpomithttp2 -ldflags '-s -w' -o "$tmp/webssh" ./cmd/webssh; fi
 go build -o "$tmp/termbench" ./bench/termbench
 go build -o "$tmp/echoprobe" ./bench/echoprobe
 go build -o "$tmp/nginxconf" ./bench/nginxconf
 
-printf '[webssh]\ncommand = ["/bin/sh"]\n' > "$tmp/settings.toml"
+printf '[webssh]\ncommand = ["/bin/sh"]\nallowed_hosts = ["instance.test"]\n' > "$tmp/settings.toml"
 : > "$tmp/luoyun.conf"
 wport=$(free_port)
 "$tmp/webssh" --settings "$tmp/settings.toml" -c "$tmp/luoyun.conf" -l "$tmp/webssh.log" \
@@ -112,29 +120,29 @@ echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(chromium --versi
 # Command echo: webssh and shellinabox alternating in one browser.
 for run in $(seq "$ECHO_RUNS"); do
   vs=()
-  if [ "$siab" = 1 ]; then vs=(-vs "shellinabox=http://127.0.0.1:$sport/"); fi
+  if [ "$siab" = 1 ]; then vs=(-vs "shellinabox=http://$S:$sport/"); fi
   echo "command echo, direct, run $run:"
-  tb -name webssh -url "http://127.0.0.1:$wport/" "${vs[@]}" "${echo_flags[@]}" -cmds "$CMDS" -keys 0 -lines 0
+  tb -name webssh -url "http://$W:$wport/" "${vs[@]}" "${echo_flags[@]}" -cmds "$CMDS" -keys 0 -lines 0
   if [ -n "$wproxy" ]; then
     vs=()
-    if [ -n "$sproxy" ]; then vs=(-vs "siab+nginx=http://127.0.0.1:$sproxy/"); fi
+    if [ -n "$sproxy" ]; then vs=(-vs "siab+nginx=http://$S:$sproxy/"); fi
     echo "command echo, through nginx, run $run:"
-    tb -name webssh+nginx -url "http://127.0.0.1:$wproxy/" "${vs[@]}" "${echo_flags[@]}" -cmds "$CMDS" -keys 0 -lines 0
+    tb -name webssh+nginx -url "http://$W:$wproxy/" "${vs[@]}" "${echo_flags[@]}" -cmds "$CMDS" -keys 0 -lines 0
   fi
 done
 if [ -n "${ECHO_ONLY:-}" ]; then exit 0; fi
 
-tb -name webssh -url "http://127.0.0.1:$wport/" -cmds 0 -keys "$KEYS" -lines "$LINES_WEBSSH"
+tb -name webssh -url "http://$W:$wport/" -cmds 0 -keys "$KEYS" -lines "$LINES_WEBSSH"
 echo "webssh RSS after the run: $(rss_kb "$wpid") kB"
 "$tmp/echoprobe" -kind webssh -url "http://127.0.0.1:$wport/" -keys "$PROBE_KEYS"
 if [ -n "$wproxy" ]; then
-  tb -name webssh+nginx -url "http://127.0.0.1:$wproxy/" -cmds 0 -keys "$KEYS" -lines "$LINES_PROXY"
+  tb -name webssh+nginx -url "http://$W:$wproxy/" -cmds 0 -keys "$KEYS" -lines "$LINES_PROXY"
 fi
 if [ "$siab" = 1 ]; then
   "$tmp/echoprobe" -kind shellinabox -url "http://127.0.0.1:$sport/" -keys "$PROBE_KEYS"
-  tb -name shellinabox -url "http://127.0.0.1:$sport/" -cmds 0 -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
+  tb -name shellinabox -url "http://$S:$sport/" -cmds 0 -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
   if [ -n "$sproxy" ]; then
-    tb -name siab+nginx -url "http://127.0.0.1:$sproxy/" -cmds 0 -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
+    tb -name siab+nginx -url "http://$S:$sproxy/" -cmds 0 -keys "$KEYS" -lines "$LINES_SIAB" -timeout 30m
   fi
 fi
 echo
@@ -142,4 +150,5 @@ echo "side by side (direct, and +nginx: through the cloud front end's proxy):"
 grep ' command echo ' "$summary" || true
 grep ' echo p50 ' "$summary" || true
 grep ' on the wire ' "$summary" || true
-grep ' transport ' "$summary" || true
+grep -E ' transport | page ' "$summary" | awk '!seen[$0]++' || true
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

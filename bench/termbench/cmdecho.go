@@ -244,11 +244,10 @@ func compareCmdEcho(ctx context.Context, o options, out io.Writer, logf func(str
 		}
 	}
 	for _, t := range terms {
-		var transport string
-		_ = chromedp.Run(t.ctx, chromedp.Evaluate(`document.documentElement.getAttribute('data-transport') || ''`, &transport))
-		if transport != "" {
-			fmt.Fprintf(out, "%-12s transport %s (the page's data-transport)\n", t.name, transport)
-		}
+		var where string
+		_ = chromedp.Run(t.ctx, chromedp.Evaluate(`location.origin + (window.isSecureContext ? ' (a secure context)' : ' (not a secure context)') +
+			(document.documentElement.dataset.transport ? ', transport ' + document.documentElement.dataset.transport : '')`, &where))
+		fmt.Fprintf(out, "%-12s page %s\n", t.name, where)
 		printCmdEcho(out, t.name, t.wire, t.dom)
 	}
 	return nil

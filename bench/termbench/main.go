@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -49,11 +50,12 @@ func main() {
 	flag.StringVar(&o.vs, "vs", "", "NAME=URL: a second terminal whose command echo is timed in the same browser, alternating command by command with the first")
 	flag.DurationVar(&o.pause, "pause", 0, "wait this long between a command's last character and its Enter, as a person does (0: press it as soon as the command line is in the page)")
 	flag.StringVar(&o.disableFeatures, "disable-features", "", "Chromium features to switch off as well (comma-separated; for experiments, e.g. DeferRendererTasksAfterInput)")
+	flag.StringVar(&o.resolve, "resolve", "", "NAME=IP[,NAME=IP...]: Chromium resolves these host names to these addresses, so that a page on loopback is reached by a name over plain http (not a secure context, as users reach an instance) instead of as localhost")
 	flag.BoolVar(&o.verbose, "v", false, "log progress to stderr")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
 	flag.Parse()
 	if o.url == "" || o.pause < 0 || o.keys < 0 || o.lines < 0 || (o.keys == 0) != (o.lines == 0) || o.cmds < 0 || o.cmds > maxCmds || o.keys+o.lines+o.cmds == 0 || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: termbench -url URL [-name NAME] [-vs NAME=URL] [-cmds N] [-pause D] [-keys N] [-lines N] [-timeout D] [-disable-features LIST] [-v]")
+		fmt.Fprintln(os.Stderr, "usage: termbench -url URL [-name NAME] [-vs NAME=URL] [-cmds N] [-pause D] [-keys N] [-lines N] [-timeout D] [-resolve NAME=IP] [-disable-features LIST] [-v]")
 		os.Exit(2)
 	}
 	if err := bench(o, os.Stdout); err != nil {
@@ -74,6 +76,9 @@ type options struct {
 	// disableFeatures lists Chromium features switched off on top of
 	// chromedp's defaults (experiments only).
 	disableFeatures string
+	// resolve maps host names to addresses in Chromium's resolver
+	// ("NAME=IP,NAME=IP").
+	resolve string
 }
 
 // chromedpDisabledFeatures is what chromedp's default options switch off;
@@ -89,10 +94,27 @@ func browserFlags(o options, bin, profile string) []chromedp.ExecAllocatorOption
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.WindowSize(1024, 768))
+	if rules := resolverRules(o.resolve); rules != "" {
+		opts = append(opts, chromedp.Flag("host-resolver-rules", rules))
+	}
 	if o.disableFeatures != "" {
 		opts = append(opts, chromedp.Flag("disable-features", chromedpDisabledFeatures+","+o.disableFeatures))
 	}
 	return opts
+}
+
+// resolverRules turns -resolve's "NAME=IP,NAME=IP" into Chromium's
+// --host-resolver-rules ("MAP NAME IP,MAP NAME IP"); entries without "="
+// are ignored.
+func resolverRules(s string) string {
+	var rules []string
+	for _, e := range strings.Split(s, ",") {
+		name, ip, ok := strings.Cut(strings.TrimSpace(e), "=")
+		if ok && name != "" && ip != "" {
+			rules = append(rules, "MAP "+name+" "+ip)
+		}
+	}
+	return strings.Join(rules, ",")
 }
 
 func browser() (string, error) {
@@ -291,9 +313,6 @@ const wireProbe = `(function () {
   // sent records when the page first sends something (the Enter) after
   // the command being timed was armed.
   function sent() { if (__tbw.mark && !__tbw.sentAt) __tbw.sentAt = performance.now(); }
-  // webssh's page, when its websocket runs in a worker, reports output
-  // reaching the page through this hook.
-  window.websshReceived = function (u8) { markHit(u8); hit(u8.indexOf(120) >= 0); };
   var WS = window.WebSocket;
   if (WS) {
     var wsSend = WS.prototype.send;

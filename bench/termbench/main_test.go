@@ -143,3 +143,35 @@ func TestCmdEchoPause(t *testing.T) {
 		t.Errorf("max %v ms includes the pause of %v", v, o.pause)
 	}
 }
+
+func TestResolverRules(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                             "",
+		"instance.test=127.0.0.1":      "MAP instance.test 127.0.0.1",
+		"a.test=127.0.0.1, b.test=::1": "MAP a.test 127.0.0.1,MAP b.test ::1",
+		"noequals,=1.2.3.4,x=":         "",
+	} {
+		if got := resolverRules(in); got != want {
+			t.Errorf("resolverRules(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestByName: with -resolve the page is opened by a host name over plain
+// http, not a secure context (as users reach an instance), and the
+// figures say so.
+func TestByName(t *testing.T) {
+	needChromium(t)
+	u := strings.Replace(termtest.Webssh(t), "127.0.0.1", termtest.Name, 1)
+	var out bytes.Buffer
+	o := options{url: u, name: "webssh", resolve: termtest.Name + "=127.0.0.1", cmds: 3, timeout: 2 * time.Minute}
+	if err := bench(o, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	checkCmdEcho(t, out.String(), 3, "webssh")
+	want := "webssh       page " + strings.TrimSuffix(u, "/") + " (not a secure context), transport websocket\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("output %q lacks %q", out.String(), want)
+	}
+}

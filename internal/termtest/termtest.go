@@ -18,14 +18,19 @@ import (
 	"github.com/luoyun/osmanager/pkg/webssh"
 )
 
+// Name is a host name webssh accepts besides its address, for pages
+// opened by name (a browser resolving it to 127.0.0.1) over plain http.
+const Name = "instance.test"
+
 // Webssh serves webssh running /bin/sh and returns its page URL.
 func Webssh(t testing.TB) string {
 	t.Helper()
 	s, err := webssh.New(webssh.Config{
-		Addr:        "127.0.0.1:0",
-		Command:     []string{"/bin/sh"},
-		MaxSessions: 4,
-		Grace:       500 * time.Millisecond,
+		Addr:         "127.0.0.1:0",
+		Command:      []string{"/bin/sh"},
+		AllowedHosts: []string{Name},
+		MaxSessions:  4,
+		Grace:        500 * time.Millisecond,
 	}, logtest.New(t))
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/luoyun/osmanager/internal/browsertest"
@@ -33,24 +34,32 @@ func openPage(ctx context.Context, t *testing.T, url, prompt string) {
 func TestOutputDrawnWithoutWaitingForAFrame(t *testing.T) {
 	ctx := browsertest.New(t, 90*time.Second)
 	s := startServer(t, Config{})
-	openPage(ctx, t, s.URL(), "#")
-	// Mutations of the rows are sorted by where they happen: inside an
-	// animation frame callback (taken at its end) or outside one (the
-	// observer's own callback).
-	if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () {
-		window.__df = {direct: 0, framed: 0, mark: ''};
-		function check(recs, how) {
+	// Mutations of the rows are sorted by where they happen: inside a
+	// callback of the browser's own animation frames (taken at its end) or
+	// outside one (the observer's own callback). The browser's
+	// requestAnimationFrame is wrapped before the page's scripts run.
+	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(`(function () {
+		window.__df = {direct: 0, framed: 0, mark: '', mo: null};
+		window.__df.check = function (recs, how) {
 			if (__df.mark && recs.some(function (r) { return (r.target.textContent || '').indexOf(__df.mark) >= 0; })) {
 				__df[how]++;
 				__df.mark = '';
 			}
-		}
-		var mo = new MutationObserver(function (recs) { check(recs, 'direct'); });
-		mo.observe(document.querySelector('.xterm-rows'), {subtree: true, childList: true, characterData: true});
+		};
 		var raf = window.requestAnimationFrame;
 		window.requestAnimationFrame = function (cb) {
-			return raf.call(window, function (ts) { try { cb(ts); } finally { check(mo.takeRecords(), 'framed'); } });
+			return raf.call(window, function (ts) { try { cb(ts); } finally { if (__df.mo) __df.check(__df.mo.takeRecords(), 'framed'); } });
 		};
+	})()`).Do(ctx)
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	openPage(ctx, t, s.URL(), "#")
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () {
+		__df.mo = new MutationObserver(function (recs) { __df.check(recs, 'direct'); });
+		__df.mo.observe(document.querySelector('.xterm-rows'), {subtree: true, childList: true, characterData: true});
 	})()`, nil)); err != nil {
 		t.Fatal(err)
 	}

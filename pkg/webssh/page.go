@@ -73,10 +73,9 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'")
 	h.Set("X-Frame-Options", "SAMEORIGIN") // browsers without CSP level 2
-	// Cross-origin isolation: in a secure context (https, localhost) it
-	// gives the page shared memory, which its websocket worker uses to hand
-	// output past Chromium's deferral of page tasks after a key
-	// (ui/wsworker.js). Everything the page loads is its own.
+	// Cross-origin isolation: no other site's window keeps a handle on
+	// the page, and the page embeds nothing that is not its own (it loads
+	// only its own assets).
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Cross-Origin-Embedder-Policy", "require-corp")
 	_, _ = w.Write(s.page)
@@ -98,7 +97,7 @@ func staticHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		// The worker script runs in the isolated page (see servePage).
+		// Loaded by the isolated page (see servePage), workers included.
 		w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
 		w.Header().Set("Cross-Origin-Resource-Policy", "same-origin")
 		fsrv.ServeHTTP(w, r)

@@ -76,7 +76,7 @@ func TestStaticMatchesUI(t *testing.T) {
 			t.Errorf("static/%s is embedded but made from no file of ui/", e.Name())
 		}
 	}
-	for _, name := range []string{"xterm.js", "xterm.css", "addon-fit.js", "LICENSE.xterm", "webssh.js", "wsworker.js"} {
+	for _, name := range []string{"xterm.js", "xterm.css", "addon-fit.js", "LICENSE.xterm", "webssh.js", "inputworker.js"} {
 		if !made[name+gzstatic.Suffix] {
 			t.Errorf("no source for static/%s%s", name, gzstatic.Suffix)
 		}

@@ -2,7 +2,7 @@
 # Rebuild vendor/ from the pinned packages (package-lock.json), then
 # ../static from vendor/ and the page's own files (go generate in
 # pkg/webssh does only the second step: enough after editing webssh.js/css,
-# keybar.js, messages.js or wsworker.js). Run after changing package.json,
+# keybar.js, messages.js or inputworker.js). Run after changing package.json,
 # then commit vendor/ and ../static: `go build` embeds ../static (the
 # gzip-compressed files only) and needs no npm.
 set -eu

@@ -22,21 +22,40 @@
   fit.fit();
   term.focus();
 
-  // drawSoon renders the rows a write changed at once instead of on the
-  // next animation frame. xterm.js draws on requestAnimationFrame, which
-  // adds up to a frame (16.7 ms at 60 Hz) between the echo of a keystroke
-  // arriving and its text being in the page. Output that answers typing
-  // (the echo, a command's short answer: the first 4 KiB within 500 ms of
-  // a key) is drawn as soon as it is parsed; the rest, floods included,
-  // still once a frame. It uses xterm.js internals of the pinned version
-  // (pkg/webssh/ui/package.json) and does nothing without them.
-  var debouncer = term._core && term._core._renderService && term._core._renderService._renderDebouncer;
-  if (!debouncer || typeof debouncer._innerRefresh !== 'function' || !('_animationFrame' in debouncer)) debouncer = null;
+  // drawSoon puts the rows a write changed into the page at once instead
+  // of on the next animation frame. xterm.js draws on
+  // window.requestAnimationFrame, which adds up to a frame (16.7 ms at
+  // 60 Hz) between the echo of a keystroke being parsed and its text being
+  // in the page. The page keeps the animation frame callbacks that are
+  // waiting (xterm.js's render among them) and, for output that answers
+  // typing (the echo, a command's short answer: the first 4 KiB within
+  // 500 ms of a key), runs them as soon as the output is parsed; the rest,
+  // floods included, is still drawn once a frame. Only the browser's own
+  // API is wrapped: nothing of xterm.js's but its public one is used, and
+  // should a version draw otherwise, the page simply draws on frames.
+  var rafs = new Map(); // waiting animation frame callbacks, by id
+  var nativeRAF = window.requestAnimationFrame, nativeCAF = window.cancelAnimationFrame;
+  window.requestAnimationFrame = function (cb) {
+    var id = nativeRAF.call(window, function (ts) {
+      var f = rafs.get(id);
+      if (f) { rafs.delete(id); f(ts); }
+    });
+    rafs.set(id, cb);
+    return id;
+  };
+  window.cancelAnimationFrame = function (id) {
+    rafs.delete(id);
+    nativeCAF.call(window, id);
+  };
   var typedAt = -1e9, answered = 0;
   function drawSoon() {
-    if (!debouncer || !debouncer._animationFrame || answered > 4096 || performance.now() - typedAt > 500) return;
-    window.cancelAnimationFrame(debouncer._animationFrame);
-    debouncer._innerRefresh();
+    if (rafs.size === 0 || answered > 4096 || performance.now() - typedAt > 500) return;
+    var now = performance.now(), due = [];
+    rafs.forEach(function (f, id) { due.push(f); nativeCAF.call(window, id); });
+    rafs.clear();
+    due.forEach(function (f) {
+      try { f(now); } catch (e) { setTimeout(function () { throw e; }); }
+    });
   }
 
   var enc = new TextEncoder();
@@ -109,12 +128,6 @@
   // send(message) once opened, and close().
   function openWebSocket(h) {
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + base + 'ws';
-    if (window.crossOriginIsolated && window.Worker && typeof SharedArrayBuffer === 'function' &&
-        typeof Atomics.waitAsync === 'function') {
-      var t = openShared(url, h);
-      if (t) return t;
-    }
-    document.documentElement.setAttribute('data-websocket', 'page');
     var sock = new WebSocket(url);
     sock.binaryType = 'arraybuffer';
     var heard = false;
@@ -134,79 +147,6 @@
     };
   }
 
-  // openShared runs the websocket in a worker (static/wsworker.js) that
-  // writes the output into a ring in shared memory; the page wakes on
-  // Atomics.waitAsync. After a typed key Chromium holds every task of the
-  // page (its websocket messages, a worker's postMessage, fetch) until the
-  // next frame has been drawn, 5-10 ms after an Enter; the resolution of
-  // Atomics.waitAsync is a V8 task, which it does not hold
-  // (docs/webssh.md "Command echo"). Shared memory needs a page isolated
-  // by the server's COOP/COEP headers in a secure context (https, or
-  // localhost); elsewhere the page keeps its own websocket.
-  function openShared(url, h) {
-    var sab, w;
-    try {
-      sab = new SharedArrayBuffer(16 + (1 << 20));
-      w = new Worker(base + 'static/wsworker.js');
-    } catch (e) {
-      return null;
-    }
-    document.documentElement.setAttribute('data-websocket', 'worker');
-    var ctl = new Int32Array(sab, 0, 4), ring = new Uint8Array(sab, 16), size = ring.length;
-    var MOD = 0x40000000;
-    var heard = false, isOpen = false, closed = false, seq = 0;
-    function drain() {
-      if (closed) return;
-      seq = Atomics.load(ctl, 2);
-      var wp = Atomics.load(ctl, 0), rp = ctl[1];
-      var n = (wp - rp + MOD) % MOD;
-      if (n > 0) {
-        var out = new Uint8Array(n), at = rp % size, first = Math.min(n, size - at);
-        out.set(ring.subarray(at, at + first), 0);
-        if (n > first) out.set(ring.subarray(0, n - first), first);
-        Atomics.store(ctl, 1, wp);
-        Atomics.notify(ctl, 1);
-        heard = true;
-        // Measuring tools (bench/termbench) cannot see a worker's
-        // websocket: they may set window.websshReceived to be told when
-        // output reaches the page.
-        if (typeof window.websshReceived === 'function') window.websshReceived(out);
-        h.output(out);
-      }
-      var r = Atomics.waitAsync(ctl, 2, seq);
-      if (r.async) r.value.then(drain); else drain();
-    }
-    function close() {
-      if (closed) return;
-      drain();
-      closed = true;
-      clearTimeout(timer);
-      w.terminate();
-      Atomics.notify(ctl, 2); // ends the pending wait
-      h.closed(heard);
-    }
-    // A proxy may hold a websocket it cannot pass: give up after 10 s.
-    var timer = setTimeout(close, 10000);
-    w.onmessage = function (ev) {
-      var m = ev.data;
-      if (m === 'open') { isOpen = true; clearTimeout(timer); h.opened(); }
-      else if (m && typeof m.notice === 'string') { heard = true; h.notice(parseNotice(m.notice)); }
-      else if (m && m.closed) close();
-    };
-    w.onerror = function (e) { if (e && e.preventDefault) e.preventDefault(); close(); };
-    drain();
-    w.postMessage({ url: url, sab: sab });
-    return {
-      name: 'websocket',
-      send: function (m) {
-        if (!isOpen || closed) return;
-        var b = m.slice().buffer;
-        w.postMessage(b, [b]);
-      },
-      close: function () { if (!closed) w.postMessage('close'); },
-    };
-  }
-
   function openHTTP(h) {
     var ctl = new AbortController();
     var id = '';
@@ -214,34 +154,78 @@
     // Two lanes, each one POST at a time so that its messages stay in
     // order: input and resizes, and acknowledgements (only the newest
     // matters), so that a keystroke never waits behind an ack.
-    function lane() { return { q: [], busy: false }; }
-    var keys = lane(), acks = lane();
+    // The POSTs leave from a worker (static/inputworker.js) where there
+    // is one, from the page otherwise.
+    function lane(n) { return { n: n, q: [], busy: false, body: null, retry: null }; }
+    var keys = lane(0), acks = lane(1), lanes = [keys, acks];
+    function postDone(l, ok) {
+      l.busy = false;
+      if (ok) post(l);
+    }
+    var w = null;
+    try {
+      w = new Worker(base + 'static/inputworker.js');
+      w.onmessage = function (ev) { var l = lanes[ev.data && ev.data.lane]; if (l) postDone(l, ev.data.answered); };
+      // A worker that cannot run (its script not loaded): the page
+      // posts itself, starting with the batches the worker had.
+      w.onerror = function (e) {
+        if (e && e.preventDefault) e.preventDefault();
+        w.terminate();
+        w = null;
+        lanes.forEach(function (l) {
+          if (!l.busy) return;
+          l.busy = false;
+          l.retry = l.body;
+          post(l);
+        });
+      };
+    } catch (e) {
+      w = null;
+    }
+    var inputURL = new URL(base + 'input', location.href).href;
     function post(l) {
-      if (l.busy || !id || done || l.q.length === 0) return;
-      var size = 0, n = 0;
-      while (n < l.q.length && size + l.q[n].length + 2 <= 65536) size += l.q[n++].length + 2;
-      var body = new Uint8Array(size);
-      for (var i = 0, off = 0; i < n; i++) {
-        var m = l.q[i];
-        body[off] = m.length >> 8;
-        body[off + 1] = m.length & 0xff;
-        body.set(m, off + 2);
-        off += m.length + 2;
+      if (l.busy || !id || done || (l.q.length === 0 && !l.retry)) return;
+      var body = l.retry;
+      l.retry = null;
+      if (!body) {
+        var size = 0, n = 0;
+        while (n < l.q.length && size + l.q[n].length + 2 <= 65536) size += l.q[n++].length + 2;
+        body = new Uint8Array(size);
+        for (var i = 0, off = 0; i < n; i++) {
+          var m = l.q[i];
+          body[off] = m.length >> 8;
+          body[off + 1] = m.length & 0xff;
+          body.set(m, off + 2);
+          off += m.length + 2;
+        }
+        l.q = l.q.slice(n);
       }
-      l.q = l.q.slice(n);
       l.busy = true;
+      l.body = body;
+      if (w) {
+        w.postMessage({ url: inputURL, id: id, lane: l.n, body: body.buffer });
+        return;
+      }
       var hdr = { 'Content-Type': 'application/octet-stream' };
       hdr['X-Webssh-Session'] = id;
-      fetch(base + 'input', { method: 'POST', headers: hdr, body: body, cache: 'no-store', signal: ctl.signal })
-        .then(function () { l.busy = false; post(l); }, function () { l.busy = false; });
+      fetch(inputURL, { method: 'POST', headers: hdr, body: body, cache: 'no-store', signal: ctl.signal })
+        .then(function () { postDone(l, true); }, function () { postDone(l, false); });
     }
     function end() {
       if (done) return;
       done = true;
       ctl.abort();
+      if (w) w.terminate();
       h.closed(true);
     }
     var buf = new Uint8Array(0);
+    function concat(parts) {
+      var n = 0, i;
+      for (i = 0; i < parts.length; i++) n += parts[i].length;
+      var u = new Uint8Array(n);
+      for (i = 0, n = 0; i < parts.length; i++) { u.set(parts[i], n); n += parts[i].length; }
+      return u;
+    }
     function frames(chunk) {
       if (buf.length === 0) buf = chunk;
       else {
@@ -250,7 +234,7 @@
         b.set(chunk, buf.length);
         buf = b;
       }
-      var off = 0;
+      var off = 0, out = [];
       while (buf.length - off >= 5) {
         var len = buf[off + 1] * 16777216 + (buf[off + 2] << 16) + (buf[off + 3] << 8) + buf[off + 4];
         if (buf.length - off - 5 < len) break;
@@ -262,11 +246,16 @@
           post(keys);
           post(acks);
         } else if (kind === 0x6f) { // 'o': output
-          h.output(p);
+          out.push(p);
         } else if (kind === 0x6e) { // 'n': notice
           h.notice(parseNotice(dec.decode(p)));
         } // 'k': keep-alive
       }
+      // The output frames of one chunk go to xterm.js as one write: one
+      // parse, one callback (a second write would wait for a task of its
+      // own).
+      if (out.length === 1) h.output(out[0]);
+      else if (out.length > 1) h.output(concat(out));
       buf = buf.subarray(off);
     }
     fetch(base + 'stream', { method: 'POST', cache: 'no-store', signal: ctl.signal }).then(function (resp) {
