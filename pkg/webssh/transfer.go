@@ -296,10 +296,11 @@ func (s *Server) put(ctx context.Context, xs *xsession, cred filexfer.Cred, name
 	if copyErr == nil && copied < size {
 		copyErr = fmt.Errorf("upload cut short after %d of %d bytes", copied, size)
 	}
-	if copyErr != nil {
+	if waitErr == nil && copyErr != nil {
 		return uploadResult{}, http.StatusBadRequest, copyErr
 	}
 	if waitErr != nil {
+		// The helper's reason (a refusal stops it before it reads it all).
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = waitErr.Error()
