@@ -87,7 +87,7 @@ type xferEnv struct {
 	bin  string // a copy of the test binary that testUID may run
 }
 
-func startTransfers(t *testing.T, max int64) *xferEnv {
+func startTransfers(t testing.TB, max int64) *xferEnv {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: needs root (the upload helper changes its uid)")
@@ -142,7 +142,7 @@ func startTransfers(t *testing.T, max int64) *xferEnv {
 var sessionOSC = regexp.MustCompile("\x1b\\]5379;session=([0-9a-f]{32})\x07")
 
 // open starts a session and returns it with its transfer id.
-func (e *xferEnv) open(t *testing.T) (*client, string) {
+func (e *xferEnv) open(t testing.TB) (*client, string) {
 	t.Helper()
 	c := mustDial(t, e.s)
 	c.waitFor("fake login: ", 10*time.Second)
@@ -167,7 +167,7 @@ type upResult struct {
 }
 
 // upload posts data as name to base (the server or a proxy).
-func upload(t *testing.T, base, id, name string, data []byte, hdr map[string]string) upResult {
+func upload(t testing.TB, base, id, name string, data []byte, hdr map[string]string) upResult {
 	t.Helper()
 	req, err := http.NewRequest("POST", strings.TrimSuffix(base, "/")+"/upload", bytes.NewReader(data))
 	if err != nil {
@@ -366,7 +366,7 @@ func TestUploadCancelled(t *testing.T) {
 var getOSC = regexp.MustCompile("\x1b\\]5379;get=([0-9a-f]+)\x07")
 
 // fetch takes the download announced by token.
-func fetch(t *testing.T, base, id, token string) (*http.Response, []byte) {
+func fetch(t testing.TB, base, id, token string) (*http.Response, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", strings.TrimSuffix(base, "/")+"/download", nil)
 	req.Header.Set(TermHeader, id)
