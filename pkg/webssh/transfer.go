@@ -29,7 +29,8 @@ import (
 
 // Files through the terminal (docs/webssh.md, "Files"). Each session of a
 // server with transfers on gets an id, announced to its page in the
-// output as OSC 5379 ; session=ID (no process in the session sees it).
+// output as OSC 5379 ; session=ID ; max=BYTES (no process in the session
+// sees it).
 // POST /upload (the id in TermHeader, the name in NameHeader, the bytes
 // as the body) writes a file into the directory of the terminal's
 // foreground program with the rights of the user who logged in, through a
@@ -131,7 +132,8 @@ func (s *Server) openTransfers(sh *ptyshell.Shell, log *logging.Logger) (termbri
 	}
 	t.byID[id], t.byPid[sh.Pid()] = xs, xs
 	t.mu.Unlock()
-	return &announced{Shell: sh, hello: fmt.Appendf(nil, "\x1b]%d;session=%s\x07", filexfer.OSC, id)}, func() {
+	hello := fmt.Appendf(nil, "\x1b]%d;session=%s;max=%d\x07", filexfer.OSC, id, s.cfg.Transfer.MaxBytes)
+	return &announced{Shell: sh, hello: hello}, func() {
 		t.mu.Lock()
 		delete(t.byID, id)
 		delete(t.byPid, sh.Pid())
@@ -214,6 +216,11 @@ type uploadResult struct {
 }
 
 func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
+	// A refusal is answered before the body is read; the body is then
+	// read and dropped (up to the proxy's 128 MiB), so that a proxy that
+	// buffered it all (the cloud's nginx) gets the answer, not a reset.
+	_ = http.NewResponseController(w).EnableFullDuplex()
+	defer func() { _, _ = io.CopyN(io.Discard, r.Body, 128<<20) }()
 	xs := s.transferSession(w, r)
 	if xs == nil {
 		return

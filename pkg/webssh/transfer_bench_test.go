@@ -19,8 +19,7 @@ import (
 //	go test -run '^$' -bench Transfer -benchtime 10x ./pkg/webssh
 func BenchmarkTransfer(b *testing.B) {
 	for _, rate := range []int64{0, 64e6} {
-		e := startTransfers(b, 100e6)
-		e.s.cfg.Transfer.Rate = rate
+		e := startTransfersRate(b, 100e6, rate)
 		p := nginxtest.Start(b, e.s.Addr().String())
 		c, id := e.open(b)
 		e.login(c, "alice", e.home)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -146,5 +147,48 @@ func TestBrowserTransfers(t *testing.T) {
 			t.Logf("%s (%s): upload 10 MiB in %v (%.1f MB/s), download in %v (%.1f MB/s)",
 				tc.name, tc.transport, up.Round(time.Millisecond), mb/up.Seconds(), down.Round(time.Millisecond), mb/down.Seconds())
 		})
+	}
+}
+
+// TestBrowserUploadCancel: on a phone the key bar has the upload button;
+// an upload held to the session's rate (1 MB/s) shows its progress and
+// is cancelled with its row's button: nothing is left in the directory.
+func TestBrowserUploadCancel(t *testing.T) {
+	e := startTransfersRate(t, 100e6, 1e6)
+	ctx := browsertest.New(t, 2*time.Minute)
+	if err := chromedp.Run(ctx,
+		emulation.SetDeviceMetricsOverride(390, 844, 3, true),
+		emulation.SetTouchEmulationEnabled(true).WithMaxTouchPoints(5),
+	); err != nil {
+		t.Fatal(err)
+	}
+	openPage(ctx, t, e.s.URL(), "fake login:")
+	waitJS(ctx, t, "the upload button on the key bar", `!!document.querySelector('#keybar button[data-key=upload]')`)
+	typeUntilRow(ctx, t, "alice\r", "$")
+	typeUntilRow(ctx, t, "cd "+e.home+"; echo IN-$((6*7))\r", "IN-42")
+	src := filepath.Join(t.TempDir(), "slow.bin")
+	if err := os.WriteFile(src, randomBytes(t, 20<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Run(ctx, chromedp.SetUploadFiles(`#upload-input`, []string{src}, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "the upload under way", `(function () {
+		var p = document.querySelector('.xfer[data-state=running] progress');
+		return !!p && p.value > 0 && p.value < p.max;
+	})()`)
+	if err := chromedp.Run(ctx, chromedp.Click(`.xfer[data-state=running] .xfer-x`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "the upload cancelled", `(function () {
+		var r = document.querySelector('.xfer[data-state=error] .xfer-text');
+		return !!r && r.textContent.indexOf('cancelled') >= 0;
+	})()`)
+	if !pollUntil(15*time.Second, func() bool {
+		ents, _ := os.ReadDir(e.home)
+		return len(ents) == 0 && len(e.logs.FilterMessage("file transfer failed").All()) == 1
+	}) {
+		ents, _ := os.ReadDir(e.home)
+		t.Fatalf("after the cancel: %d entries in the directory, %d failure lines", len(ents), len(e.logs.FilterMessage("file transfer failed").All()))
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/luoyun/osmanager/internal/logtest"
+	"github.com/luoyun/osmanager/internal/nginxtest"
 	"github.com/luoyun/osmanager/internal/servetest"
 	"github.com/luoyun/osmanager/pkg/filexfer"
 )
@@ -89,6 +90,12 @@ type xferEnv struct {
 
 func startTransfers(t testing.TB, max int64) *xferEnv {
 	t.Helper()
+	return startTransfersRate(t, max, 0)
+}
+
+// startTransfersRate is startTransfers with a rate cap (bytes/s).
+func startTransfersRate(t testing.TB, max, rate int64) *xferEnv {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: needs root (the upload helper changes its uid)")
 	}
@@ -130,7 +137,7 @@ func startTransfers(t testing.TB, max int64) *xferEnv {
 		Env:         []string{"PATH=/usr/bin:/bin", "TERM=xterm", filexfer.SocketEnv + "=" + sock, "PS1=$ "},
 		MaxSessions: 8,
 		Grace:       200 * time.Millisecond,
-		Transfer:    TransferConfig{MaxBytes: max, Helper: []string{"/proc/self/exe", filexfer.PutVerb}, Socket: sock, OfferTimeout: 20 * time.Second},
+		Transfer:    TransferConfig{MaxBytes: max, Rate: rate, Helper: []string{"/proc/self/exe", filexfer.PutVerb}, Socket: sock, OfferTimeout: 20 * time.Second},
 	}, log)
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +146,7 @@ func startTransfers(t testing.TB, max int64) *xferEnv {
 	return &xferEnv{s: s, logs: logs, home: home, bin: bin}
 }
 
-var sessionOSC = regexp.MustCompile("\x1b\\]5379;session=([0-9a-f]{32})\x07")
+var sessionOSC = regexp.MustCompile("\x1b\\]5379;session=([0-9a-f]{32});max=[0-9]+\x07")
 
 // open starts a session and returns it with its transfer id.
 func (e *xferEnv) open(t testing.TB) (*client, string) {
@@ -428,4 +435,53 @@ func TestDownload(t *testing.T) {
 	if f := lines[0].ContextMap(); f["direction"] != "download" || f["name"] != "report 1.bin" || f["size"] != int64(10<<20) {
 		t.Fatalf("log line %v", f)
 	}
+}
+
+// pattern is n bytes of a repeating pattern, read without holding them.
+type pattern struct{ left int64 }
+
+func (p *pattern) Read(b []byte) (int, error) {
+	if p.left == 0 {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(b)), p.left))
+	for i := range n {
+		b[i] = byte(i % 251)
+	}
+	p.left -= int64(n)
+	return n, nil
+}
+
+// TestUploadLimitThroughNginx: through the stock proxy template
+// (client_max_body_size 128m) a file of upload_max_mb (100 MB) lands; one
+// byte more is refused by webssh before it is read.
+func TestUploadLimitThroughNginx(t *testing.T) {
+	e := startTransfers(t, 100e6)
+	p := nginxtest.Start(t, e.s.Addr().String())
+	c, id := e.open(t)
+	e.login(c, "alice", e.home)
+	for _, size := range []int64{100e6, 100e6 + 1} {
+		req, _ := http.NewRequest("POST", p.URL+"upload", &pattern{left: size})
+		req.ContentLength = size
+		req.Header.Set(TermHeader, id)
+		req.Header.Set(NameHeader, "limit.bin")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want := 200
+		if size > 100e6 {
+			want = 413
+		}
+		if resp.StatusCode != want {
+			t.Fatalf("%d bytes through nginx: %d %q, want %d", size, resp.StatusCode, body, want)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(e.home, "limit.bin"))
+	if err != nil || fi.Size() != 100e6 {
+		t.Fatalf("limit.bin: %v %v", fi, err)
+	}
+	noTempFiles(t, e.home)
 }

@@ -20,7 +20,7 @@ import (
 )
 
 var (
-	sessionOSC = regexp.MustCompile("\x1b\\]5379;session=([0-9a-f]{32})\x07")
+	sessionOSC = regexp.MustCompile("\x1b\\]5379;session=([0-9a-f]{32});max=100000000\x07")
 	getOSC     = regexp.MustCompile("\x1b\\]5379;get=([0-9a-f]+)\x07")
 )
 

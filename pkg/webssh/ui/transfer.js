@@ -1,13 +1,14 @@
 // Files through the terminal (docs/webssh.md, "Files"). The server
-// announces each session that takes files with OSC 5379 ; session=ID in
-// its output; from then on files dropped on the page, or picked with the
-// upload button (also on the touch key bar), go to POST upload, one after
-// the other, each with a progress bar and a cancel button; the server
-// writes them, as the user who logged in, into the directory of the
-// terminal's foreground program. `webssh get FILE` in the terminal prints
-// OSC 5379 ; get=TOKEN: the page fetches the file with POST download and
-// saves it as a download. Nothing here trusts the terminal's output: an
-// id or token that a program printed is only a string the server refuses.
+// announces each session that takes files with OSC 5379 ; session=ID ;
+// max=BYTES (the size limit) in its output; from then on files dropped
+// on the page, or picked with the upload button (also on the touch key
+// bar), go to POST upload, one after the other, each with a progress bar
+// and a cancel button; the server writes them, as the user who logged
+// in, into the directory of the terminal's foreground program. `webssh
+// get FILE` in the terminal prints OSC 5379 ; get=TOKEN: the page fetches
+// the file with POST download and saves it as a download. Nothing here
+// trusts the terminal's output: an id or token that a program printed is
+// only a string the server refuses.
 (function () {
   'use strict';
   var ws = window.webssh;
@@ -15,6 +16,7 @@
   var term = ws.term;
   var base = location.pathname.replace(/[^/]*$/, '');
   var session = '';
+  var maxBytes = 0; // the server's upload_max_mb, in bytes
   var queue = [];   // uploads waiting: {file, item}
   var busy = false; // an upload runs
 
@@ -139,6 +141,12 @@
     busy = true;
     var x = new XMLHttpRequest();
     job.xhr = x;
+    if (maxBytes && job.file.size > maxBytes) {
+      busy = false;
+      job.item.end(false, 'larger than the upload limit (' + mb(maxBytes) + ') / 超过上传限制');
+      next();
+      return;
+    }
     x.open('POST', base + 'upload');
     x.setRequestHeader('X-Webssh-Term', session);
     x.setRequestHeader('X-Webssh-Name', encodeURIComponent(job.file.name));
@@ -208,18 +216,22 @@
   }
 
   term.parser.registerOscHandler(5379, function (data) {
-    var eq = data.indexOf('=');
-    var key = data.slice(0, eq), val = data.slice(eq + 1);
-    if (key === 'session' && /^[0-9a-f]{32}$/.test(val)) {
-      session = val;
+    var f = {};
+    data.split(';').forEach(function (kv) {
+      var eq = kv.indexOf('=');
+      if (eq > 0) f[kv.slice(0, eq)] = kv.slice(eq + 1);
+    });
+    if (/^[0-9a-f]{32}$/.test(f.session || '')) {
+      session = f.session;
+      maxBytes = Number(f.max) || 0;
       button.hidden = false;
       var bar = document.getElementById('keybar');
       if (bar && !barButton) {
         barButton = pickButton('');
         bar.appendChild(barButton);
       }
-    } else if (key === 'get') {
-      download(val);
+    } else if (f.get) {
+      download(f.get);
     }
     return true;
   });
