@@ -13,8 +13,7 @@ import (
 
 // OSC is the escape sequence number the page listens to: the server
 // announces a session's id with OSC 5379 ; session=ID ; max=BYTES BEL,
-// `webssh get`
-// a download with OSC 5379 ; get=TOKEN BEL.
+// `webssh get` a download with OSC 5379 ; get=TOKEN BEL.
 const OSC = 5379
 
 // GetVerb is the webssh verb that hands files to the browser.
