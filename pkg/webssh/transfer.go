@@ -219,8 +219,12 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	// A refusal is answered before the body is read; the body is then
 	// read and dropped (up to the proxy's 128 MiB), so that a proxy that
 	// buffered it all (the cloud's nginx) gets the answer, not a reset.
-	_ = http.NewResponseController(w).EnableFullDuplex()
-	defer func() { _, _ = io.CopyN(io.Discard, r.Body, 128<<20) }()
+	rc := http.NewResponseController(w)
+	_ = rc.EnableFullDuplex()
+	defer func() {
+		_ = rc.SetReadDeadline(time.Now().Add(30 * time.Second))
+		_, _ = io.CopyN(io.Discard, r.Body, 128<<20)
+	}()
 	xs := s.transferSession(w, r)
 	if xs == nil {
 		return
