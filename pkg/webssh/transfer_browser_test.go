@@ -143,6 +143,11 @@ func TestBrowserTransfers(t *testing.T) {
 				t.Fatal("downloaded file differs")
 			}
 			waitJS(ctx, t, "the download row done", xferRow("download", "done", ""))
+			shots := os.Getenv("WEBSSH_SCREENSHOT_DIR")
+			if shots == "" {
+				shots = t.TempDir()
+			}
+			browsertest.Screenshot(t, ctx, shots, "transfers-"+tc.name)
 			mb := float64(len(big)) / 1e6
 			t.Logf("%s (%s): upload 10 MiB in %v (%.1f MB/s), download in %v (%.1f MB/s)",
 				tc.name, tc.transport, up.Round(time.Millisecond), mb/up.Seconds(), down.Round(time.Millisecond), mb/down.Seconds())
