@@ -485,3 +485,76 @@ func TestUploadLimitThroughNginx(t *testing.T) {
 	}
 	noTempFiles(t, e.home)
 }
+
+// loginUser returns an account of this system with a uid of 1000 or
+// more and an existing shell, for /bin/login -f; "" when there is none.
+func loginUser(t *testing.T) (name string, uid int) {
+	t.Helper()
+	b, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return "", 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Split(l, ":")
+		if len(f) < 7 {
+			continue
+		}
+		id, err := strconv.Atoi(f[2])
+		if err != nil || id < 1000 || id >= 65534 {
+			continue
+		}
+		if _, err := os.Stat(f[6]); err == nil && strings.HasSuffix(f[6], "sh") {
+			return f[0], id
+		}
+	}
+	return "", 0
+}
+
+// TestUploadRealLogin: the system's own /bin/login (shadow's or
+// util-linux's, which fork the user's shell), run with -f for an
+// unprivileged account of this system: the upload is written as that
+// account.
+func TestUploadRealLogin(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: needs root")
+	}
+	name, uid := loginUser(t)
+	if name == "" {
+		t.Skip("skipping: no account with a uid >= 1000 and a shell")
+	}
+	if _, err := os.Stat("/bin/login"); err != nil {
+		t.Skip("skipping: no /bin/login")
+	}
+	dir, err := os.MkdirTemp("/tmp", "webssh-login-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, uid, uid); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, Config{Command: []string{"/bin/login", "-f", name},
+		Transfer: TransferConfig{MaxBytes: 1e6, Helper: []string{"/proc/self/exe", filexfer.PutVerb}}})
+	c := mustDial(t, s)
+	c.waitFor("\x1b]5379;session=", 10*time.Second)
+	m := sessionOSC.FindStringSubmatch(c.out.String())
+	if m == nil {
+		t.Fatalf("no announcement in %q", c.out.String())
+	}
+	c.input("cd " + dir + " && echo IN-$((6*7))-$(id -u)\n")
+	c.waitFor("IN-42-"+strconv.Itoa(uid), 15*time.Second)
+	r := upload(t, "http://"+s.Addr().String(), m[1], "real.txt", []byte("real\n"), nil)
+	if r.status != 200 {
+		t.Fatalf("upload: %d %q", r.status, r.body)
+	}
+	fi, err := os.Stat(filepath.Join(dir, "real.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Sys().(*syscall.Stat_t).Uid; int(got) != uid {
+		t.Fatalf("real.txt belongs to uid %d, want %s's %d", got, name, uid)
+	}
+}
