@@ -124,8 +124,11 @@ func TestBrowserTransfers(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(home, "dl.bin"), big, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			start = time.Now()
-			typeUntilRow(ctx, t, e.bin+" get dl.bin\r", "dl.bin: 10.5 MB sent to the browser")
+			if err := chromedp.Run(ctx, typeKeys(e.bin+" get dl.bin")); err != nil {
+				t.Fatal(err)
+			}
+			start = time.Now() // from the Enter
+			typeUntilRow(ctx, t, "\r", "dl.bin: 10.5 MB sent to the browser")
 			got := filepath.Join(downloads, "dl.bin")
 			if !pollUntil(time.Minute, func() bool {
 				fi, err := os.Stat(got)
