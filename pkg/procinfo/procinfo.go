@@ -32,6 +32,8 @@ type Stat struct {
 	StartTicks uint64
 	// PPID is the parent's pid.
 	PPID int
+	// Pgrp is the process group id.
+	Pgrp int
 	// Session is the session id.
 	Session int
 }
@@ -53,16 +55,20 @@ func ParseStat(b []byte) (Stat, error) {
 	if err != nil {
 		return Stat{}, fmt.Errorf("stat: start time %q is not a number", f[19])
 	}
-	// ppid(4) and session(6): index 1 and 3.
+	// ppid(4), pgrp(5) and session(6): index 1, 2 and 3.
 	ppid, err := strconv.Atoi(string(f[1]))
 	if err != nil {
 		return Stat{}, fmt.Errorf("stat: parent pid %q is not a number", f[1])
+	}
+	pgrp, err := strconv.Atoi(string(f[2]))
+	if err != nil {
+		return Stat{}, fmt.Errorf("stat: process group %q is not a number", f[2])
 	}
 	sid, err := strconv.Atoi(string(f[3]))
 	if err != nil {
 		return Stat{}, fmt.Errorf("stat: session %q is not a number", f[3])
 	}
-	return Stat{State: f[0][0], StartTicks: start, PPID: ppid, Session: sid}, nil
+	return Stat{State: f[0][0], StartTicks: start, PPID: ppid, Pgrp: pgrp, Session: sid}, nil
 }
 
 // ReadStat reads /proc/PID/stat under root.

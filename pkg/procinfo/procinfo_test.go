@@ -17,8 +17,8 @@ func TestParseStat(t *testing.T) {
 		want  Stat
 		isErr bool
 	}{
-		{"42 (osm) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 3 0 12345 1000 100 0\n", Stat{State: 'S', StartTicks: 12345, PPID: 1, Session: 42}, false},
-		{"7 (a) b) (c) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0\n", Stat{State: 'Z', StartTicks: 99, PPID: 1, Session: 7}, false},
+		{"42 (osm) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 3 0 12345 1000 100 0\n", Stat{State: 'S', StartTicks: 12345, PPID: 1, Pgrp: 42, Session: 42}, false},
+		{"7 (a) b) (c) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99 0 0\n", Stat{State: 'Z', StartTicks: 99, PPID: 1, Pgrp: 7, Session: 7}, false},
 		{"7 (name", Stat{}, true},
 		{"7 (x) S 1 2 3", Stat{}, true},
 		{"7 (x) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 abc 20", Stat{}, true},

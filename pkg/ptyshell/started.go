@@ -27,10 +27,7 @@ func (s *Shell) PastLogin() bool {
 	if err != nil {
 		return false
 	}
-	want := filepath.Base(s.cmd.Path)
-	if len(want) > 15 { // the kernel keeps TASK_COMM_LEN-1 bytes
-		want = want[:15]
-	}
+	want := commName(s.cmd.Path)
 	name := string(bytes.TrimSuffix(comm, []byte("\n")))
 	atPrompt := name == want || name == "login" || name == "su" // webssh's login front hands over to these
 	if !atPrompt || len(sessionProcs(pid)) > 0 {
@@ -38,4 +35,14 @@ func (s *Shell) PastLogin() bool {
 		return true
 	}
 	return false
+}
+
+// commName is the kernel's command name of a program: its base name cut
+// to TASK_COMM_LEN-1 bytes.
+func commName(path string) string {
+	name := filepath.Base(path)
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	return name
 }

@@ -25,10 +25,12 @@ var checks = map[string]func(s *Settings) error{
 		}
 		return nil
 	},
-	"webssh.max_sessions": atLeast(1, func(s *Settings) int { return s.WebSSH.MaxSessions }),
-	"webssh.idle_timeout": positive(func(s *Settings) Duration { return s.WebSSH.IdleTimeout }),
-	"log.max_size_mb":     atLeast(1, func(s *Settings) int { return s.Log.MaxSizeMB }),
-	"log.max_backups":     atLeast(0, func(s *Settings) int { return s.Log.MaxBackups }),
+	"webssh.max_sessions":     atLeast(1, func(s *Settings) int { return s.WebSSH.MaxSessions }),
+	"webssh.idle_timeout":     positive(func(s *Settings) Duration { return s.WebSSH.IdleTimeout }),
+	"webssh.upload_max_mb":    atLeast(0, func(s *Settings) int { return s.WebSSH.UploadMaxMB }),
+	"webssh.transfer_rate_mb": atLeast(0, func(s *Settings) int { return s.WebSSH.TransferRateMB }),
+	"log.max_size_mb":         atLeast(1, func(s *Settings) int { return s.Log.MaxSizeMB }),
+	"log.max_backups":         atLeast(0, func(s *Settings) int { return s.Log.MaxBackups }),
 	"memory.trim_interval": func(s *Settings) error {
 		if d := s.Memory.TrimInterval; d != 0 && d < Duration(time.Second) {
 			return fmt.Errorf("must be 0 (never) or at least 1s, got %s", d)
@@ -51,7 +53,8 @@ var checks = map[string]func(s *Settings) error{
 var checkOrder = []string{
 	"osm.status_interval", "osm.status_timeout", "osm.reconnect_min", "osm.reconnect_max",
 	"osm.discovery_window", "web.port", "web.procs", "webssh.port",
-	"webssh.command", "webssh.max_sessions", "webssh.idle_timeout", "webssh.trusted_proxies", "log.max_size_mb",
+	"webssh.command", "webssh.max_sessions", "webssh.idle_timeout", "webssh.trusted_proxies", "webssh.upload_max_mb",
+	"webssh.transfer_rate_mb", "log.max_size_mb",
 	"log.max_backups", "memory.trim_interval", "floppy.device", "floppy.wait",
 }
 

@@ -95,6 +95,12 @@ type WebSSH struct {
 	// TLSCert and TLSKey, when both set, serve the terminal over HTTPS.
 	TLSCert string `toml:"tls_cert"`
 	TLSKey  string `toml:"tls_key"`
+	// UploadMaxMB is the largest file (MB, 10^6 bytes) moved through the
+	// terminal either way: uploads and `webssh get`; 0 turns it off.
+	UploadMaxMB int `toml:"upload_max_mb"`
+	// TransferRateMB caps each session's file transfers, MB per second
+	// over both ways together; 0: no cap.
+	TransferRateMB int `toml:"transfer_rate_mb"`
 }
 
 // Log tunes the rotating log files.
@@ -138,11 +144,13 @@ func Defaults() Settings {
 		},
 		Web: Web{Port: 8080, Procs: 1},
 		WebSSH: WebSSH{
-			Port:        8001,
-			Command:     []string{"/bin/login"},
-			LoginFront:  true,
-			MaxSessions: 8,
-			IdleTimeout: Duration(30 * time.Minute),
+			Port:           8001,
+			Command:        []string{"/bin/login"},
+			LoginFront:     true,
+			MaxSessions:    8,
+			IdleTimeout:    Duration(30 * time.Minute),
+			UploadMaxMB:    100,
+			TransferRateMB: 64,
 		},
 		Log:    Log{MaxSizeMB: 1, MaxBackups: 1},
 		Memory: Memory{TrimInterval: Duration(time.Minute)},

@@ -34,6 +34,7 @@ const (
 	pageMid = `</title>
 <link rel="stylesheet" href="static/xterm.css">
 <link rel="stylesheet" href="static/webssh.css">
+<link rel="stylesheet" href="static/transfer.css">
 </head>
 <body>
 <div id="terminal" data-title="`
@@ -44,6 +45,7 @@ const (
 <script src="static/messages.js"></script>
 <script src="static/keybar.js"></script>
 <script src="static/webssh.js"></script>
+<script src="static/transfer.js"></script>
 </body>
 </html>
 `

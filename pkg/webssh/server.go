@@ -57,6 +57,9 @@ type Config struct {
 	// Grace is how long a closing session's command has after SIGHUP
 	// before SIGKILL; 0: ptyshell's default.
 	Grace time.Duration
+	// Transfer moves files between the page and the logged-in user's
+	// shell (transfer.go); the zero value: off.
+	Transfer TransferConfig
 }
 
 // Validate checks the configuration.
@@ -94,6 +97,7 @@ type Server struct {
 	sessions *slots
 	wg       sync.WaitGroup
 	streams  streams // the HTTP transport's open sessions
+	xfer     transfers
 }
 
 // New returns a server for cfg.
@@ -173,6 +177,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		ln = tls.NewListener(ln, s.tlsConf)
 	}
 	s.log.Info("serving", zlog.String("url", s.URL()), zlog.Strings("command", s.cfg.Command))
+	defer s.startTransferSocket(ctx)()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -200,6 +205,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /ws", s.serveWS)
 	mux.HandleFunc("POST /stream", s.serveStream)
 	mux.HandleFunc("POST /input", s.serveInput)
+	s.transferRoutes(mux)
 	return mux
 }
 
@@ -262,7 +268,9 @@ func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn,
 	ctx, end := context.WithCancelCause(ctx)
 	defer end(nil)
 	s.sessions.attach(sl, end, sh.PastLogin)
-	err = termbridge.RunConn(ctx, conn, sh, termbridge.Config{
+	shell, closeTransfers := s.openTransfers(sh, log)
+	defer closeTransfers()
+	err = termbridge.RunConn(ctx, conn, shell, termbridge.Config{
 		Window:      s.cfg.Window,
 		IdleTimeout: s.cfg.IdleTimeout,
 		Stats:       &s.stats,

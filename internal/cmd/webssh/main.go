@@ -7,6 +7,7 @@
 //	webssh [-c/--config FILE] [-p/--port N] [-l/--log FILE] [--listen-addr ADDR]
 //	       [--settings FILE] [--debug] [--version] [-h]
 //	webssh login    (the login front webssh runs on each session's terminal)
+//	webssh get FILE...   (in a web terminal: hand files to the browser)
 //
 // The port is -p, else JSON webssh.port of luoyun.conf, else the
 // settings' webssh.port (8001): settings.WebSSHPort, the rule web uses
@@ -16,9 +17,11 @@ package webssh
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/filexfer"
 )
 
 // Main runs the webssh command with args (the arguments after the program
@@ -26,10 +29,19 @@ import (
 // multicall binary cmd/luoyun call it.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var err error
-	if len(args) > 0 && args[0] == "login" {
+	switch {
+	case len(args) > 0 && args[0] == "login":
 		err = runLogin(stdin, stdout) // the login front on a session's terminal
-	} else {
+	case len(args) > 0 && args[0] == filexfer.GetVerb:
+		err = runGet(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == filexfer.PutVerb:
+		// The upload helper, run by webssh as the logged-in user.
+		return filexfer.RunPut(args[1:], stdin, stdout, stderr)
+	default:
 		err = run(ctx, args, stdout, stderr)
+	}
+	if errors.Is(err, errGetFailed) {
+		return cli.ExitFailure // each file's error is said
 	}
 	return cli.ExitCode("webssh", err, stderr)
 }

@@ -81,6 +81,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		command = loginFrontCommand(exe)
 	}
+	transfer, err := transferConfig(set.WebSSH, command, log)
+	if err != nil {
+		return err
+	}
 	addr := net.JoinHostPort(*listenAddr, strconv.Itoa(p))
 	srv, err := webssh.New(webssh.Config{
 		Addr:           addr,
@@ -93,6 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		TLSCert:        set.WebSSH.TLSCert,
 		TLSKey:         set.WebSSH.TLSKey,
 		Title:          hostname.Name(inst, nil),
+		Transfer:       transfer,
 	}, log)
 	if err != nil {
 		return err
@@ -133,9 +138,13 @@ func domainNames(inst *lyconf.Instance) []string {
 // binary exe: "exe login", or "exe webssh login" when exe is not named
 // webssh, as in the one-binary flavour (cmd/luoyun), where the link
 // bin/webssh resolves to bin/luoyun.
-func loginFrontCommand(exe string) []string {
+func loginFrontCommand(exe string) []string { return verbCommand(exe, "login") }
+
+// verbCommand runs webssh's verb with the binary exe (see
+// loginFrontCommand).
+func verbCommand(exe, verb string) []string {
 	if filepath.Base(exe) != "webssh" {
-		return []string{exe, "webssh", "login"}
+		return []string{exe, "webssh", verb}
 	}
-	return []string{exe, "login"}
+	return []string{exe, verb}
 }
