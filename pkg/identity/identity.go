@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 
@@ -224,18 +225,27 @@ func (r *run) hostname() Step {
 	if r.c.DryRun {
 		return Step{Name: name, Status: Changed, Detail: "dry run: would set " + what + "; " + r.why}
 	}
-	if _, err := r.root.Write(HostnameFile, []byte(label+"\n"), atomicfile.Options{Mode: 0o644}); err != nil {
+	r1, err := r.root.Write(HostnameFile, []byte(label+"\n"), atomicfile.Options{Mode: 0o644})
+	if err != nil {
 		return Step{Name: name, Status: Failed, Detail: err.Error()}
 	}
-	if _, err := r.root.Write(HostsFile, SetHostsLine(hosts, line), atomicfile.Options{Mode: 0o644}); err != nil {
+	r2, err := r.root.Write(HostsFile, SetHostsLine(hosts, line), atomicfile.Options{Mode: 0o644})
+	if err != nil {
 		return Step{Name: name, Status: Failed, Detail: err.Error()}
+	}
+	status := Unchanged
+	if r1 == atomicfile.Changed || r2 == atomicfile.Changed {
+		status = Changed
 	}
 	if r.c.SetHostname != nil {
-		if err := r.c.SetHostname(label); err != nil {
-			return Step{Name: name, Status: Failed, Detail: "files written, but the kernel's host name: " + err.Error()}
+		if h, err := os.Hostname(); err != nil || h != label {
+			if err := r.c.SetHostname(label); err != nil {
+				return Step{Name: name, Status: Failed, Detail: "files written, but the kernel's host name: " + err.Error()}
+			}
+			status = Changed
 		}
 	}
-	return Step{Name: name, Status: Changed, Detail: what + "; " + r.why}
+	return Step{Name: name, Status: status, Detail: what + "; " + r.why}
 }
 
 func (r *run) machineID() Step {
