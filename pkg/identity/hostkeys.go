@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/luoyun/osmanager/pkg/atomicfile"
+	"github.com/luoyun/osmanager/pkg/idrecord"
 )
 
 // SSHDir is where the host keys are, relative to the root.
@@ -118,13 +119,13 @@ func oldCurve(root *atomicfile.Root) elliptic.Curve {
 // written atomically (new files owned by root when run as root). It
 // returns the new keys, in KeyTypes' order, written or not: on an error,
 // the keys before it are in place.
-func RegenerateHostKeys(root *atomicfile.Root, comment string) ([]HostKey, error) {
+func RegenerateHostKeys(root *atomicfile.Root, comment string) ([]idrecord.HostKey, error) {
 	types, err := PresentKeys(root)
 	if err != nil {
 		return nil, err
 	}
 	curve := oldCurve(root)
-	var keys []HostKey
+	var keys []idrecord.HostKey
 	for _, t := range types {
 		priv, pub, err := NewHostKey(t, curve, comment)
 		if err != nil {
@@ -148,12 +149,12 @@ func RegenerateHostKeys(root *atomicfile.Root, comment string) ([]HostKey, error
 
 // CurrentHostKeys returns the public keys of the host keys present in
 // the tree. A public key that cannot be read is the error.
-func CurrentHostKeys(root *atomicfile.Root) ([]HostKey, error) {
+func CurrentHostKeys(root *atomicfile.Root) ([]idrecord.HostKey, error) {
 	types, err := PresentKeys(root)
 	if err != nil {
 		return nil, err
 	}
-	var keys []HostKey
+	var keys []idrecord.HostKey
 	for _, t := range types {
 		b, err := root.ReadFile(keyFile(t) + ".pub")
 		if err != nil {
@@ -169,15 +170,15 @@ func CurrentHostKeys(root *atomicfile.Root) ([]HostKey, error) {
 }
 
 // hostKeyOf reads a public key line.
-func hostKeyOf(line []byte, file string) (HostKey, error) {
+func hostKeyOf(line []byte, file string) (idrecord.HostKey, error) {
 	pub, _, _, _, err := ssh.ParseAuthorizedKey(line)
 	if err != nil {
-		return HostKey{}, fmt.Errorf("not an ssh public key: %w", err)
+		return idrecord.HostKey{}, fmt.Errorf("not an ssh public key: %w", err)
 	}
-	k := HostKey{Fingerprint: ssh.FingerprintSHA256(pub), File: file}
+	k := idrecord.HostKey{Fingerprint: ssh.FingerprintSHA256(pub), File: file}
 	cp, ok := pub.(ssh.CryptoPublicKey)
 	if !ok {
-		return HostKey{}, fmt.Errorf("unsupported key type %s", pub.Type())
+		return idrecord.HostKey{}, fmt.Errorf("unsupported key type %s", pub.Type())
 	}
 	switch p := cp.CryptoPublicKey().(type) {
 	case ed25519.PublicKey:
@@ -187,7 +188,7 @@ func hostKeyOf(line []byte, file string) (HostKey, error) {
 	case *rsa.PublicKey:
 		k.Type, k.Bits = "RSA", p.N.BitLen()
 	default:
-		return HostKey{}, fmt.Errorf("unsupported key type %s", pub.Type())
+		return idrecord.HostKey{}, fmt.Errorf("unsupported key type %s", pub.Type())
 	}
 	return k, nil
 }

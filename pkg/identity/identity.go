@@ -2,7 +2,7 @@
 // boot: new SSH host keys of the types the image has, a fresh
 // etc/machine-id and the host name from the cloud's domain name. The
 // identity is the TAG alone: a record beside luoyun.conf
-// (conf/identity.json) says which TAG it was made for, and the same
+// (conf/identity.json, pkg/idrecord) says which TAG it was made for, and the same
 // instance booting again changes nothing. Every file is edited inside a
 // root resolved as a chroot would (pkg/atomicfile Root).
 package identity
@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/luoyun/osmanager/pkg/atomicfile"
+	"github.com/luoyun/osmanager/pkg/idrecord"
 )
 
 // Items says which parts of the identity are made ([osc] host_keys,
@@ -43,7 +44,7 @@ type Config struct {
 	// or no file), as osmanager.sh read it before the floppy; nil when
 	// unknown, and luoyun.conf is then taken as held before this boot.
 	Previous *string
-	// Record is the record's path (RecordPath).
+	// Record is the record's path (idrecord.Path).
 	Record string
 	// DomainName is the JSON domain.name; "" when not given.
 	DomainName string
@@ -80,7 +81,7 @@ const (
 // FirstBoot reports whether this boot is the first of its instance, and
 // why: the record names another TAG; or there is no record (or a damaged
 // one) and luoyun.conf held no TAG or another one before this boot.
-func (c Config) FirstBoot(rec *Record) (bool, string) {
+func (c Config) FirstBoot(rec *idrecord.Record) (bool, string) {
 	tag := strconv.Itoa(c.Tag)
 	if rec != nil {
 		if rec.Tag == c.Tag {
@@ -119,8 +120,8 @@ func Run(ctx context.Context, root *atomicfile.Root, c Config) []Step {
 	case !c.HasTag:
 		return all(Skipped, "no TAG in luoyun.conf")
 	}
-	var rec *Record
-	old, err := ReadRecord(c.Record)
+	var rec *idrecord.Record
+	old, err := idrecord.Read(c.Record)
 	note := ""
 	switch {
 	case err == nil:
@@ -148,7 +149,7 @@ func Run(ctx context.Context, root *atomicfile.Root, c Config) []Step {
 	if keys == nil {
 		keys, _ = CurrentHostKeys(root) // host_keys off or none: what is there
 	}
-	if _, err := WriteRecord(c.Record, Record{Tag: c.Tag, HostKeys: keys, Hostname: r.label}); err != nil {
+	if _, err := idrecord.Write(c.Record, idrecord.Record{Tag: c.Tag, HostKeys: keys, Hostname: r.label}); err != nil {
 		return append(steps[:2], Step{Name: StepHostKeys, Status: Failed, Detail: "identity made, but not recorded: " + err.Error()})
 	}
 	return steps
@@ -156,9 +157,9 @@ func Run(ctx context.Context, root *atomicfile.Root, c Config) []Step {
 
 // keep is a boot that is not the instance's first: nothing is made; the
 // record is written when missing or out of date.
-func (c Config) keep(root *atomicfile.Root, rec *Record, why string) []Step {
+func (c Config) keep(root *atomicfile.Root, rec *idrecord.Record, why string) []Step {
 	keys, kerr := CurrentHostKeys(root)
-	nr := Record{Tag: c.Tag, HostKeys: keys}
+	nr := idrecord.Record{Tag: c.Tag, HostKeys: keys}
 	if rec != nil {
 		nr.Hostname = rec.Hostname
 	}
@@ -167,10 +168,10 @@ func (c Config) keep(root *atomicfile.Root, rec *Record, why string) []Step {
 	case kerr != nil:
 		ks = Step{Name: StepHostKeys, Status: Failed, Detail: kerr.Error()}
 	case len(keys) > 0:
-		ks.Detail += "; " + Fingerprints(keys)
+		ks.Detail += "; " + idrecord.Fingerprints(keys)
 	}
 	if kerr == nil && !c.DryRun && (rec == nil || string(rec.Marshal()) != string(nr.Marshal())) {
-		if _, err := WriteRecord(c.Record, nr); err != nil {
+		if _, err := idrecord.Write(c.Record, nr); err != nil {
 			ks = Step{Name: StepHostKeys, Status: Failed, Detail: err.Error()}
 		}
 	}
@@ -192,8 +193,8 @@ type run struct {
 	c     Config
 	root  *atomicfile.Root
 	why   string
-	label string    // the host name set, for the record and the keys' comment
-	keys  []HostKey // the new host keys
+	label string             // the host name set, for the record and the keys' comment
+	keys  []idrecord.HostKey // the new host keys
 }
 
 func off(name string) Step {
@@ -293,11 +294,11 @@ func (r *run) hostKeys(ctx context.Context) Step {
 	if err != nil {
 		return Step{Name: name, Status: Failed, Detail: err.Error()}
 	}
-	what := Fingerprints(keys) + "; " + r.why
+	what := idrecord.Fingerprints(keys) + "; " + r.why
 	if r.c.SSHD != nil && ctx.Err() == nil {
 		done, err := r.c.SSHD.Reload(ctx)
 		if err != nil {
-			return Step{Name: name, Status: Failed, Detail: "keys written (" + Fingerprints(keys) + "), but " + err.Error()}
+			return Step{Name: name, Status: Failed, Detail: "keys written (" + idrecord.Fingerprints(keys) + "), but " + err.Error()}
 		}
 		what += "; " + done
 	}

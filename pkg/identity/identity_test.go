@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/luoyun/osmanager/pkg/atomicfile"
+	"github.com/luoyun/osmanager/pkg/idrecord"
 )
 
 // image makes a root with host keys of types, etc/machine-id (when id is
@@ -94,12 +95,12 @@ func TestFirstBoot(t *testing.T) {
 	s := func(v string) *string { return &v }
 	for _, tt := range []struct {
 		name  string
-		rec   *Record
+		rec   *idrecord.Record
 		prev  *string
 		first bool
 	}{
-		{"record, same TAG", &Record{Tag: 42}, s(""), false},
-		{"record, other TAG", &Record{Tag: 41}, s("42"), true},
+		{"record, same TAG", &idrecord.Record{Tag: 42}, s(""), false},
+		{"record, other TAG", &idrecord.Record{Tag: 41}, s("42"), true},
 		{"no record, no luoyun.conf before", nil, s(""), true},
 		{"no record, another TAG before", nil, s("41"), true},
 		{"no record, not a number before", nil, s("x"), true},
@@ -119,7 +120,7 @@ func TestRunTwiceThenNewTag(t *testing.T) {
 	oldID := "0123456789abcdef0123456789abcdef\n"
 	root := image(t, &oldID, "ed25519", "ecdsa")
 	before := snapshot(t, root)
-	rec := filepath.Join(t.TempDir(), RecordFile)
+	rec := filepath.Join(t.TempDir(), idrecord.File)
 	c := Config{Enabled: true, Items: all(), Tag: 42, HasTag: true, Previous: none(), Record: rec, DomainName: "vm-42.example.org."}
 	steps := runIn(t, root, c)
 	for _, n := range []string{"hostname", "machine_id", "host_keys"} {
@@ -151,7 +152,7 @@ func TestRunTwiceThenNewTag(t *testing.T) {
 	if h, _ := os.ReadFile(filepath.Join(root, HostsFile)); string(h) != "127.0.0.1\tlocalhost\n127.0.1.1\tvm-42.example.org vm-42\n" {
 		t.Errorf("hosts %q", h)
 	}
-	r, err := ReadRecord(rec)
+	r, err := idrecord.Read(rec)
 	if err != nil || r.Tag != 42 || len(r.HostKeys) != 2 || r.HostKeys[0].Type != "ED25519" || r.HostKeys[1].Bits != 384 || r.Hostname != "vm-42" {
 		t.Fatalf("record %+v, %v", r, err)
 	}
@@ -183,7 +184,7 @@ func TestRunTwiceThenNewTag(t *testing.T) {
 			t.Errorf("TAG 43: %s unchanged", f)
 		}
 	}
-	if r, _ := ReadRecord(rec); r.Tag != 43 {
+	if r, _ := idrecord.Read(rec); r.Tag != 43 {
 		t.Errorf("record tag %d, want 43", r.Tag)
 	}
 }
@@ -206,7 +207,7 @@ func TestUpgradedInPlace(t *testing.T) {
 	id := "0123456789abcdef0123456789abcdef\n"
 	root := image(t, &id, "ed25519")
 	before := snapshot(t, root)
-	rec := filepath.Join(t.TempDir(), RecordFile)
+	rec := filepath.Join(t.TempDir(), idrecord.File)
 	prev := "42"
 	steps := runIn(t, root, Config{Enabled: true, Items: all(), Tag: 42, HasTag: true, Previous: &prev, Record: rec, DomainName: "vm.example.org"})
 	for n, s := range steps {
@@ -215,7 +216,7 @@ func TestUpgradedInPlace(t *testing.T) {
 		}
 	}
 	assertSame(t, before, snapshot(t, root))
-	if r, err := ReadRecord(rec); err != nil || r.Tag != 42 || len(r.HostKeys) != 1 {
+	if r, err := idrecord.Read(rec); err != nil || r.Tag != 42 || len(r.HostKeys) != 1 {
 		t.Errorf("record %+v, %v", r, err)
 	}
 }
@@ -258,7 +259,7 @@ func TestSwitchesAndEdges(t *testing.T) {
 				os.RemoveAll(filepath.Join(root, SSHDir))
 			}
 			before := snapshot(t, root)
-			rec := filepath.Join(t.TempDir(), RecordFile)
+			rec := filepath.Join(t.TempDir(), idrecord.File)
 			steps := runIn(t, root, Config{Enabled: !tt.off, Items: tt.items, Tag: 7, HasTag: !tt.noTag, Previous: none(), Record: rec, DomainName: tt.domain})
 			for n, w := range tt.want {
 				if steps[n].Status != w {
@@ -289,7 +290,7 @@ func TestDryRun(t *testing.T) {
 	id := "0123456789abcdef0123456789abcdef\n"
 	root := image(t, &id, "ed25519")
 	before := snapshot(t, root)
-	rec := filepath.Join(t.TempDir(), RecordFile)
+	rec := filepath.Join(t.TempDir(), idrecord.File)
 	steps := runIn(t, root, Config{Enabled: true, Items: all(), Tag: 1, HasTag: true, Previous: none(), Record: rec, DomainName: "a.b", DryRun: true})
 	for n, s := range steps {
 		if s.Status != Changed || !strings.HasPrefix(s.Detail, "dry run: would ") {

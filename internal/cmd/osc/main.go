@@ -27,6 +27,7 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/identity"
+	"github.com/luoyun/osmanager/pkg/idrecord"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/netconf"
 	"github.com/luoyun/osmanager/pkg/osc"
@@ -125,7 +126,7 @@ func identityConfig(set settings.OSC, lc *lyconf.Conf, conf string) identity.Con
 		Enabled: set.Identity,
 		Items:   identity.Items{HostKeys: set.HostKeys, MachineID: set.MachineID, Hostname: set.Hostname},
 		Tag:     lc.Tag, HasTag: lc.HasTag,
-		Record: identity.RecordPath(conf),
+		Record: idrecord.Path(conf),
 	}
 	if d := lc.Instance.Domain; d != nil {
 		c.DomainName = d.Name

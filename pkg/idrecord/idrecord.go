@@ -1,4 +1,8 @@
-package identity
+// Package idrecord is the record of an instance's identity that osc
+// writes beside luoyun.conf (conf/identity.json) and that status and the
+// page read: the TAG it was made for and the SSH host keys'
+// fingerprints. It is a leaf: readers need no ssh code.
+package idrecord
 
 import (
 	"encoding/json"
@@ -12,11 +16,11 @@ import (
 	"github.com/luoyun/osmanager/pkg/atomicfile"
 )
 
-// RecordFile is the record's name, beside luoyun.conf in the tree's conf/.
-const RecordFile = "identity.json"
+// File is the record's name, beside luoyun.conf in the tree's conf/.
+const File = "identity.json"
 
-// RecordPath returns the record that goes with the luoyun.conf at conf.
-func RecordPath(conf string) string { return filepath.Join(filepath.Dir(conf), RecordFile) }
+// Path returns the record that goes with the luoyun.conf at conf.
+func Path(conf string) string { return filepath.Join(filepath.Dir(conf), File) }
 
 // maxRecord bounds what ReadRecord reads of a damaged or hostile file.
 const maxRecord = 64 << 10
@@ -71,10 +75,10 @@ func (r Record) Marshal() []byte {
 	return append(b, '\n')
 }
 
-// ParseRecord reads a record. Anything that is not one JSON object of
+// Parse reads a record. Anything that is not one JSON object of
 // the record's shape is an error; fields are cleaned of control
 // characters so that a hand-edited file cannot add lines to a report.
-func ParseRecord(b []byte) (Record, error) {
+func Parse(b []byte) (Record, error) {
 	var r Record
 	if len(b) > maxRecord {
 		return Record{}, errors.New("larger than 64 kB")
@@ -90,8 +94,8 @@ func ParseRecord(b []byte) (Record, error) {
 	return r, nil
 }
 
-// ReadRecord reads the record at path.
-func ReadRecord(path string) (Record, error) {
+// Read reads the record at path.
+func Read(path string) (Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return Record{}, err
@@ -101,16 +105,16 @@ func ReadRecord(path string) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	r, err := ParseRecord(b)
+	r, err := Parse(b)
 	if err != nil {
 		return Record{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return r, nil
 }
 
-// WriteRecord replaces the record at path atomically (0644: it holds
+// Write replaces the record at path atomically (0644: it holds
 // nothing secret).
-func WriteRecord(path string, r Record) (atomicfile.Result, error) {
+func Write(path string, r Record) (atomicfile.Result, error) {
 	return atomicfile.Write(path, r.Marshal(), atomicfile.Options{Mode: 0o644})
 }
 
