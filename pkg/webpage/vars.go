@@ -174,6 +174,7 @@ func (v *varSource) build(now time.Time) *snapshot {
 		VarOSMSince:    since,
 		VarAppStatus:   app,
 		VarAppText:     appText,
+		VarHostKeys:    v.hostKeys(v.cfg.ConfigFile),
 	}
 	s.values = make(map[string]string, len(raw))
 	for k, val := range raw {
