@@ -87,6 +87,11 @@ func runIn(t *testing.T, root string, c Config) map[string]Step {
 	return out
 }
 
+// fakeReloader counts reloads.
+type fakeReloader struct{ n int }
+
+func (f *fakeReloader) Reload(context.Context) (string, error) { f.n++; return "reloaded", nil }
+
 func all() Items { return Items{HostKeys: true, MachineID: true, Hostname: true} }
 
 func none() *string { s := ""; return &s }
@@ -121,8 +126,14 @@ func TestRunTwiceThenNewTag(t *testing.T) {
 	root := image(t, &oldID, "ed25519", "ecdsa")
 	before := snapshot(t, root)
 	rec := filepath.Join(t.TempDir(), idrecord.File)
-	c := Config{Enabled: true, Items: all(), Tag: 42, HasTag: true, Previous: none(), Record: rec, DomainName: "vm-42.example.org."}
+	var kernel []string
+	sshd := &fakeReloader{}
+	c := Config{Enabled: true, Items: all(), Tag: 42, HasTag: true, Previous: none(), Record: rec, DomainName: "vm-42.example.org.",
+		SetHostname: func(n string) error { kernel = append(kernel, n); return nil }, SSHD: sshd}
 	steps := runIn(t, root, c)
+	if strings.Join(kernel, " ") != "vm-42" || sshd.n != 1 || !strings.HasSuffix(steps["host_keys"].Detail, "; reloaded") {
+		t.Errorf("kernel's host name set to %q, sshd reloaded %d times (%q); want vm-42, once", kernel, sshd.n, steps["host_keys"].Detail)
+	}
 	for _, n := range []string{"hostname", "machine_id", "host_keys"} {
 		if steps[n].Status != Changed {
 			t.Errorf("%s: %s, want changed", n, steps[n].Status)
@@ -174,6 +185,9 @@ func TestRunTwiceThenNewTag(t *testing.T) {
 	}
 	assertSame(t, after, snapshot(t, root))
 	assertSame(t, recBefore, snapshot(t, filepath.Dir(rec)))
+	if len(kernel) != 1 || sshd.n != 1 {
+		t.Errorf("second run: kernel's host name set %d times, sshd reloaded %d times; want neither again", len(kernel)-1, sshd.n-1)
+	}
 
 	// Another instance from the same tree: new keys and id again.
 	c.Tag = 43
