@@ -3,9 +3,8 @@
 // etc/shadow, root's authorized_keys, etc/resolv.conf and the network
 // interfaces, and on an instance's first boot its own host name,
 // machine-id and SSH host keys (pkg/identity) — and reports one result
-// per step. Each setting is checked
-// before it is used; an invalid one is reported and skipped while the
-// others are still applied. Nothing identical is rewritten, and a dry run
+// per step. Each setting is checked before it is used; an invalid one is
+// reported and skipped while the others are still applied. Nothing identical is rewritten, and a dry run
 // changes nothing.
 package osc
 

@@ -9,9 +9,10 @@
 // (through netlink). On an instance's first boot (its TAG not recorded
 // in conf/identity.json; --previous-tag is what luoyun.conf held before
 // the floppy was read) it gets its own host name, machine-id and SSH host
-// keys (pkg/identity, settings [osc]). File edits happen under DIR (default /). One line per
-// step on stdout: "<step>: changed|unchanged|skipped: <reason>|error:
-// <reason>"; the exit code is 1 when any step failed.
+// keys (pkg/identity, settings [osc]). File edits happen under DIR
+// (default /). One line per step on stdout: "<step>: changed|unchanged|
+// skipped: <reason>|error: <reason>"; the exit code is 1 when any step
+// failed.
 package osc
 
 import (
