@@ -91,7 +91,7 @@ COMPONENTS="web webssh osm"
 export LUOYUN_DIR="$DIR" LUOYUN_ROOT="$ROOT"
 
 failed=0
-TS="" MS="" BOOT=""
+TS="" MS="" BOOT="" PREV_TAG=""
 
 # stamp: the time now, with one date call: TS for log lines
 # (2026-11-21 10:00:00,123; ,000 where date has no %N, as busybox's) and
@@ -208,9 +208,23 @@ have_bin() {
 	return 1
 }
 
+# conf_tag: the TAG luoyun.conf holds (its last TAG= line), "" for none.
+conf_tag() {
+	ct=
+	if [ -r "$CONF" ]; then
+		while IFS= read -r l || [ -n "$l" ]; do
+			case $l in TAG=*) ct=${l#TAG=} ;; esac
+		done <"$CONF"
+	fi
+	printf '%s' "${ct%"$CR"}"
+}
+CR=$(printf '\r')
+
 # step_floppy: floppy -> conf/luoyun.conf. A failed read with an existing
-# luoyun.conf goes on with it.
+# luoyun.conf goes on with it. PREV_TAG is the TAG luoyun.conf held
+# before: osc tells an instance's first boot by it.
 step_floppy() {
+	PREV_TAG=$(conf_tag)
 	have_bin floppyconf || return 0
 	set -- -c "$CONF"
 	[ -n "$LUOYUN_FLOPPY" ] && set -- "$@" -d "$LUOYUN_FLOPPY"
@@ -241,7 +255,7 @@ step_osc() {
 		return 0
 	fi
 	have_bin osc || return 0
-	set -- -c "$CONF" --root "$ROOT"
+	set -- -c "$CONF" --root "$ROOT" --previous-tag "$PREV_TAG"
 	[ "$LUOYUN_NO_NETWORK" = 1 ] && set -- "$@" --no-network
 	s=$(settings_opt) && set -- "$@" --settings "$s"
 	out=$("$BIN/osc" "$@" 2>&1)

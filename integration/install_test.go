@@ -445,7 +445,7 @@ func TestInitFiles(t *testing.T) {
 		{"init/luoyun/customweb.conf", []string{"start on stopped luoyun/osconfig", "respawn", "exec /LuoYun/osmanager.sh exec web"}},
 		{"init/luoyun/osm.conf", []string{"start on stopped luoyun/osconfig", "respawn", "exec /LuoYun/osmanager.sh exec osm"}},
 		{"init/luoyun/webssh.conf", []string{"start on stopped luoyun/osconfig", "respawn", "normal exit 0", "exec /LuoYun/osmanager.sh exec webssh"}},
-		{"init/systemd/luoyun-osconfig.service", []string{"Type=oneshot", "RemainAfterExit=yes", "ExecStart=/LuoYun/osmanager.sh osconfig", "WantedBy=multi-user.target"}},
+		{"init/systemd/luoyun-osconfig.service", []string{"Type=oneshot", "Before=ssh.service sshd.service", "RemainAfterExit=yes", "ExecStart=/LuoYun/osmanager.sh osconfig", "WantedBy=multi-user.target"}},
 		{"init/systemd/luoyun-customconfig.service", []string{"Type=oneshot", "After=luoyun-osconfig.service", "ConditionFileIsExecutable=/LuoYun/custom/scripts/config", "ExecStart=/LuoYun/osmanager.sh customconfig"}},
 		{"init/systemd/luoyun-web.service", []string{"After=luoyun-osconfig.service luoyun-customconfig.service", "Restart=always", "ExecStart=/LuoYun/osmanager.sh exec web"}},
 		{"init/systemd/luoyun-webssh.service", []string{"After=luoyun-osconfig.service luoyun-customconfig.service", "Restart=always", "RestartPreventExitStatus=0", "ExecStart=/LuoYun/osmanager.sh exec webssh"}},

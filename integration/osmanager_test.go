@@ -108,7 +108,7 @@ func TestOsmanagerChain(t *testing.T) {
 			set := tree + "/custom/osmanager.toml"
 			want := []string{
 				"floppyconf -c " + conf + " -d /dev/fd9 --settings " + set,
-				"osc -c " + conf + " --root " + root + " --no-network --settings " + set,
+				"osc -c " + conf + " --root " + root + " --previous-tag  --no-network --settings " + set, // no luoyun.conf before: no TAG
 				"config " + tree + " " + root + " " + tree,
 			}
 			daemons := []string{

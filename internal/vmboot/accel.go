@@ -97,7 +97,7 @@ func (h *Host) probeKVM(ctx context.Context, kernel, dir string) error {
 		return err
 	}
 	return ProbeBoot(ctx, Config{QEMU: h.QEMU, Kernel: kernel, Initrd: initrd, KVM: true, NoNet: true,
-		Append: "console=ttyS0 panic=-1 rdinit=/init", // not quiet: the serial log shows how far it got
+		Append: "console=ttyS0 panic=-1 no_timer_check rdinit=/init", // not quiet: the serial log shows how far it got
 		Serial: filepath.Join(dir, "probe-serial.log"), Timeout: ProbeTimeout})
 }
 

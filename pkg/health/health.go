@@ -58,6 +58,9 @@ type Report struct {
 	Daemons []Daemon `json:"daemons"`
 	// OSM is the registrar's state; nil without a state file.
 	OSM *OSM `json:"osm"`
+	// Identity is the instance's own identity (SSH host keys), as osc
+	// recorded it; nil without a record.
+	Identity *Identity `json:"identity"`
 	// Notes are problems met while reading (a damaged file, ...).
 	Notes []string `json:"notes"`
 }
@@ -156,6 +159,7 @@ func Collect(o Options) Report {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		note("%v", err)
 	}
+	r.Identity = readIdentity(o.Dir, note)
 	return r
 }
 

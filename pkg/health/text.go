@@ -101,6 +101,7 @@ func (r Report) WriteText(w io.Writer) error {
 			b.WriteString("\n")
 		}
 	}
+	r.Identity.writeText(&b)
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", cleanLine(n, maxMessage))
 	}

@@ -1,9 +1,10 @@
 // Package osc is the system configurator: it applies an instance's JSON
 // settings to the system under a root prefix — root's password hash in
 // etc/shadow, root's authorized_keys, etc/resolv.conf and the network
-// interfaces — and reports one result per step. Each setting is checked
-// before it is used; an invalid one is reported and skipped while the
-// others are still applied. Nothing identical is rewritten, and a dry run
+// interfaces, and on an instance's first boot its own host name,
+// machine-id and SSH host keys (pkg/identity) — and reports one result
+// per step. Each setting is checked before it is used; an invalid one is
+// reported and skipped while the others are still applied. Nothing identical is rewritten, and a dry run
 // changes nothing.
 package osc
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/atomicfile"
 	"github.com/luoyun/osmanager/pkg/authkeys"
+	"github.com/luoyun/osmanager/pkg/identity"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/netconf"
 	"github.com/luoyun/osmanager/pkg/resolvconf"
@@ -36,6 +38,10 @@ type Config struct {
 	// wrote for it (resolvconf.Reload); nil for an image, where the
 	// service reads it when it starts.
 	Reload func(ctx context.Context, service string) error
+	// Identity, when set, gives the instance its own host name,
+	// machine-id and SSH host keys on its first boot (pkg/identity);
+	// nil leaves them alone.
+	Identity *identity.Config
 }
 
 // Status is the outcome of one step.
@@ -102,6 +108,7 @@ func (c *Configurator) Run(ctx context.Context, inst *lyconf.Instance) []Step {
 			c.passwd(root, inst.PasswdHash),
 			c.publicKey(root, inst.PublicKey),
 			c.nameservers(ctx, root, inst))
+		steps = append(steps, c.identity(ctx, root)...)
 	}
 	if ctx.Err() == nil {
 		steps = append(steps, c.network(inst.Network)...)
@@ -297,4 +304,18 @@ func (c *Configurator) nic(p netconf.NICPlan, done []string, stopErr error) Step
 		return Step{Name: name, Status: Failed, Detail: "network: " + matched + ": " + err.Error()}
 	}
 	return Step{Name: name, Status: Changed, Detail: strings.Join(what, ", ") + "; " + matched}
+}
+
+// identity runs the identity's steps (hostname, machine_id, host_keys).
+func (c *Configurator) identity(ctx context.Context, root *atomicfile.Root) []Step {
+	if c.cfg.Identity == nil {
+		return nil
+	}
+	ic := *c.cfg.Identity
+	ic.DryRun = ic.DryRun || c.cfg.DryRun
+	var steps []Step
+	for _, s := range identity.Run(ctx, root, ic) {
+		steps = append(steps, Step{Name: s.Name, Status: Status(s.Status), Detail: s.Detail})
+	}
+	return steps
 }

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/luoyun/osmanager/pkg/identity"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/netconf"
 )
@@ -352,5 +353,29 @@ func TestPublicKeyFreeText(t *testing.T) {
 	steps := New(Config{Root: root, NoNetwork: true}, zaptest.NewLogger(t)).Run(context.Background(), &lyconf.Instance{PublicKey: ptr(k2 + "\n# second\n" + k1)})
 	if got := steps[1].String(); got != "public_key: changed" {
 		t.Errorf("good text: %q", got)
+	}
+}
+
+// TestIdentityHook: with an identity configured, its three steps come
+// after nameservers and before the network, and osc's dry run reaches
+// them.
+func TestIdentityHook(t *testing.T) {
+	root, _ := newRoot(t)
+	os.WriteFile(filepath.Join(root, "etc/machine-id"), []byte("0123456789abcdef0123456789abcdef\n"), 0o444)
+	before := tree(t, root)
+	none := ""
+	id := &identity.Config{Enabled: true, Items: identity.Items{HostKeys: true, MachineID: true, Hostname: true},
+		Tag: 42, HasTag: true, Previous: &none, Record: filepath.Join(t.TempDir(), "identity.json"), DomainName: "vm.example.org"}
+	steps := New(Config{Root: root, DryRun: true, NoNetwork: true, Identity: id}, zaptest.NewLogger(t)).Run(context.Background(), &lyconf.Instance{})
+	var got []string
+	for _, s := range steps {
+		got = append(got, s.Name+" "+string(s.Status))
+	}
+	want := []string{"passwd_hash skipped", "public_key skipped", "nameservers skipped", "hostname changed", "machine_id changed", "host_keys skipped", "network skipped"}
+	if !cmp.Equal(got, want) {
+		t.Errorf("steps %q, want %q", got, want)
+	}
+	if diff := cmp.Diff(before, tree(t, root)); diff != "" {
+		t.Errorf("dry run wrote something:\n%s", diff)
 	}
 }

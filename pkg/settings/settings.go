@@ -26,6 +26,7 @@ const (
 	SectionLog    = "log"
 	SectionMemory = "memory"
 	SectionFloppy = "floppy"
+	SectionOSC    = "osc"
 )
 
 // Settings is the whole tunables file.
@@ -36,6 +37,7 @@ type Settings struct {
 	Log    Log    `toml:"log"`
 	Memory Memory `toml:"memory"`
 	Floppy Floppy `toml:"floppy"`
+	OSC    OSC    `toml:"osc"`
 }
 
 // OSM tunes the registrar.
@@ -131,6 +133,19 @@ type Floppy struct {
 	Wait Duration `toml:"wait"`
 }
 
+// OSC tunes the system configurator: each instance's own identity, made
+// on its first boot (pkg/identity).
+type OSC struct {
+	// Identity, false: none of the three below.
+	Identity bool `toml:"identity"`
+	// HostKeys makes new SSH host keys of the types the image has.
+	HostKeys bool `toml:"host_keys"`
+	// MachineID writes a fresh etc/machine-id (an empty one stays empty).
+	MachineID bool `toml:"machine_id"`
+	// Hostname sets the host name from the JSON domain.name.
+	Hostname bool `toml:"hostname"`
+}
+
 // Defaults returns the built-in settings.
 func Defaults() Settings {
 	return Settings{
@@ -155,6 +170,7 @@ func Defaults() Settings {
 		Log:    Log{MaxSizeMB: 1, MaxBackups: 1},
 		Memory: Memory{TrimInterval: Duration(time.Minute)},
 		Floppy: Floppy{Device: "/dev/fd0", Wait: Duration(5 * time.Second)},
+		OSC:    OSC{Identity: true, HostKeys: true, MachineID: true, Hostname: true},
 	}
 }
 

@@ -179,6 +179,7 @@ func (v *varSource) build(now time.Time) *snapshot {
 		VarOSMSince:    since,
 		VarAppStatus:   app,
 		VarAppText:     appText,
+		VarHostKeys:    v.hostKeys(v.cfg.ConfigFile),
 	}
 	raw[VarOSMVersion] = version.Get().String()
 	s.values = make(map[string]string, len(raw))

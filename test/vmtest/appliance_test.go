@@ -107,7 +107,11 @@ func TestAppliance(t *testing.T) {
 	if err := MakeDisk(disk, "", 160); err != nil {
 		t.Fatal(err)
 	}
-	ir, err := NewInitramfs(host, tree)
+	imageID, err := ImageIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ir, err := NewInitramfs(host, tree, imageID...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,17 +163,22 @@ func TestAppliance(t *testing.T) {
 			}, true, false},
 	}
 	clcPort := 0
+	// Each instance its own identity: the image's before boot 1.
+	prev := guestIdentity{MachineID: imageMachineID, Keys: keyDigests(imageID)}
 	for _, b := range boots {
 		if b.same {
 			// The controller's address is on the floppy too.
 			b.inst.CLCPort = clcPort
 		}
+		var id guestIdentity
 		ok := t.Run(b.name, func(t *testing.T) {
-			clcPort = e.boot(t, b)
+			clcPort, id = e.boot(t, b)
 		})
 		if !ok {
 			t.Fatalf("%s failed; not booting again", b.name)
 		}
+		checkIdentity(t, b, prev, id)
+		prev = id
 		conf, err := DiskFile(disk, "/LuoYun/conf/luoyun.conf")
 		if err != nil {
 			t.Fatal(err)
@@ -217,7 +226,7 @@ type bootSpec struct {
 
 // boot starts the simulator, writes the floppy, boots the VM and checks
 // everything from the host. It returns the simulator's port.
-func (e bootEnv) boot(t *testing.T, b bootSpec) (clcPort int) {
+func (e bootEnv) boot(t *testing.T, b bootSpec) (clcPort int, id guestIdentity) {
 	host, kernel, bins, initrd, disk, out := e.host, e.kernel, e.bins, e.initrd, e.disk, e.out
 	name, inst := b.name, b.inst
 	ctx, cancel := context.WithTimeout(context.Background(), bootTimeout)
@@ -262,6 +271,9 @@ func (e bootEnv) boot(t *testing.T, b bootSpec) (clcPort int) {
 	t.Logf("%s: init done after %v (guest uptime %ss)", name, time.Since(start).Round(time.Millisecond), m[1])
 	log, _ := os.ReadFile(serial)
 	checkSerial(t, string(log), inst, b.confWas, b.console)
+	if id, err = parseIdentity(string(log)); err != nil {
+		t.Error(err)
+	}
 
 	tag := fmt.Sprint(inst.Tag)
 	for _, re := range []string{
@@ -297,7 +309,7 @@ func (e bootEnv) boot(t *testing.T, b bootSpec) (clcPort int) {
 		})
 	}
 	t.Logf("%s: done after %v", name, time.Since(start).Round(time.Millisecond))
-	return clcPort
+	return clcPort, id
 }
 
 // logGuestLogs prints the OS manager's log files from the appliance disk.

@@ -73,7 +73,7 @@ for m in @APPLIANCE@; do modprobe "$m" || say "modprobe $m failed"; done
 conftag() { [ -f /LuoYun/conf/luoyun.conf ] && grep '^TAG=' /LuoYun/conf/luoyun.conf || echo none; }
 say "luoyun.conf before boot: $(conftag)"
 ip link set lo up
-hostname appliance
+hostname -F /etc/hostname
 for s in /etc/rc2.d/S*; do
 	[ -x "$s" ] || continue
 	say "rc2: $s start"
@@ -84,6 +84,7 @@ sync
 say "luoyun.conf after boot: $(conftag) mode=$(stat -c %a /LuoYun/conf/luoyun.conf 2>/dev/null)"
 say "floppy driver: $(grep -c '^floppy ' /proc/modules) fd0 stat: $(cat /sys/block/fd0/stat 2>/dev/null)"
 say "eth0: $(ip -4 -o addr show dev eth0 | awk '{print $4}') $(cat /sys/class/net/eth0/address) route: $(ip route | grep '^default')"
+say "identity: machine-id=$(cat /etc/machine-id) hostname=$(hostname) keys=$(for f in /etc/ssh/ssh_host_*_key.pub; do cut -d' ' -f2 "$f" | sha256sum | cut -c1-16; done | tr '\n' ' ')"
 say "processes: $(ps -o comm | sort | grep -E '^(web|webssh|osm)$' | tr '\n' ' ')"
 say "booted uptime=$(cut -d' ' -f1 /proc/uptime)"
 while true; do sleep 2; sync; done
@@ -109,21 +110,24 @@ var guestEtc = []vmboot.File{
 	// consoles only, no pseudo terminal (busybox login checks it).
 	{Path: "/etc/securetty", Mode: 0o644, Data: []byte("console\ntty1\ntty2\nttyS0\n")},
 	{Path: "/etc/hosts", Mode: 0o644, Data: []byte("127.0.0.1 localhost appliance\n")},
+	{Path: "/etc/hostname", Mode: 0o644, Data: []byte("appliance\n")},
 	{Path: "/etc/resolv.conf", Mode: 0o644, Data: []byte("")},
 	{Path: "/etc/shells", Mode: 0o644, Data: []byte("/bin/sh\n/bin/ash\n")},
 	{Path: "/etc/rc2.d/README", Mode: 0o644, Data: []byte("SysV start scripts of runlevel 2; /sbin/appliance-init runs S* start.\n")},
 }
 
 // NewInitramfs returns the guest's initramfs: busybox, the modules, the
-// installer init, the appliance's /etc and init, and the /LuoYun tree
-// staged under tree (tree/LuoYun).
-func NewInitramfs(host vmboot.Host, tree string) (*vmboot.Initramfs, error) {
+// installer init, the appliance's /etc and init, the /LuoYun tree
+// staged under tree (tree/LuoYun), and extra files (the image's SSH host
+// keys and machine-id, ImageIdentity).
+func NewInitramfs(host vmboot.Host, tree string, extra ...vmboot.File) (*vmboot.Initramfs, error) {
 	names := append(append([]string{"floppy"}, EarlyModules...), ApplianceModules...)
 	mods, err := vmboot.ResolveModules(host.Kernel, names...)
 	if err != nil {
 		return nil, err
 	}
 	files := append([]vmboot.File{{Path: "/sbin/appliance-init", Mode: 0o755, Data: []byte(ApplianceInit())}}, guestEtc...)
+	files = append(files, extra...)
 	return &vmboot.Initramfs{
 		Busybox:       host.Busybox,
 		BusyboxSetuid: true, // its su, as busybox-based images install it

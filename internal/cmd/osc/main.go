@@ -1,13 +1,18 @@
 // Package osc is the command osc, the system configurator: it applies the
 // instance's JSON settings from luoyun.conf to the system.
 //
-//	osc [-c/--config FILE] [--root DIR] [--no-network] [--dry-run] [--settings FILE]
+//	osc [-c/--config FILE] [--root DIR] [--no-network] [--dry-run]
+//	    [--previous-tag TAG] [--settings FILE]
 //
 // passwd_hash becomes root's hash in etc/shadow, public_key root's
 // authorized_keys, nameservers etc/resolv.conf, network the interfaces
-// (through netlink). File edits happen under DIR (default /). One line per
-// step on stdout: "<step>: changed|unchanged|skipped: <reason>|error:
-// <reason>"; the exit code is 1 when any step failed.
+// (through netlink). On an instance's first boot (its TAG not recorded
+// in conf/identity.json; --previous-tag is what luoyun.conf held before
+// the floppy was read) it gets its own host name, machine-id and SSH host
+// keys (pkg/identity, settings [osc]). File edits happen under DIR
+// (default /). One line per step on stdout: "<step>: changed|unchanged|
+// skipped: <reason>|error: <reason>"; the exit code is 1 when any step
+// failed.
 //
 //	osc install|uninstall|upgrade ...
 //
@@ -24,11 +29,16 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/identity"
+	"github.com/luoyun/osmanager/pkg/idrecord"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/netconf"
 	"github.com/luoyun/osmanager/pkg/osc"
 	"github.com/luoyun/osmanager/pkg/resolvconf"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 // Main runs the osc command with args (the arguments after the program
@@ -42,25 +52,29 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c := cli.New("osc", "[-c FILE] [--root DIR] [--no-network] [--dry-run]",
+	c := cli.New("osc", "[-c FILE] [--root DIR] [--no-network] [--dry-run] [--previous-tag TAG]",
 		`Apply the instance's settings from luoyun.conf: passwd_hash to root's
 entry in etc/shadow, public_key to root/.ssh/authorized_keys, nameservers
 to etc/resolv.conf, network to the interfaces (matched by MAC). Invalid
 settings are reported and skipped; identical content is not rewritten.
+On an instance's first boot (a TAG not recorded in identity.json beside
+luoyun.conf), the host name from domain.name, a new etc/machine-id and
+new SSH host keys (settings [osc]).
 Prints one line per step; exits 1 when any step failed.`)
 	conf := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
 	root := c.Flags.String("root", "/", "apply file edits under this directory")
 	noNet := c.Flags.Bool("no-network", false, "leave the network interfaces alone")
 	dry := c.Flags.Bool("dry-run", false, "print what would change and change nothing")
+	prevTag := c.Flags.String("previous-tag", "", `the TAG luoyun.conf held before this boot ("" for none); without it, luoyun.conf is taken as unchanged`)
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	// osc uses no section of the settings file, and a mistake in it never
-	// stops the system's configuration: at most a warning.
-	c.SettingsOrDefaults(stderr)
+	// A mistake in the settings file never stops the system's
+	// configuration: a warning, and the default stands in.
+	set := c.SettingsOrDefaults(stderr, settings.SectionOSC)
 	st, err := os.Stat(*root)
 	if err != nil {
 		return fmt.Errorf("--root %s: %w", *root, errors.Unwrap(err))
@@ -80,8 +94,15 @@ Prints one line per step; exits 1 when any step failed.`)
 		}
 	}
 	cfg := osc.Config{Root: *root, DryRun: *dry, NoNetwork: *noNet}
+	id := identityConfig(set.OSC, lc, *conf)
+	if c.Flags.Changed("previous-tag") {
+		id.Previous = prevTag
+	}
+	cfg.Identity = &id
 	if filepath.Clean(*root) == "/" {
 		cfg.Reload = resolvconf.Reload // the running system's resolver service
+		id.SetHostname = func(name string) error { return unix.Sethostname([]byte(name)) }
+		id.SSHD = identity.SSHD{Run: identity.ExecRunner{}, Root: "/"}
 	}
 	if !*noNet && len(lc.Instance.Network) > 0 {
 		// Without netlink only the network steps fail; the others apply.
@@ -104,4 +125,20 @@ Prints one line per step; exits 1 when any step failed.`)
 		return fmt.Errorf("%d step(s) failed: %s", len(failed), strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// identityConfig is the identity's part of osc's configuration: the
+// settings' switches, the TAG, the domain name and the record beside
+// luoyun.conf.
+func identityConfig(set settings.OSC, lc *lyconf.Conf, conf string) identity.Config {
+	c := identity.Config{
+		Enabled: set.Identity,
+		Items:   identity.Items{HostKeys: set.HostKeys, MachineID: set.MachineID, Hostname: set.Hostname},
+		Tag:     lc.Tag, HasTag: lc.HasTag,
+		Record: idrecord.Path(conf),
+	}
+	if d := lc.Instance.Domain; d != nil {
+		c.DomainName = d.Name
+	}
+	return c
 }
