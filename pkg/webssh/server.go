@@ -57,6 +57,9 @@ type Config struct {
 	// Grace is how long a closing session's command has after SIGHUP
 	// before SIGKILL; 0: ptyshell's default.
 	Grace time.Duration
+	// MaxConns caps the connections open at once, MaxConnsPerSource
+	// those from one address (limits.go); 0: the defaults.
+	MaxConns, MaxConnsPerSource int
 }
 
 // Validate checks the configuration.
@@ -67,6 +70,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxSessions < 1 {
 		errs = append(errs, fmt.Errorf("max sessions must be at least 1, got %d", c.MaxSessions))
+	}
+	if c.MaxConns < 0 || c.MaxConnsPerSource < 0 {
+		errs = append(errs, fmt.Errorf("connection caps must not be negative, got %d and %d", c.MaxConns, c.MaxConnsPerSource))
 	}
 	if c.IdleTimeout < 0 {
 		errs = append(errs, fmt.Errorf("idle timeout must not be negative, got %s", c.IdleTimeout))
@@ -126,7 +132,10 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("webssh listen: %w", err)
 	}
-	s.ln = ln
+	if s.ln, err = s.limitListener(ln); err != nil {
+		ln.Close()
+		return fmt.Errorf("webssh listen: %w", err)
+	}
 	return nil
 }
 
@@ -163,6 +172,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       readTimeout, // lifted for /stream (noReadDeadline)
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
 		BaseContext:       func(net.Listener) context.Context { return base },
