@@ -57,6 +57,14 @@ type Config struct {
 	// Grace is how long a closing session's command has after SIGHUP
 	// before SIGKILL; 0: ptyshell's default.
 	Grace time.Duration
+	// PromptTimeout ends a session still at the login prompt (its
+	// command has started nothing else, ptyshell.Shell.PastLogin) this
+	// long after its start; 0: never. 60 s for /bin/login, as login's own.
+	PromptTimeout time.Duration
+	// TypingWindow is how long after its start or last input a session
+	// at the prompt is never given up for a newcomer from its own source
+	// (slots.go); 0: DefaultTypingWindow.
+	TypingWindow time.Duration
 	// MaxConns caps the connections open at once, MaxConnsPerSource
 	// those from one address (limits.go); 0: the defaults.
 	MaxConns, MaxConnsPerSource int
@@ -73,6 +81,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxConns < 0 || c.MaxConnsPerSource < 0 {
 		errs = append(errs, fmt.Errorf("connection caps must not be negative, got %d and %d", c.MaxConns, c.MaxConnsPerSource))
+	}
+	if c.PromptTimeout < 0 || c.TypingWindow < 0 {
+		errs = append(errs, fmt.Errorf("prompt timeout and typing window must not be negative, got %s and %s", c.PromptTimeout, c.TypingWindow))
 	}
 	if c.IdleTimeout < 0 {
 		errs = append(errs, fmt.Errorf("idle timeout must not be negative, got %s", c.IdleTimeout))
@@ -109,6 +120,9 @@ func New(cfg Config, log *logging.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log.With(zlog.String("component", "webssh")), sessions: newSlots(cfg.MaxSessions)}
 	s.trusted, _ = ParseTrusted(cfg.TrustedProxies) // checked by Validate
+	if cfg.TypingWindow > 0 {
+		s.sessions.window = cfg.TypingWindow
+	}
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
@@ -272,7 +286,8 @@ func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn,
 	ctx, end := context.WithCancelCause(ctx)
 	defer end(nil)
 	s.sessions.attach(sl, end, sh.PastLogin)
-	err = termbridge.RunConn(ctx, conn, sh, termbridge.Config{
+	defer s.promptTimer(sh.PastLogin, end)()
+	err = termbridge.RunConn(ctx, s.sessions.watchInput(sl, conn), sh, termbridge.Config{
 		Window:      s.cfg.Window,
 		IdleTimeout: s.cfg.IdleTimeout,
 		Stats:       &s.stats,
