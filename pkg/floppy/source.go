@@ -1,11 +1,14 @@
 package floppy
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // MaxImageSize bounds the image or device the reader accepts; the largest
@@ -14,7 +17,11 @@ const MaxImageSize = 64 << 20
 
 // ReadSource reads luoyun.ini from path: a block device or image file
 // (read as a FAT volume, never mounted) or a directory where a floppy is
-// mounted (the file name matched in any letter case).
+// mounted (the file name matched in any letter case). Nothing that could
+// block is opened: a source is opened O_NONBLOCK (luoyun.ini in a
+// directory also O_NOFOLLOW) and its type checked on the open file before
+// a byte is read, so a FIFO, socket or character device is refused at
+// once, also one put in place after a first look.
 func ReadSource(path string) ([]byte, *Info, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -23,11 +30,7 @@ func ReadSource(path string) ([]byte, *Info, error) {
 	if st.IsDir() {
 		return readDir(path)
 	}
-	if !st.Mode().IsRegular() && st.Mode()&os.ModeDevice == 0 {
-		// A FIFO or socket would block the open or the read forever.
-		return nil, nil, fmt.Errorf("%s: not a block device, image file or directory", path)
-	}
-	f, err := os.Open(path)
+	f, st, err := openChecked(path, 0, blockOK)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -47,6 +50,64 @@ func ReadSource(path string) ([]byte, *Info, error) {
 	return data, info, nil
 }
 
+// blockOK lets openChecked take a block device besides a regular file.
+const blockOK = true
+
+// openChecked opens path read-only without blocking (O_NONBLOCK, plus
+// flags) and returns it when it is a regular file, or a block device when
+// block is set; anything else is closed and refused in one line.
+func openChecked(path string, flags int, block bool) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|flags, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, nil, fmt.Errorf("%s: a symbolic link; refused", path)
+		}
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	mode := st.Mode()
+	if mode.IsRegular() {
+		return f, st, nil
+	}
+	if block && mode&os.ModeDevice != 0 && mode&os.ModeCharDevice == 0 {
+		// The same device opened again without O_NONBLOCK, through the
+		// open file (no second lookup of path): the floppy driver skips
+		// its media check on a non-blocking open, and then reads fail.
+		defer f.Close()
+		dev, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return dev, st, nil
+	}
+	f.Close()
+	if block {
+		return nil, nil, fmt.Errorf("%s: not a block device, image file or directory (%s); refused", path, kind(mode))
+	}
+	return nil, nil, fmt.Errorf("%s: not a regular file (%s); refused", path, kind(mode))
+}
+
+// kind names a file type for an error message.
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m.IsDir():
+		return "a directory"
+	}
+	return "type " + m.Type().String()
+}
+
 func readDir(dir string) ([]byte, *Info, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -57,18 +118,11 @@ func readDir(dir string) ([]byte, *Info, error) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		f, err := os.Open(p)
+		f, _, err := openChecked(p, syscall.O_NOFOLLOW, false)
 		if err != nil {
 			return nil, nil, err
 		}
 		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, nil, err
-		}
-		if !st.Mode().IsRegular() {
-			return nil, nil, fmt.Errorf("%s: not a regular file", p)
-		}
 		data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", p, err)

@@ -65,6 +65,10 @@ type Config struct {
 	// MaxHeaderBytes bounds a request's line and headers, in bytes (more
 	// than 4096: net/http's read-ahead).
 	MaxHeaderBytes int
+	// MaxConns caps the connections open at once, MaxConnsPerSource
+	// those from one address; one over a cap is answered 503 and closed
+	// at once (pkg/connlimit).
+	MaxConns, MaxConnsPerSource int
 
 	// CheckEvery is how long a cached file, the config, VERSION and the
 	// state file are trusted before they are looked at again on disk.
@@ -101,6 +105,8 @@ func Defaults() Config {
 		IdleTimeout:       60 * time.Second,
 		ShutdownTimeout:   5 * time.Second,
 		MaxHeaderBytes:    8 << 10,
+		MaxConns:          512,
+		MaxConnsPerSource: 64,
 		CheckEvery:        time.Second,
 		MaxCachedFile:     1 << 20,
 		MaxCacheBytes:     32 << 20,
@@ -135,6 +141,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxHeaderBytes < 4097 {
 		errs = append(errs, fmt.Errorf("header limit must be more than 4096 bytes, got %d", c.MaxHeaderBytes))
+	}
+	if c.MaxConns < 1 || c.MaxConnsPerSource < 1 {
+		errs = append(errs, fmt.Errorf("connection caps must be at least 1, got %d and %d", c.MaxConns, c.MaxConnsPerSource))
 	}
 	if c.ProbeSummaryEvery < 0 {
 		errs = append(errs, fmt.Errorf("status probe summary interval must not be negative, got %s", c.ProbeSummaryEvery))

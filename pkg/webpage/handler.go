@@ -127,7 +127,7 @@ func (s *Server) render(f *file, vars *snapshot) *rendering {
 	if p := f.rendered.Load(); p != nil && p.gen == vars.gen {
 		return p
 	}
-	body := f.tmpl.Render(vars.lookup)
+	body := f.tmpl.Render(vars.lookupFor(f.name))
 	p := &rendering{gen: vars.gen, body: body, length: []string{strconv.Itoa(len(body))}}
 	f.rendered.Store(p)
 	return p

@@ -68,3 +68,7 @@ func isHTML(name string) bool {
 	ext := strings.ToLower(path.Ext(name))
 	return ext == ".html" || ext == ".htm"
 }
+
+// isJS reports whether a file is a script, whose values are escaped for
+// JavaScript string literals.
+func isJS(name string) bool { return strings.ToLower(path.Ext(name)) == ".js" }

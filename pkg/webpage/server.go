@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/luoyun/osmanager/pkg/connlimit"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/zlog"
 )
@@ -62,8 +63,17 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("web: listen: %w", err)
 	}
+	lim, err := connlimit.New(ln, connlimit.Config{
+		Total:     connlimit.FitTotal(s.cfg.MaxConns, fdReserve),
+		PerSource: s.cfg.MaxConnsPerSource,
+		Refusal:   connlimit.HTTPRefusal("too many connections; try again later"),
+	})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("web: listen: %w", err)
+	}
 	s.mu.Lock()
-	s.ln = ln
+	s.ln = lim
 	s.mu.Unlock()
 	return nil
 }
@@ -121,6 +131,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.log.Info("stopped")
 	return nil
 }
+
+// fdReserve is the descriptors kept for files besides connections when
+// the file limit is lower than MaxConns needs.
+const fdReserve = 64
 
 // headerAllowance is the http.Server.MaxHeaderBytes that limits a
 // request's line and headers to limit bytes: net/http lets a request read

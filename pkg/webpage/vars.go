@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
-	"html"
 	"io/fs"
 	"maps"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osmstate"
+	"github.com/luoyun/osmanager/pkg/pagetmpl"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/version"
 	"github.com/luoyun/osmanager/pkg/zlog"
@@ -46,20 +46,25 @@ const VarOSMVersion = "osmversion"
 
 // snapshot is one consistent set of page variables and the cookie.
 type snapshot struct {
-	gen     uint64    // changes whenever values or the cookie change
-	minute  int64     // Unix minute of $curtime
-	checked time.Time // when the files were last read
-	values  map[string]string
+	gen     uint64            // changes whenever values or the cookie change
+	minute  int64             // Unix minute of $curtime
+	checked time.Time         // when the files were last read
+	values  map[string]string // as they are, to tell a change
+	html    map[string]string // escaped for HTML and other text files
+	js      map[string]string // escaped for a JavaScript string literal
 	// cookieSum is the SHA-256 of the cookie; compared in constant time
 	// whatever the lengths.
 	cookieSum [sha256.Size]byte
 	hasCookie bool
 }
 
-// lookup returns a variable's (HTML-escaped) value.
-func (s *snapshot) lookup(name string) (string, bool) {
-	v, ok := s.values[name]
-	return v, ok
+// lookupFor returns the variables' lookup for the file name, with
+// values escaped for its kind (pagetmpl.Escaper).
+func (s *snapshot) lookupFor(name string) pagetmpl.Lookup {
+	if isJS(name) {
+		return pagetmpl.Map(s.js)
+	}
+	return pagetmpl.Map(s.html)
 }
 
 // unlocks reports whether a request's cookie matches the instance's.
@@ -182,9 +187,12 @@ func (v *varSource) build(now time.Time) *snapshot {
 		VarHostKeys:    v.hostKeys(v.cfg.ConfigFile),
 	}
 	raw[VarOSMVersion] = version.Get().String()
-	s.values = make(map[string]string, len(raw))
+	s.values = raw
+	s.html = make(map[string]string, len(raw))
+	s.js = make(map[string]string, len(raw))
 	for k, val := range raw {
-		s.values[k] = html.EscapeString(val)
+		s.html[k] = pagetmpl.EscapeHTML(val)
+		s.js[k] = pagetmpl.EscapeJS(val)
 	}
 	return s
 }

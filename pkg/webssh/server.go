@@ -60,6 +60,17 @@ type Config struct {
 	// Transfer moves files between the page and the logged-in user's
 	// shell (transfer.go); the zero value: off.
 	Transfer TransferConfig
+	// PromptTimeout ends a session still at the login prompt (its
+	// command has started nothing else, ptyshell.Shell.PastLogin) this
+	// long after its start; 0: never. 60 s for /bin/login, as login's own.
+	PromptTimeout time.Duration
+	// TypingWindow is how long after its start or last input a session
+	// at the prompt is never given up for a newcomer from its own source
+	// (slots.go); 0: DefaultTypingWindow.
+	TypingWindow time.Duration
+	// MaxConns caps the connections open at once, MaxConnsPerSource
+	// those from one address (limits.go); 0: the defaults.
+	MaxConns, MaxConnsPerSource int
 }
 
 // Validate checks the configuration.
@@ -70,6 +81,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxSessions < 1 {
 		errs = append(errs, fmt.Errorf("max sessions must be at least 1, got %d", c.MaxSessions))
+	}
+	if c.MaxConns < 0 || c.MaxConnsPerSource < 0 {
+		errs = append(errs, fmt.Errorf("connection caps must not be negative, got %d and %d", c.MaxConns, c.MaxConnsPerSource))
+	}
+	if c.PromptTimeout < 0 || c.TypingWindow < 0 {
+		errs = append(errs, fmt.Errorf("prompt timeout and typing window must not be negative, got %s and %s", c.PromptTimeout, c.TypingWindow))
 	}
 	if c.IdleTimeout < 0 {
 		errs = append(errs, fmt.Errorf("idle timeout must not be negative, got %s", c.IdleTimeout))
@@ -107,6 +124,9 @@ func New(cfg Config, log *logging.Logger) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: log.With(zlog.String("component", "webssh")), sessions: newSlots(cfg.MaxSessions)}
 	s.trusted, _ = ParseTrusted(cfg.TrustedProxies) // checked by Validate
+	if cfg.TypingWindow > 0 {
+		s.sessions.window = cfg.TypingWindow
+	}
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
 		if err != nil {
@@ -130,7 +150,10 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("webssh listen: %w", err)
 	}
-	s.ln = ln
+	if s.ln, err = s.limitListener(ln); err != nil {
+		ln.Close()
+		return fmt.Errorf("webssh listen: %w", err)
+	}
 	return nil
 }
 
@@ -167,6 +190,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       readTimeout, // lifted for /stream (noReadDeadline)
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
 		BaseContext:       func(net.Listener) context.Context { return base },
@@ -270,7 +294,8 @@ func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn,
 	s.sessions.attach(sl, end, sh.PastLogin)
 	shell, closeTransfers := s.openTransfers(sh, log)
 	defer closeTransfers()
-	err = termbridge.RunConn(ctx, conn, shell, termbridge.Config{
+	defer s.promptTimer(sh.PastLogin, end)()
+	err = termbridge.RunConn(ctx, s.sessions.watchInput(sl, conn), shell, termbridge.Config{
 		Window:      s.cfg.Window,
 		IdleTimeout: s.cfg.IdleTimeout,
 		Stats:       &s.stats,

@@ -209,6 +209,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.sessions.release(sl)
+	noReadDeadline(w)
 	id, err := newSessionID()
 	if err != nil {
 		log.Error("open stream", zlog.Error(err))
@@ -252,7 +253,7 @@ func (s *Server) serveInput(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such session", http.StatusNotFound)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, termproto.MaxBatch))
+	body, err := io.ReadAll(http.MaxBytesReader(w, bodyReader(w, r), termproto.MaxBatch))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

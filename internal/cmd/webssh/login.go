@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +21,16 @@ const nobody = 65534
 // loginTimeout is how long the front waits for a user name, as login
 // waits 60 s for a password.
 const loginTimeout = 60 * time.Second
+
+// promptTimeout is how long a session of command may stay at the login
+// prompt, name and password together: loginTimeout for login (with or
+// without the front), no limit for any other command.
+func promptTimeout(command []string) time.Duration {
+	if len(command) > 0 && filepath.Base(command[0]) == "login" {
+		return loginTimeout
+	}
+	return 0
+}
 
 // runLogin is `webssh login`, the login front webssh runs on each
 // session's terminal when webssh.command is /bin/login and

@@ -48,3 +48,19 @@ func TestLoginFront(t *testing.T) {
 		t.Fatal("session still open after the page went away")
 	}
 }
+
+func TestPromptTimeoutForLogin(t *testing.T) {
+	for _, tt := range []struct {
+		command []string
+		want    time.Duration
+	}{
+		{[]string{"/bin/login"}, loginTimeout},
+		{[]string{"/usr/bin/login", "-p"}, loginTimeout},
+		{[]string{"/bin/bash"}, 0},
+		{nil, 0},
+	} {
+		if got := promptTimeout(tt.command); got != tt.want {
+			t.Errorf("promptTimeout(%q) = %s, want %s", tt.command, got, tt.want)
+		}
+	}
+}

@@ -90,6 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Addr:           addr,
 		Command:        command,
 		MaxSessions:    set.WebSSH.MaxSessions,
+		PromptTimeout:  promptTimeout(set.WebSSH.Command),
 		IdleTimeout:    set.WebSSH.IdleTimeout.D(),
 		AllowedOrigins: set.WebSSH.AllowedOrigins,
 		AllowedHosts:   append(domainNames(inst), set.WebSSH.AllowedHosts...),
