@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	pidfile "github.com/luoyun/osmanager/pkg/daemon"
 	"github.com/luoyun/osmanager/pkg/osmstate"
+	"github.com/luoyun/osmanager/pkg/procinfo"
 )
 
 // TestMain lets the test binary play a daemon: HEALTH_HELPER=listen
@@ -114,7 +116,9 @@ func TestCollect(t *testing.T) {
 	dir := tree(t)
 	run := filepath.Join(dir, "run")
 	pid, addr := startDaemon(t, "web")
-	write(t, filepath.Join(run, "web.pid"), strconv.Itoa(pid)+"\n")
+	if err := pidfile.Record(procinfo.Root, filepath.Join(run, "web.pid"), pid); err != nil {
+		t.Fatal(err)
+	}
 	write(t, filepath.Join(run, "webssh.pid"), "1\n") // init, not webssh
 	write(t, filepath.Join(run, "webssh.out"), "listening addr=127.0.0.1:8001\nwebssh: listen tcp :8001: bind: address already in use\n")
 	write(t, filepath.Join(run, "osm.out"), "running pid=5\n")

@@ -8,7 +8,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/luoyun/osmanager/pkg/bootlog"
 	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/daemon"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/memtrim"
@@ -38,19 +40,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	scriptDir := c.Flags.StringP("script", "s", "/LuoYun/custom/scripts", "directory of the status script")
 	statePath := c.Flags.String("state", "", fmt.Sprintf("state file (default: settings osm.state_file, %s)", settings.Defaults().OSM.StateFile))
 	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
+	dopts := daemon.Flags(c.Flags, "osm")
+	// One P: one connection and a status script every few seconds need
+	// no more, and a second one's caches would stay in its idle memory.
+	dopts.Procs = 1
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings(stderr, settings.SectionOSM, settings.SectionLog, settings.SectionMemory)
+	set, err := c.Settings(dopts.Warnings(stderr), settings.SectionOSM, settings.SectionLog, settings.SectionMemory)
 	if err != nil {
 		return err
 	}
 	if !c.Flags.Changed("state") {
 		*statePath = set.OSM.StateFile
 	}
+	proc, done, err := daemon.Start(*dopts, os.Args, stdout, stderr)
+	if done || err != nil {
+		return err
+	}
+	defer proc.Close()
 	log, closeLog, err := logging.New(logging.Options{
 		File: *logPath, MaxSizeMB: set.Log.MaxSizeMB, MaxBackups: set.Log.MaxBackups,
 		Debug: *debug, Stdout: stdout,
@@ -68,9 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ReconnectMin:    set.OSM.ReconnectMin.D(),
 		ReconnectMax:    set.OSM.ReconnectMax.D(),
 		DiscoveryWindow: set.OSM.DiscoveryWindow.D(),
-		// osmanager.sh start waits for this line.
 		Ready: func() {
-			fmt.Fprintf(stdout, "running pid=%d\n", os.Getpid())
+			proc.Ready(stdout, bootlog.Running(os.Getpid()))
 			memtrim.Start(ctx, memtrim.Schedule{On: set.Memory.Trim, Every: set.Memory.TrimInterval.D()}, log)
 		},
 	}, log)

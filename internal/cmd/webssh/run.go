@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/luoyun/osmanager/pkg/bootlog"
 	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/daemon"
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
@@ -32,16 +34,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logFile := c.Flags.StringP("log", "l", "/LuoYun/log/webssh.log", "log file")
 	listenAddr := c.Flags.String("listen-addr", "", "address to listen on (default all addresses)")
 	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
+	dopts := daemon.Flags(c.Flags, "webssh")
+	// One P: a PTY and a websocket per session need no more, and a
+	// second one's caches would stay in its idle memory.
+	dopts.Procs = 1
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings(stderr, settings.SectionWebSSH, settings.SectionLog, settings.SectionMemory)
+	set, err := c.Settings(dopts.Warnings(stderr), settings.SectionWebSSH, settings.SectionLog, settings.SectionMemory)
 	if err != nil {
 		return err
 	}
+
+	proc, done, err := daemon.Start(*dopts, os.Args, stdout, stderr)
+	if done || err != nil {
+		return err
+	}
+	defer proc.Close()
 
 	// A missing default luoyun.conf is no reason to refuse a terminal; a
 	// file named with -c must exist.
@@ -108,8 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if portWarn != nil {
 		log.Warn("luoyun.conf: " + portWarn.Error())
 	}
-	// osmanager.sh start waits for this line.
-	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
+	proc.Ready(stdout, bootlog.Listening(srv.Addr().String()))
 	memtrim.Start(ctx, memtrim.Schedule{On: set.Memory.Trim, Every: set.Memory.TrimInterval.D()}, log)
 	log.Info("webssh starting", zlog.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)

@@ -1,0 +1,222 @@
+package daemon
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"syscall"
+
+	"github.com/luoyun/osmanager/pkg/bootlog"
+	"github.com/luoyun/osmanager/pkg/procinfo"
+)
+
+// childEnv marks the child of a --background start; its value is the
+// file the child's output goes to once it is ready ("" = /dev/null).
+const childEnv = "LUOYUN_BACKGROUND_OUT"
+
+// Options say how a daemon starts.
+type Options struct {
+	// Name is the daemon's name (web, webssh, osm), for messages.
+	Name string
+	// Pidfile records the process (see WritePidfile); "" for none.
+	Pidfile string
+	// Background starts the daemon as a child in a session of its own
+	// and returns once it is ready.
+	Background bool
+	// Procs is GOMAXPROCS when the environment sets none; 0 leaves the
+	// runtime's.
+	Procs int
+}
+
+// ExitError is the exit status of a --background parent whose child
+// ended before it was ready; the child's lines have been copied to the
+// parent's stderr already.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return "exit status " + strconv.Itoa(e.Code) }
+
+// Process is a started daemon: call Ready once it serves, Close when it
+// ends.
+type Process struct {
+	pidfile string
+	out     string // the child's output file once ready
+	child   bool   // a --background child: stdout and stderr are the parent's pipe
+	pipeSig chan os.Signal
+}
+
+// Start begins a daemon's main. For a --background parent it starts the
+// child and waits for it: done is true, and err is nil once the child is
+// ready (its ready line copied to stdout) or an *ExitError. Otherwise it
+// checks and writes the pid file and returns the Process.
+//
+// args are the process's whole command line (os.Args); the child is the
+// same binary (/proc/self/exe, even when an upgrade has replaced the
+// file) run with them.
+func Start(o Options, args []string, stdout, stderr io.Writer) (p *Process, done bool, err error) {
+	out, child := os.LookupEnv(childEnv)
+	if o.Background && !child {
+		return nil, true, background(o, args, stdout, stderr)
+	}
+	p = &Process{pidfile: o.Pidfile, out: out, child: child}
+	if child {
+		os.Unsetenv(childEnv)
+		// A parent killed early must not take the child with it: a write
+		// to its pipe then fails instead of raising SIGPIPE.
+		p.pipeSig = make(chan os.Signal, 1)
+		signal.Notify(p.pipeSig, syscall.SIGPIPE)
+	}
+	if os.Getenv("GOMAXPROCS") == "" && o.Procs > 0 {
+		runtime.GOMAXPROCS(o.Procs)
+	}
+	if o.Pidfile != "" {
+		if err := claim(o, stderr); err != nil {
+			return nil, false, err
+		}
+	}
+	return p, false, nil
+}
+
+// claim writes the pid file unless it names another live process of
+// ours; a stale one is reported and replaced.
+func claim(o Options, stderr io.Writer) error {
+	pid, err := Find(procinfo.Root, o.Pidfile)
+	var stale *StaleError
+	switch {
+	case err == nil && pid != os.Getpid():
+		return fmt.Errorf("already running (pid %d, %s)", pid, o.Pidfile)
+	case errors.As(err, &stale):
+		fmt.Fprintf(stderr, "%s: %s%s: %v; replaced\n", o.Name, bootlog.WarningPrefix, o.Pidfile, stale)
+	}
+	return WritePidfile(o.Pidfile)
+}
+
+// Ready says the daemon serves: line (its bootlog ready line) on stdout,
+// READY=1 to systemd, and, in a --background child, the end of the
+// parent's wait: stdout and stderr go to the output file from now on.
+func (p *Process) Ready(stdout io.Writer, line string) {
+	fmt.Fprintln(stdout, line)
+	if p.child {
+		out := p.out
+		if out == "" {
+			out = os.DevNull
+		}
+		f, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			f, err = os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		}
+		if err == nil {
+			syscall.Dup3(int(f.Fd()), 1, 0)
+			syscall.Dup3(int(f.Fd()), 2, 0)
+			f.Close()
+		}
+		signal.Stop(p.pipeSig)
+	}
+	if err := Notify("READY=1"); err != nil {
+		fmt.Fprintf(stdout, "%s%v\n", bootlog.WarningPrefix, err)
+	}
+}
+
+// Close removes the pid file if it still names this process.
+func (p *Process) Close() {
+	if p != nil && p.pidfile != "" {
+		RemoveOwnPidfile(p.pidfile)
+	}
+}
+
+// background is the parent of a --background start.
+func background(o Options, args []string, stdout, stderr io.Writer) error {
+	if o.Pidfile != "" {
+		pid, err := Find(procinfo.Root, o.Pidfile)
+		var stale *StaleError
+		switch {
+		case err == nil:
+			fmt.Fprintln(stdout, bootlog.AlreadyRunning(pid))
+			return nil
+		case errors.As(err, &stale):
+			fmt.Fprintf(stderr, "%s: %s%s: %v; removed\n", o.Name, bootlog.WarningPrefix, o.Pidfile, stale)
+			RemovePidfile(o.Pidfile)
+		}
+	}
+	outPath := ""
+	var tee io.Writer = io.Discard
+	if o.Pidfile != "" {
+		outPath = OutFile(o.Pidfile)
+		if f, err := os.Create(outPath); err == nil {
+			defer f.Close()
+			tee = f
+		}
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	defer null.Close()
+	env := append(os.Environ(), childEnv+"="+outPath)
+	if os.Getenv("GOMAXPROCS") == "" && o.Procs > 0 {
+		// The child starts on that many Ps: none filled at start-up and
+		// dropped later stays in its idle memory.
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(o.Procs))
+	}
+	cmd := &exec.Cmd{
+		Path: "/proc/self/exe", Args: args, Env: env,
+		Stdin: null, Stdout: w, Stderr: w,
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+	}
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("start in the background: %w", err)
+	}
+	ready := false
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		l := sc.Text()
+		fmt.Fprintln(tee, l)
+		if bootlog.IsReady(l) {
+			ready = true
+			fmt.Fprintln(stdout, l)
+			continue
+		}
+		fmt.Fprintln(stderr, l)
+	}
+	if ready {
+		return cmd.Process.Release()
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code := ee.ExitCode()
+		if code < 0 {
+			code = 1 // killed by a signal
+		}
+		return &ExitError{Code: code}
+	}
+	if err != nil {
+		return err
+	}
+	return &ExitError{Code: 0} // ended, with success, before it was ready
+}
+
+// OutFile is the output file of a daemon with the pid file pidfile:
+// run/NAME.out beside run/NAME.pid.
+func OutFile(pidfile string) string {
+	if len(pidfile) > 4 && pidfile[len(pidfile)-4:] == ".pid" {
+		return pidfile[:len(pidfile)-4] + ".out"
+	}
+	return pidfile + ".out"
+}
+
+// ExitStatus is the exit status the process ends with (pkg/cli).
+func (e *ExitError) ExitStatus() int { return e.Code }
