@@ -25,14 +25,22 @@ authenticates both ways with KEY, registers, and reports the exit code of
 <script dir>/status every status_interval. SIGHUP re-reads the config.
 
 "osm clc --help" describes the controller simulator, "osm status --help"
-the health report of osmanager.sh status.`
+the health report of osmanager.sh status, "osm boot --help" the steps of
+the boot chain and "osm stop --help" how the daemons are stopped.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "clc" {
 		return runCLC(ctx, args[1:], stdout, stderr)
 	}
-	if len(args) > 0 && args[0] == "status" {
-		return runStatus(ctx, args[1:], stdout)
+	if len(args) > 0 {
+		switch args[0] {
+		case "status":
+			return runStatus(ctx, args[1:], stdout)
+		case "boot":
+			return runBoot(ctx, args[1:], stdout)
+		case "stop":
+			return runStop(ctx, args[1:], stdout)
+		}
 	}
 	c := cli.New("osm", "[options] | clc [options]", about)
 	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
