@@ -59,6 +59,9 @@ type Step struct {
 // maxSteps bounds what ParseBoot keeps of a damaged or hostile file.
 const maxSteps = 64
 
+// maxMillis is the last millisecond of year 9999: JSON has no later time.
+const maxMillis = 253402300799999
+
 // MaxMessage bounds one step's message.
 const MaxMessage = 512
 
@@ -106,7 +109,7 @@ func parseStep(l string) (Step, bool) {
 		return Step{}, false
 	}
 	ms, err := strconv.ParseInt(f[1], 10, 64)
-	if err != nil || ms < 0 || ms > 1<<50 {
+	if err != nil || ms < 0 || ms > maxMillis {
 		return Step{}, false
 	}
 	s := Step{Name: f[0], At: time.UnixMilli(ms), Outcome: f[2]}
