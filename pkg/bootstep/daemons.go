@@ -52,6 +52,7 @@ func (c *Chain) Start(ctx context.Context, d Daemon) bool {
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(tctx, d.Cmd[0], append(d.Cmd[1:len(d.Cmd):len(d.Cmd)], "--background")...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = KillAfter // the child holds no copy of these pipes; whatever does is not waited for
 	err := cmd.Run()
 	prog := filepath.Base(d.Cmd[0])
 	ready, isReady := bootlog.ParseReady(strings.TrimSpace(stdout.String()))
