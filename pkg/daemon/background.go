@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/luoyun/osmanager/pkg/bootlog"
@@ -147,7 +148,9 @@ func background(o Options, args []string, stdout, stderr io.Writer) error {
 	var tee io.Writer = io.Discard
 	if o.Pidfile != "" {
 		outPath = OutFile(o.Pidfile)
-		if f, err := os.Create(outPath); err == nil {
+		// Appending, as the child does once ready: neither overwrites
+		// the other's lines.
+		if f, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644); err == nil {
 			defer f.Close()
 			tee = f
 		}
@@ -170,7 +173,7 @@ func background(o Options, args []string, stdout, stderr io.Writer) error {
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(o.Procs))
 	}
 	cmd := &exec.Cmd{
-		Path: "/proc/self/exe", Args: args, Env: env,
+		Path: selfPath(args), Args: args, Env: env,
 		Stdin: null, Stdout: w, Stderr: w,
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
@@ -207,6 +210,35 @@ func background(o Options, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return &ExitError{Code: 0} // ended, with success, before it was ready
+}
+
+// selfPath is the file to run the child from: argv[0] when it names
+// this binary (the kernel names the process after the file run, and a
+// multicall binary's link bin/osm must give "osm", which the status
+// script looks for in /proc/PID/comm), else /proc/self/exe, this very
+// binary even when an upgrade has replaced the file.
+func selfPath(args []string) string {
+	const self = "/proc/self/exe"
+	if len(args) == 0 || !strings.Contains(args[0], "/") {
+		if p, err := os.Executable(); err == nil && sameFile(p, self) {
+			return p
+		}
+		return self
+	}
+	if sameFile(args[0], self) {
+		return args[0]
+	}
+	return self
+}
+
+// sameFile reports whether a and b are one file.
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 // OutFile is the output file of a daemon with the pid file pidfile:

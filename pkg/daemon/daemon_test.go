@@ -100,6 +100,10 @@ func TestBackgroundReady(t *testing.T) {
 		t.Fatalf("Find = %v", err)
 	}
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	exe, _ := os.Executable()
+	if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); strings.TrimSpace(string(comm)) != filepath.Base(exe)[:min(15, len(filepath.Base(exe)))] {
+		t.Errorf("child's comm = %q, want its binary's name %q", comm, filepath.Base(exe))
+	}
 	if st, _ := procinfo.ReadStat(procinfo.Root, pid); st.Session != pid {
 		t.Errorf("child's session = %d, want its own (%d)", st.Session, pid)
 	}
