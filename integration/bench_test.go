@@ -28,10 +28,14 @@ func BenchmarkBootToRegistered(b *testing.B) {
 		m := s.clc.mark()
 		b.StartTimer()
 		start := time.Now()
-		if r := s.osmanager(b, "start"); r.code != 0 {
+		r := s.osmanager(b, "start")
+		if r.code != 0 {
 			b.Fatalf("osmanager.sh start = exit %d:\n%s", r.code, r.out)
 		}
 		_, ev, ok := s.clc.wait(m, 10*time.Second, fmt.Sprintf("registered tag=%d ", e2eTag))
+		if os.Getenv("BENCH_DEBUG") != "" {
+			b.Logf("start %s registered %s\n%s", start.Format("15:04:05.000"), ev.at.Format("15:04:05.000"), r.out)
+		}
 		if !ok {
 			b.Fatal("no registration")
 		}

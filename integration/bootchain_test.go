@@ -217,3 +217,14 @@ func TestSignalEndsFloppyconf(t *testing.T) {
 		t.Fatal("floppyconf still runs 30 s after SIGTERM")
 	}
 }
+
+// TestUnitsNotify: the daemons' systemd units wait for READY=1
+// (Type=notify), sent by the process that osmanager.sh exec becomes.
+func TestUnitsNotify(t *testing.T) {
+	for _, n := range []string{"web", "webssh", "osm"} {
+		unit := readFile(t, filepath.Join(repoRoot(t), "init/systemd/luoyun-"+n+".service"))
+		if !strings.Contains(unit, "\nType=notify\n") || !strings.Contains(unit, "\nExecStart=/LuoYun/osmanager.sh exec "+n+"\n") {
+			t.Errorf("luoyun-%s.service is not Type=notify with osmanager.sh exec:\n%s", n, unit)
+		}
+	}
+}

@@ -123,7 +123,7 @@ func TestStart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, out := newChain(t)
-			args := script(t, c.Dir, `[ "$1" = --background ] || exit 9`+"\n"+tc.body)
+			args := script(t, c.Dir, `[ -n "${LUOYUN_BACKGROUND_OUT+set}" ] || exit 9`+"\n"+tc.body)
 			if ok := c.Start(context.Background(), Daemon{Name: "s", Cmd: []string{args}, Timeout: 300 * time.Millisecond}); ok != tc.ok {
 				t.Errorf("Start = %v:\n%s", ok, out)
 			}

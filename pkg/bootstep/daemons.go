@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,8 +15,9 @@ import (
 	"github.com/luoyun/osmanager/pkg/procinfo"
 )
 
-// Daemon is a daemon to start: Cmd (which takes --pidfile
-// run/NAME.pid) is run with --background.
+// Daemon is a daemon to start: Cmd (which takes --pidfile run/NAME.pid)
+// is run as a --background start's child would be, osm boot being its
+// parent (daemon.Spawn).
 type Daemon struct {
 	// Name is web, webssh or osm.
 	Name string
@@ -50,13 +50,10 @@ func (c *Chain) Start(ctx context.Context, d Daemon) bool {
 	tctx, cancel := context.WithTimeout(ctx, d.Timeout)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(tctx, d.Cmd[0], append(d.Cmd[1:len(d.Cmd):len(d.Cmd)], "--background")...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = KillAfter // the child holds no copy of these pipes; whatever does is not waited for
-	err := cmd.Run()
+	err := daemon.Spawn(tctx, daemon.Child{Name: d.Name, Path: d.Cmd[0], Args: d.Cmd, Pidfile: c.Pidfile(d.Name)}, &stdout, &stderr)
 	prog := filepath.Base(d.Cmd[0])
 	ready, isReady := bootlog.ParseReady(strings.TrimSpace(stdout.String()))
-	var ee *exec.ExitError
+	var ee *daemon.ExitError
 	switch {
 	case errors.Is(tctx.Err(), context.DeadlineExceeded):
 		pid, _ := daemon.Find(procinfo.Root, c.Pidfile(d.Name))
@@ -78,7 +75,7 @@ func (c *Chain) Start(ctx context.Context, d Daemon) bool {
 		n := c.lines(bootlog.Info, d.Name, prog, stderr.String(), true)
 		c.record(d.Name, bootlog.OK, "started ("+what+")"+bootlog.Warned(n))
 		return true
-	case err == nil:
+	case errors.As(err, &ee) && ee.Code == 0:
 		// webssh disabled by the cloud says so and exits 0.
 		last := orElse(lastLine(prog, stderr.String()+stdout.String()), "exited at once")
 		c.Log.Printf(bootlog.Info, d.Name+": not started: "+last)
@@ -86,7 +83,7 @@ func (c *Chain) Start(ctx context.Context, d Daemon) bool {
 		return true
 	case errors.As(err, &ee):
 		last := orElse(lastLine(prog, stderr.String()), "exited at once")
-		msg := fmt.Sprintf("%s (exit %d)", last, ee.ExitCode())
+		msg := fmt.Sprintf("%s (exit %d)", last, ee.Code)
 		c.Log.Printf(bootlog.Error, d.Name+": failed: "+msg)
 		c.record(d.Name, bootlog.Failed, msg)
 		return false
@@ -132,4 +129,3 @@ func (c *Chain) Stop(ctx context.Context, names []string, grace time.Duration) b
 	}
 	return ok
 }
-

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/luoyun/osmanager/pkg/bootlog"
 	"github.com/luoyun/osmanager/pkg/procinfo"
@@ -132,22 +134,55 @@ func (p *Process) Close() {
 
 // background is the parent of a --background start.
 func background(o Options, args []string, stdout, stderr io.Writer) error {
-	if o.Pidfile != "" {
-		pid, err := Find(procinfo.Root, o.Pidfile)
+	env := os.Environ()
+	if os.Getenv("GOMAXPROCS") == "" && o.Procs > 0 {
+		// The child starts on that many Ps: none filled at start-up and
+		// dropped later stays in its idle memory.
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(o.Procs))
+	}
+	return Spawn(context.Background(), Child{Name: o.Name, Path: selfPath(args), Args: args, Env: env, Pidfile: o.Pidfile}, stdout, stderr)
+}
+
+// Child is a daemon to start in the background.
+type Child struct {
+	// Name is the daemon's name, for messages.
+	Name string
+	// Path is the binary, Args its whole command line (with argv[0]).
+	Path string
+	Args []string
+	// Env is its environment (nil: this process's).
+	Env []string
+	// Pidfile is the pid file the daemon writes (its --pidfile); ""
+	// for none. Its output goes to OutFile(Pidfile).
+	Pidfile string
+}
+
+// Spawn starts c in a session of its own and waits until it is ready:
+// the parent's side of the readiness pipe, which a --background start
+// and osm boot both are. The child's stdout and stderr are the pipe until
+// it calls Ready; Spawn copies its ready line to stdout and every other
+// line to stderr (and all of them to the output file), and returns nil
+// once it is ready, or an *ExitError when it ended before, or ctx's error
+// (the child then still runs). When the pid file names a running process
+// of ours, Spawn writes bootlog.AlreadyRunning to stdout and returns nil;
+// a stale pid file is reported on stderr and removed.
+func Spawn(ctx context.Context, c Child, stdout, stderr io.Writer) error {
+	if c.Pidfile != "" {
+		pid, err := Find(procinfo.Root, c.Pidfile)
 		var stale *StaleError
 		switch {
 		case err == nil:
 			fmt.Fprintln(stdout, bootlog.AlreadyRunning(pid))
 			return nil
 		case errors.As(err, &stale):
-			fmt.Fprintf(stderr, "%s: %s%s: %v; removed\n", o.Name, bootlog.WarningPrefix, o.Pidfile, stale)
-			RemovePidfile(o.Pidfile)
+			fmt.Fprintf(stderr, "%s: %s%s: %v; removed\n", c.Name, bootlog.WarningPrefix, c.Pidfile, stale)
+			RemovePidfile(c.Pidfile)
 		}
 	}
 	outPath := ""
 	var tee io.Writer = io.Discard
-	if o.Pidfile != "" {
-		outPath = OutFile(o.Pidfile)
+	if c.Pidfile != "" {
+		outPath = OutFile(c.Pidfile)
 		// Appending, as the child does once ready: neither overwrites
 		// the other's lines.
 		if f, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644); err == nil {
@@ -166,14 +201,12 @@ func background(o Options, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer null.Close()
-	env := append(os.Environ(), childEnv+"="+outPath)
-	if os.Getenv("GOMAXPROCS") == "" && o.Procs > 0 {
-		// The child starts on that many Ps: none filled at start-up and
-		// dropped later stays in its idle memory.
-		env = append(env, "GOMAXPROCS="+strconv.Itoa(o.Procs))
+	env := c.Env
+	if env == nil {
+		env = os.Environ()
 	}
 	cmd := &exec.Cmd{
-		Path: selfPath(args), Args: args, Env: env,
+		Path: c.Path, Args: c.Args, Env: append(env[:len(env):len(env)], childEnv+"="+outPath),
 		Stdin: null, Stdout: w, Stderr: w,
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
@@ -182,6 +215,8 @@ func background(o Options, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("start in the background: %w", err)
 	}
+	stopRead := context.AfterFunc(ctx, func() { r.SetReadDeadline(time.Now()) })
+	defer stopRead()
 	ready := false
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
@@ -196,6 +231,10 @@ func background(o Options, args []string, stdout, stderr io.Writer) error {
 	}
 	if ready {
 		return cmd.Process.Release()
+	}
+	if ctx.Err() != nil {
+		go cmd.Wait() // it runs on; reap it if it ends while we are here
+		return ctx.Err()
 	}
 	err = cmd.Wait()
 	var ee *exec.ExitError

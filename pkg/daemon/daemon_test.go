@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -43,6 +44,10 @@ func helper(mode string) int {
 		return 0
 	}
 	defer p.Close()
+	if mode == "procs" {
+		os.Stdout.WriteString(strconv.Itoa(runtime.GOMAXPROCS(0)) + "\n")
+		return 0
+	}
 	if mode == "fail" {
 		os.Stdout.WriteString("web: starting\n")
 		os.Stderr.WriteString("web: cannot listen: address in use\n")
@@ -112,9 +117,12 @@ func TestBackgroundReady(t *testing.T) {
 	}
 	out := OutFile(pf)
 	waitFor(t, func() bool { b, _ := os.ReadFile(out); return strings.Contains(string(b), "after ready\n") })
-	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "web: warning: a mistake in [memory]\n"+bootlog.ListeningPrefix) {
-		t.Errorf("%s = %q", out, b)
-	}
+	// The parent copies the lines before the ready line; the child
+	// appends after it: the two may interleave, never overwrite.
+	waitFor(t, func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), "web: warning: a mistake in [memory]\n") && strings.Contains(string(b), "\n"+bootlog.ListeningPrefix) || strings.HasPrefix(string(b), bootlog.ListeningPrefix)
+	})
 
 	// A second start finds it running.
 	stdout.Reset()
@@ -331,5 +339,19 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in 20 s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestProcs: a daemon runs on Procs Ps unless GOMAXPROCS says otherwise.
+func TestProcs(t *testing.T) {
+	for env, want := range map[string]string{"": "1\n", "GOMAXPROCS=3": "3\n"} {
+		cmd := helperCmd(t, "procs", "", false)
+		cmd.Env = append(cmd.Env, "GOMAXPROCS=")
+		if env != "" {
+			cmd.Env = append(cmd.Env, env)
+		}
+		if out, err := cmd.Output(); err != nil || string(out) != want {
+			t.Errorf("with %q: GOMAXPROCS %q, %v; want %q", env, out, err, want)
+		}
 	}
 }

@@ -68,6 +68,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if inst != nil && inst.WebSSH.Disabled() {
 		fmt.Fprintln(stdout, "web ssh disabled")
+		// A clean start that ends at once: systemd (Type=notify) then
+		// sees it stop, not fail.
+		if err := daemon.Notify("READY=1"); err != nil {
+			fmt.Fprintf(stdout, "%s%v\n", bootlog.WarningPrefix, err)
+		}
 		return nil
 	}
 

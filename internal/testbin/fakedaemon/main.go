@@ -34,7 +34,7 @@ func main() {
 			rest = append(rest, a)
 		}
 	}
-	if _, child := os.LookupEnv("LUOYUN_BACKGROUND_OUT"); !child {
+	if _, child := os.LookupEnv("LUOYUN_BACKGROUND_OUT"); child || !o.Background { // not a --background parent
 		f, err := os.OpenFile(filepath.Join(os.Getenv("LUOYUN_DIR"), "calls"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 		if err == nil {
 			fmt.Fprintln(f, strings.Join(append([]string{name}, rest...), " "))
