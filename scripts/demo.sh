@@ -20,12 +20,9 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 bin=${LUOYUN_BIN:-$repo/bin}
-for b in floppyconf osc osm web webssh; do
-	[ -x "$bin/$b" ] || { echo "demo: $bin/$b missing; run make first" >&2; exit 1; }
-done
+for b in floppyconf osc osm web webssh; do [ -x "$bin/$b" ] || { echo "demo: $bin/$b missing; run make first" >&2; exit 1; }; done
 sb=${DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/luoyun-demo.XXXXXX")}
-mkdir -p "$sb"
-sb=$(cd "$sb" && pwd -P)
+sb=$(mkdir -p "$sb" && cd "$sb" && pwd -P)
 tree=$sb/LuoYun
 
 # free PORT: the first port from PORT up that nothing listens on.
@@ -101,10 +98,8 @@ chmod 0755 "$osmanager"
 pids=() stopped=
 stop() {
 	[ -n "$stopped" ] && return
-	stopped=1
-	trap - INT TERM
-	printf '\n'
-	say "stopping"
+	stopped=1 && trap - INT TERM
+	printf '\n' && say "stopping"
 	"$osmanager" stop | sed 's/^/  /'
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
