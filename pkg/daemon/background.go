@@ -23,6 +23,14 @@ import (
 // file the child's output goes to once it is ready ("" = /dev/null).
 const childEnv = "LUOYUN_BACKGROUND_OUT"
 
+// procsEnv marks a child that Spawn started with GOMAXPROCS=1 because the
+// caller had set none: the child's runtime starts on one P (a second P's
+// caches, filled at start-up, would stay in its idle memory), and Start
+// then sets the daemon's own count (Options.Procs) and takes both
+// variables out of its environment, so that nothing it runs inherits
+// them.
+const procsEnv = "LUOYUN_BACKGROUND_PROCS"
+
 // Options say how a daemon starts.
 type Options struct {
 	// Name is the daemon's name (web, webssh, osm), for messages.
@@ -32,8 +40,8 @@ type Options struct {
 	// Background starts the daemon as a child in a session of its own
 	// and returns once it is ready.
 	Background bool
-	// Procs is GOMAXPROCS when the environment sets none; 0 leaves the
-	// runtime's.
+	// Procs is GOMAXPROCS when the caller's environment sets none; 0 is
+	// one per core.
 	Procs int
 }
 
@@ -74,15 +82,30 @@ func Start(o Options, args []string, stdout, stderr io.Writer) (p *Process, done
 		p.pipeSig = make(chan os.Signal, 1)
 		signal.Notify(p.pipeSig, syscall.SIGPIPE)
 	}
-	if os.Getenv("GOMAXPROCS") == "" && o.Procs > 0 {
-		runtime.GOMAXPROCS(o.Procs)
-	}
+	setProcs(o.Procs)
 	if o.Pidfile != "" {
 		if err := claim(o, stderr); err != nil {
 			return nil, false, err
 		}
 	}
 	return p, false, nil
+}
+
+// setProcs sets GOMAXPROCS to procs (0: one per core) unless the caller
+// set it.
+func setProcs(procs int) {
+	if _, spawned := os.LookupEnv(procsEnv); spawned {
+		os.Unsetenv(procsEnv)
+		os.Unsetenv("GOMAXPROCS")
+	} else if os.Getenv("GOMAXPROCS") != "" || procs == 0 {
+		return // the caller's, or the runtime's own: one per core
+	}
+	if procs == 0 {
+		procs = runtime.NumCPU()
+	}
+	if procs != runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(procs)
+	}
 }
 
 // claim writes the pid file unless it names another live process of
@@ -134,13 +157,7 @@ func (p *Process) Close() {
 
 // background is the parent of a --background start.
 func background(o Options, args []string, stdout, stderr io.Writer) error {
-	env := os.Environ()
-	if os.Getenv("GOMAXPROCS") == "" && o.Procs > 0 {
-		// The child starts on that many Ps: none filled at start-up and
-		// dropped later stays in its idle memory.
-		env = append(env, "GOMAXPROCS="+strconv.Itoa(o.Procs))
-	}
-	return Spawn(context.Background(), Child{Name: o.Name, Path: selfPath(args), Args: args, Env: env, Pidfile: o.Pidfile}, stdout, stderr)
+	return Spawn(context.Background(), Child{Name: o.Name, Path: selfPath(args), Args: args, Pidfile: o.Pidfile}, stdout, stderr)
 }
 
 // Child is a daemon to start in the background.
@@ -205,8 +222,12 @@ func Spawn(ctx context.Context, c Child, stdout, stderr io.Writer) error {
 	if env == nil {
 		env = os.Environ()
 	}
+	env = append(env[:len(env):len(env)], childEnv+"="+outPath)
+	if os.Getenv("GOMAXPROCS") == "" {
+		env = append(env, "GOMAXPROCS=1", procsEnv+"=1") // see procsEnv
+	}
 	cmd := &exec.Cmd{
-		Path: c.Path, Args: c.Args, Env: append(env[:len(env):len(env)], childEnv+"="+outPath),
+		Path: c.Path, Args: c.Args, Env: env,
 		Stdin: null, Stdout: w, Stderr: w,
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}

@@ -31,7 +31,8 @@ func TestMain(m *testing.M) {
 }
 
 func helper(mode string) int {
-	o := Options{Name: "web", Pidfile: os.Getenv("DAEMON_PIDFILE"), Background: os.Getenv("DAEMON_BACKGROUND") == "1", Procs: 1}
+	procs, _ := strconv.Atoi(os.Getenv("DAEMON_PROCS"))
+	o := Options{Name: "web", Pidfile: os.Getenv("DAEMON_PIDFILE"), Background: os.Getenv("DAEMON_BACKGROUND") == "1", Procs: max(procs, 1)}
 	p, done, err := Start(o, os.Args, os.Stdout, os.Stderr)
 	var ee *ExitError
 	switch {
@@ -45,7 +46,7 @@ func helper(mode string) int {
 	}
 	defer p.Close()
 	if mode == "procs" {
-		os.Stdout.WriteString(strconv.Itoa(runtime.GOMAXPROCS(0)) + "\n")
+		os.Stdout.WriteString(strconv.Itoa(runtime.GOMAXPROCS(0)) + " " + os.Getenv("GOMAXPROCS") + os.Getenv(procsEnv) + "\n")
 		return 0
 	}
 	if mode == "fail" {
@@ -113,7 +114,7 @@ func TestBackgroundReady(t *testing.T) {
 		t.Errorf("child's session = %d, want its own (%d)", st.Session, pid)
 	}
 	if env, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ"); !bytes.Contains(env, []byte("\x00GOMAXPROCS=1\x00")) {
-		t.Errorf("child's environment lacks GOMAXPROCS=1 (Procs)")
+		t.Errorf("child's runtime did not start on one P (GOMAXPROCS=1)")
 	}
 	out := OutFile(pf)
 	waitFor(t, func() bool { b, _ := os.ReadFile(out); return strings.Contains(string(b), "after ready\n") })
@@ -342,16 +343,17 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-// TestProcs: a daemon runs on Procs Ps unless GOMAXPROCS says otherwise.
+// TestProcs: a daemon runs on Procs Ps unless the caller's GOMAXPROCS
+// says otherwise; one Spawn started on one P has its own count and passes
+// neither variable on.
 func TestProcs(t *testing.T) {
-	for env, want := range map[string]string{"": "1\n", "GOMAXPROCS=3": "3\n"} {
-		cmd := helperCmd(t, "procs", "", false)
-		cmd.Env = append(cmd.Env, "GOMAXPROCS=")
-		if env != "" {
-			cmd.Env = append(cmd.Env, env)
-		}
-		if out, err := cmd.Output(); err != nil || string(out) != want {
-			t.Errorf("with %q: GOMAXPROCS %q, %v; want %q", env, out, err, want)
+	for _, tc := range []struct{ env, want string }{
+		{"", "2 "}, {"GOMAXPROCS=3", "3 3"}, {"GOMAXPROCS=1 LUOYUN_BACKGROUND_PROCS=1", "2 "},
+	} {
+		cmd := helperCmd(t, "procs", "", false, "DAEMON_PROCS=2", "GOMAXPROCS=")
+		cmd.Env = append(cmd.Env, strings.Fields(tc.env)...)
+		if out, err := cmd.Output(); err != nil || string(out) != tc.want+"\n" {
+			t.Errorf("with %q: GOMAXPROCS and its variable %q, %v; want %q", tc.env, out, err, tc.want)
 		}
 	}
 }
