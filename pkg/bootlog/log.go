@@ -47,8 +47,11 @@ func ParseLogLine(l string) (at time.Time, level, msg string, ok bool) {
 
 // Log writes osmanager.log lines to a file and a terminal at once.
 type Log struct {
-	// File is osmanager.log; "" writes none.
+	// File is osmanager.log, written through W; "" writes none.
 	File string
+	// W writes to File (a rotating writer); nil opens File to append for
+	// each batch of lines.
+	W io.Writer
 	// Out gets every line too (stdout); nil for none.
 	Out io.Writer
 	// Now is the clock (time.Now when nil).
@@ -92,6 +95,10 @@ func (l *Log) write(level, s string) {
 		io.WriteString(l.Out, s)
 	}
 	if l.File == "" {
+		return
+	}
+	if l.W != nil {
+		io.WriteString(l.W, s)
 		return
 	}
 	if f, err := os.OpenFile(l.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {

@@ -136,3 +136,34 @@ func TestStart(t *testing.T) {
 		})
 	}
 }
+
+// TestLogRotates: osmanager.log rotates as the daemons' logs do, by the
+// settings' [log] max_size_mb and max_backups.
+func TestLogRotates(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "custom"), 0o755)
+	os.WriteFile(filepath.Join(dir, "custom/osmanager.toml"), []byte("[log]\nmax_size_mb = 1\nmax_backups = 2\n"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "log"), 0o755)
+	logFile := filepath.Join(dir, "log/osmanager.log")
+	os.WriteFile(logFile, bytes.Repeat([]byte("x\n"), 1<<19), 0o644) // 1 MiB
+	c := New(dir, false, nil)
+	c.Log.Printf(bootlog.Info, "osmanager: starting")
+	c.Close()
+	data, _ := os.ReadFile(logFile)
+	if !strings.HasSuffix(string(data), "[INFO] osmanager: starting\n") || len(data) > 1024 {
+		t.Errorf("osmanager.log after a full one = %d bytes", len(data))
+	}
+	if old, _ := filepath.Glob(filepath.Join(dir, "log/osmanager-*.log")); len(old) != 1 {
+		t.Errorf("rotated files: %q, want one", old)
+	}
+}
+
+// TestCheckSettings: a mistake in any section is a warning line.
+func TestCheckSettings(t *testing.T) {
+	c, out := newChain(t)
+	os.MkdirAll(filepath.Join(c.Dir, "custom"), 0o755)
+	os.WriteFile(c.Settings(), []byte("[osm]\nstatus_intreval = \"5s\"\n[webssh]\nport = 0\n"), 0o644)
+	if n := c.CheckSettings(); n != 2 || !strings.Contains(out.String(), "[WARN] settings: "+c.Settings()+" line 2: [osm] status_intreval: unknown key") {
+		t.Errorf("CheckSettings = %d:\n%s", n, out)
+	}
+}

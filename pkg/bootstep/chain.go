@@ -12,7 +12,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"gopkg.in/natefinch/lumberjack.v2"
+
 	"github.com/luoyun/osmanager/pkg/bootlog"
+	"github.com/luoyun/osmanager/pkg/settings"
 )
 
 // Chain is one tree's boot chain.
@@ -25,11 +28,40 @@ type Chain struct {
 	Rec bootlog.Record
 	// Now is the clock.
 	Now func() time.Time
+
+	rot *lumberjack.Logger
 }
 
-// New returns the chain of dir, logging to stdout and log/osmanager.log,
-// recording in run/boot when record is set. It makes log/ and run/, and
-// conf/ (mode 0700) when missing.
+// Close closes the log file.
+func (c *Chain) Close() {
+	if c.rot != nil {
+		c.rot.Close()
+	}
+}
+
+// Settings is the tree's settings file, custom/osmanager.toml.
+func (c *Chain) Settings() string { return filepath.Join(c.Dir, "custom", "osmanager.toml") }
+
+// CheckSettings logs every mistake in the settings file, whichever
+// section it is in, as a warning ("settings: FILE line N: ..."), so that
+// a start says at once what another component would stop for later. It
+// returns how many there are.
+func (c *Chain) CheckSettings() int {
+	_, problems, err := settings.Load(c.Settings(), true)
+	if err != nil {
+		c.Log.Printf(bootlog.Warn, "settings: "+err.Error())
+		return 1
+	}
+	for _, p := range problems {
+		c.Log.Printf(bootlog.Warn, "settings: "+p.Error())
+	}
+	return len(problems)
+}
+
+// New returns the chain of dir, logging to stdout and log/osmanager.log
+// (rotated as the daemons' logs are, by the settings' [log]), recording
+// in run/boot when record is set. It makes log/ and run/, and conf/ (mode
+// 0700) when missing. Close it when done.
 func New(dir string, record bool, stdout io.Writer) *Chain {
 	c := &Chain{Dir: dir, Log: &bootlog.Log{Out: stdout}, Now: time.Now}
 	logs := filepath.Join(dir, "log")
@@ -41,6 +73,9 @@ func New(dir string, record bool, stdout io.Writer) *Chain {
 		c.Log.Printf(bootlog.Warn, "cannot create "+logs+"; logging to stdout only")
 	} else {
 		c.Log.File = filepath.Join(logs, "osmanager.log")
+		set, _, _ := settings.Load(c.Settings(), true) // mistakes: CheckSettings
+		c.rot = &lumberjack.Logger{Filename: c.Log.File, MaxSize: max(set.Log.MaxSizeMB, 1), MaxBackups: set.Log.MaxBackups}
+		c.Log.W = c.rot
 	}
 	if record {
 		c.Rec.Path = filepath.Join(dir, "run", bootlog.BootFile)

@@ -39,6 +39,9 @@ type Options struct {
 	Names []string
 	// Now is the time uptimes are counted to; time.Now() when zero.
 	Now time.Time
+	// Settings is the settings file whose mistakes are reported;
+	// Dir/custom/osmanager.toml when "".
+	Settings string
 }
 
 // Report is the instance's health. Its JSON keys are documented in
@@ -54,6 +57,9 @@ type Report struct {
 	Daemons []Daemon `json:"daemons"`
 	// OSM is the registrar's state; nil without a state file.
 	OSM *OSM `json:"osm"`
+	// SettingsProblems are the mistakes in the settings file, every
+	// section's, for as long as they are in it.
+	SettingsProblems []string `json:"settings_problems,omitempty"`
 	// Notes are problems met while reading (a damaged file, ...).
 	Notes []string `json:"notes"`
 }
@@ -141,6 +147,7 @@ func Collect(o Options) Report {
 	for _, n := range names {
 		r.Daemons = append(r.Daemons, daemon(o, run, n, note))
 	}
+	r.SettingsProblems = settingsProblems(o)
 	if st, err := osmstate.Read(o.StateFile); err == nil {
 		r.OSM = osmOf(st.Live(o.ProcRoot))
 	} else if !errors.Is(err, fs.ErrNotExist) {

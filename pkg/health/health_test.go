@@ -198,3 +198,25 @@ func TestUptime(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsProblems: every section's mistakes in the settings file
+// are in the report, text and JSON, for as long as they are in the file.
+func TestSettingsProblems(t *testing.T) {
+	dir := tree(t)
+	toml := filepath.Join(dir, "custom", "osmanager.toml")
+	os.MkdirAll(filepath.Dir(toml), 0o755)
+	write(t, toml, "[osm]\nstatus_intreval = \"5s\"\n[web]\nport = 99999\n")
+	r := Collect(Options{Dir: dir})
+	if len(r.SettingsProblems) != 2 || !strings.Contains(r.SettingsProblems[0], "line 2: [osm] status_intreval") {
+		t.Errorf("SettingsProblems = %q", r.SettingsProblems)
+	}
+	var text bytes.Buffer
+	r.WriteText(&text)
+	if !strings.Contains(text.String(), "settings: "+toml+" line 2: [osm] status_intreval: unknown key; did you mean status_interval?") {
+		t.Errorf("text lacks the [osm] mistake:\n%s", text.String())
+	}
+	write(t, toml, "[osm]\nstatus_interval = \"5s\"\n")
+	if r := Collect(Options{Dir: dir}); len(r.SettingsProblems) != 0 {
+		t.Errorf("SettingsProblems after the fix = %q", r.SettingsProblems)
+	}
+}

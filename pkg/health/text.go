@@ -97,6 +97,9 @@ func (r Report) WriteText(w io.Writer) error {
 			b.WriteString("\n")
 		}
 	}
+	for _, p := range r.SettingsProblems {
+		fmt.Fprintf(&b, "settings: %s\n", cleanLine(p, maxMessage))
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", cleanLine(n, maxMessage))
 	}

@@ -24,12 +24,14 @@ stdout and in DIR/log/osmanager.log, and recorded in DIR/run/boot with
                           start a daemon: COMMAND --background, which returns
                           once it is ready; its pid file is DIR/run/NAME.pid
   end [--osconfig] FAILED close the record: ok (FAILED 0) or failed
+  settings                log every mistake in DIR/custom/osmanager.toml
+                          (begin does too), whatever its section
 
 Exit status 1 when the step failed.`
 
 // runBoot is `osm boot`.
 func runBoot(ctx context.Context, args []string, stdout io.Writer) error {
-	c := cli.New("osm boot", "[--dir DIR] [--record] begin|run|start|end ...", bootAbout)
+	c := cli.New("osm boot", "[--dir DIR] [--record] begin|run|start|end|settings ...", bootAbout)
 	dir := c.Flags.String("dir", "/LuoYun", "the tree (LUOYUN_DIR)")
 	record := c.Flags.Bool("record", false, "record the step in DIR/run/boot")
 	c.Flags.SetInterspersed(false)
@@ -55,10 +57,14 @@ func runBoot(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	a := fl.Args()
 	ch := bootstep.New(*dir, *record, stdout)
+	defer ch.Close()
 	ok := true
 	switch rest[0] {
 	case "begin":
 		ch.Begin(*root, *osconfig)
+		ch.CheckSettings()
+	case "settings":
+		ch.CheckSettings()
 	case "end":
 		if len(a) != 1 || (a[0] != "0" && a[0] != "1") {
 			return verb.Usagef("end takes FAILED, 0 or 1")
@@ -79,7 +85,7 @@ func runBoot(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		ok = ch.Start(ctx, bootstep.Daemon{Name: a[0], Cmd: a[1:], Needs: *needs, Timeout: *timeout})
 	default:
-		return c.Usagef("unknown step verb %q (begin, run, start, end)", rest[0])
+		return c.Usagef("unknown step verb %q (begin, run, start, end, settings)", rest[0])
 	}
 	if !ok {
 		return exitStatus(1)
@@ -111,7 +117,9 @@ on. Each outcome is logged on stdout and in DIR/log/osmanager.log.`)
 	if len(names) == 0 {
 		names = []string{"osm", "webssh", "web"}
 	}
-	if !bootstep.New(*dir, false, stdout).Stop(ctx, names, *grace) {
+	ch := bootstep.New(*dir, false, stdout)
+	defer ch.Close()
+	if !ch.Stop(ctx, names, *grace) {
 		return exitStatus(1)
 	}
 	return nil
