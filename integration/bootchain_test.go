@@ -228,3 +228,29 @@ func TestUnitsNotify(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsMistakeSaidAtStart: with a mistake in [osm], restart web
+// (which does not read [osm]) and the whole chain's start both put it in
+// osmanager.log as a warning, and status shows it for as long as it is
+// in the file.
+func TestSettingsMistakeSaidAtStart(t *testing.T) {
+	s := newSandbox(t, 5*time.Second)
+	toml := filepath.Join(s.tree, "custom/osmanager.toml")
+	good := readFile(t, toml)
+	mustWrite(t, toml, strings.Replace(good, "[osm]\n", "[osm]\nstatus_intreval = \"5s\"\n", 1), 0o644)
+	want := "[WARN] settings: " + toml + " line 3: [osm] status_intreval: unknown key; did you mean status_interval?"
+	for _, args := range [][]string{{"restart", "web"}, {"restart"}} {
+		r := s.osmanager(t, args...)
+		if !strings.Contains(r.out, want) || !strings.Contains(readFile(t, filepath.Join(s.tree, "log/osmanager.log")), want) {
+			t.Errorf("osmanager.sh %v does not say the [osm] mistake:\n%s", args, r.out)
+		}
+	}
+	st := s.osmanager(t, "status")
+	if !strings.Contains(st.out, "settings: "+toml+" line 3: [osm] status_intreval") {
+		t.Errorf("status does not show the mistake:\n%s", st.out)
+	}
+	mustWrite(t, toml, good, 0o644)
+	if st := s.osmanager(t, "status"); strings.Contains(st.out, "settings: ") {
+		t.Errorf("status still shows a mistake after the fix:\n%s", st.out)
+	}
+}
