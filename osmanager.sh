@@ -115,7 +115,7 @@ chain() {
 	boot end "$@" "$rc"
 }
 stop() { "$BIN/osm" stop --dir "$DIR" --timeout "${LUOYUN_STOP_TIMEOUT:-5}s" "$@"; }
-start() { if [ $# -gt 0 ]; then daemons "$@"; else chain; fi; }
+start() { if [ $# -gt 0 ]; then boot settings; daemons "$@"; else chain; fi; }
 
 cmd=${1:-start}
 [ $# -gt 0 ] && shift
