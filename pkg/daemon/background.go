@@ -67,8 +67,9 @@ type Process struct {
 // checks and writes the pid file and returns the Process.
 //
 // args are the process's whole command line (os.Args); the child is the
-// same binary (/proc/self/exe, even when an upgrade has replaced the
-// file) run with them.
+// same binary run with them (see selfPath). In the child, or without
+// Background, Start sets GOMAXPROCS (Options.Procs) and claims the pid
+// file.
 func Start(o Options, args []string, stdout, stderr io.Writer) (p *Process, done bool, err error) {
 	out, child := os.LookupEnv(childEnv)
 	if o.Background && !child {
