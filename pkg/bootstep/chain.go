@@ -73,9 +73,13 @@ func New(dir string, record bool, stdout io.Writer) *Chain {
 		c.Log.Printf(bootlog.Warn, "cannot create "+logs+"; logging to stdout only")
 	} else {
 		c.Log.File = filepath.Join(logs, "osmanager.log")
-		set, _, _ := settings.Load(c.Settings(), true) // mistakes: CheckSettings
-		c.rot = &lumberjack.Logger{Filename: c.Log.File, MaxSize: max(set.Log.MaxSizeMB, 1), MaxBackups: set.Log.MaxBackups}
-		c.Log.W = c.rot
+		// Below 1 MiB, the least max_size_mb, the log cannot be due for
+		// rotation: most runs neither read the settings nor rotate.
+		if fi, err := os.Stat(c.Log.File); err == nil && fi.Size() >= 1<<20-64<<10 {
+			set, _, _ := settings.Load(c.Settings(), true) // mistakes: CheckSettings
+			c.rot = &lumberjack.Logger{Filename: c.Log.File, MaxSize: max(set.Log.MaxSizeMB, 1), MaxBackups: set.Log.MaxBackups}
+			c.Log.W = c.rot
+		}
 	}
 	if record {
 		c.Rec.Path = filepath.Join(dir, "run", bootlog.BootFile)
