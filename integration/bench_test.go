@@ -18,6 +18,9 @@ import (
 // sandbox without luoyun.conf, as a first boot.
 //
 //	go test -run '^$' -bench BootToRegistered -benchtime 20x ./integration/
+//
+// BENCH_DEBUG=FILE appends each boot's time to registration and
+// osmanager.sh's output to FILE: where the time went.
 func BenchmarkBootToRegistered(b *testing.B) {
 	s := newSandbox(b, 5*time.Second)
 	var total time.Duration
@@ -28,10 +31,16 @@ func BenchmarkBootToRegistered(b *testing.B) {
 		m := s.clc.mark()
 		b.StartTimer()
 		start := time.Now()
-		if r := s.osmanager(b, "start"); r.code != 0 {
+		r := s.osmanager(b, "start")
+		if r.code != 0 {
 			b.Fatalf("osmanager.sh start = exit %d:\n%s", r.code, r.out)
 		}
 		_, ev, ok := s.clc.wait(m, 10*time.Second, fmt.Sprintf("registered tag=%d ", e2eTag))
+		if f := os.Getenv("BENCH_DEBUG"); f != "" {
+			d, _ := os.OpenFile(f, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+			fmt.Fprintf(d, "start %s registered %s (%v)\n%s", start.Format("15:04:05.000"), ev.at.Format("15:04:05.000"), ev.at.Sub(start), r.out)
+			d.Close()
+		}
 		if !ok {
 			b.Fatal("no registration")
 		}

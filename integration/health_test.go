@@ -184,7 +184,10 @@ func TestStatusReport(t *testing.T) {
 		for _, x := range st.Boot.Steps {
 			steps = append(steps, x.Name+" "+x.Outcome)
 		}
-		if want := []string{"floppy ok", "osc ok", "config skipped", "web ok", "webssh ok", "osm ok"}; !slices.Equal(steps, want) {
+		if len(steps) == 6 {
+			slices.Sort(steps[3:]) // the daemons start together: in the order they became ready
+		}
+		if want := []string{"floppy ok", "osc ok", "config skipped", "osm ok", "web ok", "webssh ok"}; !slices.Equal(steps, want) {
 			t.Errorf("boot steps = %q, want %q", steps, want)
 		}
 		for i, name := range []string{"web", "webssh", "osm"} {

@@ -218,9 +218,12 @@ const (
 // --help for a usage error.
 func ExitCode(name string, err error, stderr io.Writer) int {
 	var ue *UsageError
+	var st interface{ ExitStatus() int }
 	switch {
 	case err == nil, errors.Is(err, context.Canceled):
 		return ExitOK
+	case errors.As(err, &st):
+		return st.ExitStatus() // what went wrong has been said
 	case errors.As(err, &ue):
 		if ue.Command != "" {
 			name = ue.Command

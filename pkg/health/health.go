@@ -16,10 +16,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/luoyun/osmanager/pkg/bootlog"
+	pidfile "github.com/luoyun/osmanager/pkg/daemon"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 	"github.com/luoyun/osmanager/pkg/procinfo"
 	"github.com/luoyun/osmanager/pkg/version"
@@ -40,6 +40,9 @@ type Options struct {
 	Names []string
 	// Now is the time uptimes are counted to; time.Now() when zero.
 	Now time.Time
+	// Settings is the settings file whose mistakes are reported;
+	// Dir/custom/osmanager.toml when "".
+	Settings string
 }
 
 // Report is the instance's health. Its JSON keys are documented in
@@ -61,6 +64,9 @@ type Report struct {
 	// Identity is the instance's own identity (SSH host keys), as osc
 	// recorded it; nil without a record.
 	Identity *Identity `json:"identity"`
+	// SettingsProblems are the mistakes in the settings file, every
+	// section's, for as long as they are in it.
+	SettingsProblems []string `json:"settings_problems,omitempty"`
 	// Notes are problems met while reading (a damaged file, ...).
 	Notes []string `json:"notes"`
 }
@@ -69,7 +75,8 @@ type Report struct {
 type Daemon struct {
 	// Name is web, webssh or osm.
 	Name string `json:"name"`
-	// Running reports whether its pid file names a live process running it.
+	// Running reports whether its pid file names our live process (its
+	// identity beside the pid file matches).
 	Running bool `json:"running"`
 	// PID is its process id; 0 when not running.
 	PID int `json:"pid,omitempty"`
@@ -154,6 +161,7 @@ func Collect(o Options) Report {
 	for _, n := range names {
 		r.Daemons = append(r.Daemons, daemon(o, run, n, note))
 	}
+	r.SettingsProblems = settingsProblems(o)
 	if st, err := osmstate.Read(o.StateFile); err == nil {
 		r.OSM = osmOf(st.Live(o.ProcRoot))
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -165,11 +173,13 @@ func Collect(o Options) Report {
 
 func daemon(o Options, run, name string, note func(string, ...any)) Daemon {
 	d := Daemon{Name: name}
-	pid, err := readPid(filepath.Join(run, name+".pid"))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		note("%v", err)
+	pf := filepath.Join(run, name+".pid")
+	pid, err := pidfile.Find(o.ProcRoot, pf)
+	var stale *pidfile.StaleError
+	if errors.As(err, &stale) {
+		note("%s: %v", pf, stale)
 	}
-	if pid > 0 && procinfo.Runs(o.ProcRoot, pid, name) {
+	if err == nil {
 		d.Running, d.PID = true, pid
 		if st, err := procinfo.Started(o.ProcRoot, pid, o.Now); err == nil {
 			d.Started = st
@@ -191,19 +201,6 @@ func daemon(o Options, run, name string, note func(string, ...any)) Daemon {
 	return d
 }
 
-// readPid reads a pid file; 0 when it holds no number.
-func readPid(path string) (int, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	p, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil || p < 1 {
-		return 0, fmt.Errorf("%s: not a pid", path)
-	}
-	return p, nil
-}
-
 // lastWords returns the last line of a daemon's output file that is not
 // its readiness line, or "".
 func lastWords(path string) string {
@@ -219,18 +216,11 @@ func lastWords(path string) string {
 	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
 	for i := len(lines) - 1; i >= 0; i-- {
 		l := cleanLine(string(lines[i]), maxMessage)
-		if l != "" && !IsReadyLine(l) {
+		if l != "" && !bootlog.IsReady(l) {
 			return l
 		}
 	}
 	return ""
-}
-
-// IsReadyLine reports whether a daemon's output line is the one it
-// writes once it has started ("listening addr=..." from web and webssh,
-// "running pid=..." from osm).
-func IsReadyLine(l string) bool {
-	return strings.HasPrefix(l, "listening addr=") || strings.HasPrefix(l, "running pid=")
 }
 
 func osmOf(st osmstate.State) *OSM {

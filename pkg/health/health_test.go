@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	pidfile "github.com/luoyun/osmanager/pkg/daemon"
 	"github.com/luoyun/osmanager/pkg/osmstate"
+	"github.com/luoyun/osmanager/pkg/procinfo"
 )
 
 // TestMain lets the test binary play a daemon: HEALTH_HELPER=listen
@@ -114,7 +116,9 @@ func TestCollect(t *testing.T) {
 	dir := tree(t)
 	run := filepath.Join(dir, "run")
 	pid, addr := startDaemon(t, "web")
-	write(t, filepath.Join(run, "web.pid"), strconv.Itoa(pid)+"\n")
+	if err := pidfile.Record(procinfo.Root, filepath.Join(run, "web.pid"), pid); err != nil {
+		t.Fatal(err)
+	}
 	write(t, filepath.Join(run, "webssh.pid"), "1\n") // init, not webssh
 	write(t, filepath.Join(run, "webssh.out"), "listening addr=127.0.0.1:8001\nwebssh: listen tcp :8001: bind: address already in use\n")
 	write(t, filepath.Join(run, "osm.out"), "running pid=5\n")
@@ -192,5 +196,27 @@ func TestUptime(t *testing.T) {
 		if got := uptime(d); got != want {
 			t.Errorf("uptime(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestSettingsProblems: every section's mistakes in the settings file
+// are in the report, text and JSON, for as long as they are in the file.
+func TestSettingsProblems(t *testing.T) {
+	dir := tree(t)
+	toml := filepath.Join(dir, "custom", "osmanager.toml")
+	os.MkdirAll(filepath.Dir(toml), 0o755)
+	write(t, toml, "[osm]\nstatus_intreval = \"5s\"\n[web]\nport = 99999\n")
+	r := Collect(Options{Dir: dir})
+	if len(r.SettingsProblems) != 2 || !strings.Contains(r.SettingsProblems[0], "line 2: [osm] status_intreval") {
+		t.Errorf("SettingsProblems = %q", r.SettingsProblems)
+	}
+	var text bytes.Buffer
+	r.WriteText(&text)
+	if !strings.Contains(text.String(), "settings: "+toml+" line 2: [osm] status_intreval: unknown key; did you mean status_interval?") {
+		t.Errorf("text lacks the [osm] mistake:\n%s", text.String())
+	}
+	write(t, toml, "[osm]\nstatus_interval = \"5s\"\n")
+	if r := Collect(Options{Dir: dir}); len(r.SettingsProblems) != 0 {
+		t.Errorf("SettingsProblems after the fix = %q", r.SettingsProblems)
 	}
 }

@@ -102,6 +102,9 @@ func (r Report) WriteText(w io.Writer) error {
 		}
 	}
 	r.Identity.writeText(&b)
+	for _, p := range r.SettingsProblems {
+		fmt.Fprintf(&b, "settings: %s\n", cleanLine(p, maxMessage))
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "note: %s\n", cleanLine(n, maxMessage))
 	}

@@ -8,7 +8,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/luoyun/osmanager/pkg/bootlog"
 	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/daemon"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/memtrim"
@@ -23,14 +25,22 @@ authenticates both ways with KEY, registers, and reports the exit code of
 <script dir>/status every status_interval. SIGHUP re-reads the config.
 
 "osm clc --help" describes the controller simulator, "osm status --help"
-the health report of osmanager.sh status.`
+the health report of osmanager.sh status, "osm boot --help" the steps of
+the boot chain and "osm stop --help" how the daemons are stopped.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "clc" {
 		return runCLC(ctx, args[1:], stdout, stderr)
 	}
-	if len(args) > 0 && args[0] == "status" {
-		return runStatus(ctx, args[1:], stdout)
+	if len(args) > 0 {
+		switch args[0] {
+		case "status":
+			return runStatus(ctx, args[1:], stdout)
+		case "boot":
+			return runBoot(ctx, args[1:], stdout)
+		case "stop":
+			return runStop(ctx, args[1:], stdout)
+		}
 	}
 	c := cli.New("osm", "[options] | clc [options]", about)
 	confPath := c.Flags.StringP("config", "c", lyconf.DefaultPath, "instance configuration (luoyun.conf)")
@@ -38,19 +48,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	scriptDir := c.Flags.StringP("script", "s", "/LuoYun/custom/scripts", "directory of the status script")
 	statePath := c.Flags.String("state", "", fmt.Sprintf("state file (default: settings osm.state_file, %s)", settings.Defaults().OSM.StateFile))
 	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
+	dopts := daemon.Flags(c.Flags, "osm")
+	// One P: one connection and a status script every few seconds need
+	// no more, and a second one's caches would stay in its idle memory.
+	dopts.Procs = 1
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings(stderr, settings.SectionOSM, settings.SectionLog, settings.SectionMemory)
+	set, err := c.Settings(dopts.Warnings(stderr), settings.SectionOSM, settings.SectionLog, settings.SectionMemory)
 	if err != nil {
 		return err
 	}
 	if !c.Flags.Changed("state") {
 		*statePath = set.OSM.StateFile
 	}
+	proc, done, err := daemon.Start(*dopts, os.Args, stdout, stderr)
+	if done || err != nil {
+		return err
+	}
+	defer proc.Close()
 	log, closeLog, err := logging.New(logging.Options{
 		File: *logPath, MaxSizeMB: set.Log.MaxSizeMB, MaxBackups: set.Log.MaxBackups,
 		Debug: *debug, Stdout: stdout,
@@ -68,9 +87,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ReconnectMin:    set.OSM.ReconnectMin.D(),
 		ReconnectMax:    set.OSM.ReconnectMax.D(),
 		DiscoveryWindow: set.OSM.DiscoveryWindow.D(),
-		// osmanager.sh start waits for this line.
 		Ready: func() {
-			fmt.Fprintf(stdout, "running pid=%d\n", os.Getpid())
+			proc.Ready(stdout, bootlog.Running(os.Getpid()))
 			memtrim.Start(ctx, memtrim.Config{Every: set.Memory.TrimInterval.D(), TrimKey: set.Memory.TrimSet}, log)
 		},
 	}, log)

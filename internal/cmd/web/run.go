@@ -6,12 +6,13 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"runtime/debug"
 	"strconv"
 	"time"
 
+	"github.com/luoyun/osmanager/pkg/bootlog"
 	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/daemon"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/memtrim"
@@ -28,10 +29,10 @@ PORT, as a bare argument, is the same as --port PORT.`
 
 // options is the parsed command line.
 type options struct {
-	page  webpage.Config
-	log   logging.Options
-	procs int            // GOMAXPROCS from settings web.procs; 0 = all cores
-	mem   memtrim.Config // settings [memory]
+	page   webpage.Config
+	log    logging.Options
+	mem    memtrim.Config  // settings [memory]
+	daemon *daemon.Options // --background, --pidfile; Procs from settings web.procs
 }
 
 // parse reads the command line and the settings; done means --help or
@@ -50,10 +51,11 @@ func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err e
 	listen := fl.String("listen-addr", "", "address to listen on (default all addresses)")
 	sshPort := fl.Int("webssh-port", 0, fmt.Sprintf("the web terminal's port for $websshport/$websshurl, as given to webssh -p (default: JSON webssh.port, else settings webssh.port, %d)", def.WebSSH.Port))
 	debug := fl.Bool("debug", false, "log to stdout at debug level instead of the log file")
+	dopts := daemon.Flags(fl, "web")
 	if done, err := cmd.Parse(args, stdout); done || err != nil {
 		return o, done, err
 	}
-	set, err := cmd.Settings(stderr, settings.SectionWeb, settings.SectionLog, settings.SectionMemory)
+	set, err := cmd.Settings(dopts.Warnings(stderr), settings.SectionWeb, settings.SectionLog, settings.SectionMemory)
 	if err != nil {
 		return o, false, err
 	}
@@ -100,10 +102,11 @@ func parse(args []string, stdout, stderr io.Writer) (o options, done bool, err e
 	if err := cfg.Validate(); err != nil {
 		return o, false, cli.Usagef("%v", err)
 	}
+	dopts.Procs = set.Web.Procs
 	return options{
-		procs: set.Web.Procs,
-		mem:   memtrim.Config{Every: set.Memory.TrimInterval.D(), TrimKey: set.Memory.TrimSet},
-		page:  cfg,
+		daemon: dopts,
+		mem:    memtrim.Config{Every: set.Memory.TrimInterval.D(), TrimKey: set.Memory.TrimSet},
+		page:   cfg,
 		log: logging.Options{
 			File:       *logPath,
 			MaxSizeMB:  set.Log.MaxSizeMB,
@@ -120,10 +123,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if done || err != nil {
 		return err
 	}
-	if n := procsToSet(o.procs, os.Getenv("GOMAXPROCS"), os.Getenv("LUOYUN_START_PROCS") == "1", runtime.NumCPU()); n > 0 {
-		runtime.GOMAXPROCS(n)
+	p, done, err := daemon.Start(*o.daemon, os.Args, stdout, stderr)
+	if done || err != nil {
+		return err
 	}
-	os.Unsetenv("LUOYUN_START_PROCS")
+	defer p.Close()
 	if os.Getenv("GOGC") == "" {
 		// The idle heap is about 1 MB; collecting at 4x instead of 2x of
 		// it halves the collections under load and keeps the p99 latency
@@ -145,30 +149,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Error(err.Error())
 		return err
 	}
-	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
+	p.Ready(stdout, bootlog.Listening(srv.Addr().String()))
 	memtrim.Start(ctx, o.mem, log)
 	if err := srv.Serve(ctx); err != nil {
 		log.Error("page server failed", zlog.Error(err))
 		return err
 	}
 	return nil
-}
-
-// procsToSet returns the GOMAXPROCS web sets from main, or 0 to leave the
-// runtime's: settings web.procs (0 = all cores, ncpu), unless the caller
-// exported GOMAXPROCS itself (env). osmanager.sh starts web with
-// GOMAXPROCS=1 and startEnv (LUOYUN_START_PROCS=1) so that start-up runs
-// on one P, whose caches are all that idle web keeps, and web.procs
-// still decides the count it serves with.
-func procsToSet(procs int, env string, startEnv bool, ncpu int) int {
-	if env != "" && !startEnv {
-		return 0 // the caller's GOMAXPROCS wins
-	}
-	if procs > 0 {
-		return procs
-	}
-	if startEnv {
-		return ncpu // web.procs = 0: all cores, not the start-up 1
-	}
-	return 0 // web.procs = 0 and no GOMAXPROCS: the runtime's own choice
 }

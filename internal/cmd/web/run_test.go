@@ -85,15 +85,15 @@ func TestParse(t *testing.T) {
 	if err != nil || o.page.ConfigFile != "/c" || o.log.File != "/l" || o.page.Root != "/w" || o.page.BuildDir != "/b" || !o.log.Debug {
 		t.Errorf("paths: %+v %+v %v", o.page, o.log, err)
 	}
-	if o.procs != 1 {
-		t.Errorf("procs = %d, want the default web.procs 1", o.procs)
+	if o.daemon.Procs != 1 {
+		t.Errorf("procs = %d, want the default web.procs 1", o.daemon.Procs)
 	}
 	procsFile := filepath.Join(dir, "p.toml")
 	if err := os.WriteFile(procsFile, []byte("[web]\nprocs = 0\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if o, _, err := parse([]string{"--settings", procsFile}, io.Discard, io.Discard); err != nil || o.procs != 0 {
-		t.Errorf("web.procs = 0: procs %d, %v", o.procs, err)
+	if o, _, err := parse([]string{"--settings", procsFile}, io.Discard, io.Discard); err != nil || o.daemon.Procs != 0 {
+		t.Errorf("web.procs = 0: procs %d, %v", o.daemon.Procs, err)
 	}
 }
 
@@ -282,28 +282,5 @@ func TestBinarySIGTERM(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("web did not exit after SIGTERM")
-	}
-}
-
-func TestProcsToSet(t *testing.T) {
-	for _, tc := range []struct {
-		procs    int
-		env      string
-		startEnv bool
-		want     int
-	}{
-		{procs: 1, want: 1},                           // run by hand: web.procs
-		{procs: 2, want: 2},                           //
-		{procs: 0, want: 0},                           // web.procs = 0: the runtime's choice
-		{procs: 2, env: "3", want: 0},                 // the caller's GOMAXPROCS wins
-		{procs: 0, env: "3", want: 0},                 //
-		{procs: 1, env: "1", startEnv: true, want: 1}, // osmanager.sh's start-up 1
-		{procs: 2, env: "1", startEnv: true, want: 2}, // raised to web.procs
-		{procs: 0, env: "1", startEnv: true, want: 4}, // all cores, not the start-up 1
-		{procs: 3, env: "", startEnv: true, want: 3},  // marker without value: web.procs
-	} {
-		if got := procsToSet(tc.procs, tc.env, tc.startEnv, 4); got != tc.want {
-			t.Errorf("procsToSet(procs %d, GOMAXPROCS %q, start %v) = %d, want %d", tc.procs, tc.env, tc.startEnv, got, tc.want)
-		}
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/luoyun/osmanager/pkg/bootlog"
 	"github.com/luoyun/osmanager/pkg/cli"
+	"github.com/luoyun/osmanager/pkg/daemon"
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
@@ -32,16 +34,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logFile := c.Flags.StringP("log", "l", "/LuoYun/log/webssh.log", "log file")
 	listenAddr := c.Flags.String("listen-addr", "", "address to listen on (default all addresses)")
 	debug := c.Flags.Bool("debug", false, "log to stdout at debug level")
+	dopts := daemon.Flags(c.Flags, "webssh")
+	// One P: a PTY and a websocket per session need no more, and a
+	// second one's caches would stay in its idle memory.
+	dopts.Procs = 1
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
 	if err := c.NoArgs(); err != nil {
 		return err
 	}
-	set, err := c.Settings(stderr, settings.SectionWebSSH, settings.SectionLog, settings.SectionMemory)
+	set, err := c.Settings(dopts.Warnings(stderr), settings.SectionWebSSH, settings.SectionLog, settings.SectionMemory)
 	if err != nil {
 		return err
 	}
+
+	proc, done, err := daemon.Start(*dopts, os.Args, stdout, stderr)
+	if done || err != nil {
+		return err
+	}
+	defer proc.Close()
 
 	// A missing default luoyun.conf is no reason to refuse a terminal; a
 	// file named with -c must exist.
@@ -56,6 +68,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if inst != nil && inst.WebSSH.Disabled() {
 		fmt.Fprintln(stdout, "web ssh disabled")
+		// A clean start that ends at once: systemd (Type=notify) then
+		// sees it stop, not fail.
+		if err := daemon.Notify("READY=1"); err != nil {
+			fmt.Fprintf(stdout, "%s%v\n", bootlog.WarningPrefix, err)
+		}
 		return nil
 	}
 
@@ -117,8 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if portFrom == settings.PortFromCloud && p != set.WebSSH.Port {
 		log.Info("luoyun.conf: " + settings.CloudPortWins(p, set.WebSSH.Port))
 	}
-	// osmanager.sh start waits for this line.
-	fmt.Fprintf(stdout, "listening addr=%s\n", srv.Addr())
+	proc.Ready(stdout, bootlog.Listening(srv.Addr().String()))
 	memtrim.Start(ctx, memtrim.Config{Every: set.Memory.TrimInterval.D(), TrimKey: set.Memory.TrimSet}, log)
 	log.Info("webssh starting", zlog.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)

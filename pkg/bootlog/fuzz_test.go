@@ -1,4 +1,4 @@
-package health
+package bootlog
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ func FuzzParseBoot(f *testing.F) {
 			return
 		}
 		for _, s := range b.Steps {
-			if !utf8.ValidString(s.Message) || len(s.Message) > maxMessage+3 {
+			if !utf8.ValidString(s.Message) || len(s.Message) > MaxMessage+3 {
 				t.Errorf("message %q", s.Message)
 			}
 		}

@@ -1,0 +1,9 @@
+package daemon
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func signalNotify(ch chan os.Signal) { signal.Notify(ch, syscall.SIGTERM) }
