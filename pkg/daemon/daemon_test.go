@@ -357,3 +357,72 @@ func TestProcs(t *testing.T) {
 		}
 	}
 }
+
+func TestTreeBinary(t *testing.T) {
+	for _, c := range []struct {
+		exe  string
+		argv []string
+		want bool
+	}{
+		{"/LuoYun/bin/web", nil, true},
+		{"/LuoYun/bin/web (deleted)", nil, true},
+		{"/LuoYun/backup-20261207-061500/bin/web", nil, true},
+		{"/LuoYun/bin/luoyun", []string{"/LuoYun/bin/web", "-c"}, true},
+		{"/LuoYun/bin/luoyun", []string{"osm"}, false},
+		{"/opt/app/bin/web", nil, false},
+		{"/LuoYun/custom/bin/web", nil, false},
+		{"/LuoYun/other-1/bin/web", nil, false},
+		{"/LuoYun/bin/webssh", nil, false},
+		{"/LuoYunX/bin/web", nil, false},
+	} {
+		if got := TreeBinary("/LuoYun", "web", c.exe, c.argv); got != c.want {
+			t.Errorf("TreeBinary(%q, %q) = %v, want %v", c.exe, c.argv, got, c.want)
+		}
+	}
+}
+
+// TestFindUnrecorded: a pid file from before identities were recorded
+// names ours only when the process runs the tree's binary of that name.
+func TestFindUnrecorded(t *testing.T) {
+	tree := t.TempDir()
+	for _, d := range []string{"bin", "run", "opt/bin"} {
+		if err := os.MkdirAll(filepath.Join(tree, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep")
+	}
+	data, err := os.ReadFile(sleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(bin string) int {
+		if err := os.WriteFile(bin, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "60")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd.Process.Pid
+	}
+	pidfile := filepath.Join(tree, "run", "web.pid")
+	ours := start(filepath.Join(tree, "bin", "web"))
+	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(ours)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if pid, err := Find(procinfo.Root, pidfile); err != nil || pid != ours {
+		t.Errorf("tree's bin/web: Find = %d, %v; want %d", pid, err, ours)
+	}
+	foreign := start(filepath.Join(tree, "opt", "bin", "web"))
+	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(foreign)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stale *StaleError
+	if _, err := Find(procinfo.Root, pidfile); !errors.As(err, &stale) {
+		t.Errorf("foreign .../bin/web: Find error %v, want a StaleError", err)
+	}
+}

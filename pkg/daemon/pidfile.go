@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -94,6 +95,9 @@ func Find(root, path string) (int, error) {
 		return 0, &StaleError{Why: err.Error()}
 	}
 	data, err := os.ReadFile(path + IDSuffix)
+	if errors.Is(err, fs.ErrNotExist) {
+		return findUnrecorded(root, path, pid)
+	}
 	if err != nil {
 		return 0, &StaleError{PID: pid, Why: "has no identity (" + path + IDSuffix + ")"}
 	}
@@ -125,4 +129,48 @@ func readPid(path string) (int, error) {
 		return 0, fmt.Errorf("%s holds no pid", path)
 	}
 	return p, nil
+}
+
+// findUnrecorded judges a pid file written before identities were
+// recorded (a tree upgraded while its daemons ran): the process is ours
+// only when it runs a binary of this tree named for the pid file, TREE/bin/NAME
+// or, once an upgrade moved it, TREE/backup-*/bin/NAME (" (deleted)" when
+// replaced), TREE being the pid file's run/ directory's parent; the one
+// binary (bin/luoyun) counts when its argv[0] names NAME.
+func findUnrecorded(root, path string, pid int) (int, error) {
+	stale := &StaleError{PID: pid, Why: "has no identity (" + path + IDSuffix + ") and does not run this tree's binary"}
+	if !procinfo.Alive(root, pid) {
+		return 0, &StaleError{PID: pid, Why: "is not running"}
+	}
+	exe, err := os.Readlink(filepath.Join(root, strconv.Itoa(pid), "exe"))
+	if err != nil {
+		return 0, stale
+	}
+	if !TreeBinary(filepath.Dir(filepath.Dir(path)), strings.TrimSuffix(filepath.Base(path), ".pid"), exe, procinfo.Cmdline(root, pid)) {
+		return 0, stale
+	}
+	return pid, nil
+}
+
+// TreeBinary reports whether a process whose /proc/PID/exe reads exe and
+// whose argv is argv runs the daemon name from the tree at tree: its
+// bin/NAME (or bin/luoyun called as NAME), there or in one of the tree's
+// backup-* directories.
+func TreeBinary(tree, name, exe string, argv []string) bool {
+	exe = strings.TrimSuffix(exe, " (deleted)")
+	bin, base := filepath.Split(exe)
+	bin = filepath.Clean(bin)
+	if filepath.Base(bin) != "bin" {
+		return false
+	}
+	switch parent := filepath.Dir(bin); {
+	case parent == filepath.Clean(tree):
+	case filepath.Dir(parent) == filepath.Clean(tree) && strings.HasPrefix(filepath.Base(parent), "backup-"):
+	default:
+		return false
+	}
+	if base == name {
+		return true
+	}
+	return base == "luoyun" && len(argv) > 0 && filepath.Base(argv[0]) == name
 }
