@@ -5,9 +5,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	pidfile "github.com/luoyun/osmanager/pkg/daemon"
+	"github.com/luoyun/osmanager/pkg/procinfo"
 )
 
 // TestWebSSHPortFrom: status says where webssh's port comes from, and
@@ -31,7 +33,10 @@ func TestWebSSHPortFrom(t *testing.T) {
 			dir := tree(t)
 			os.MkdirAll(filepath.Join(dir, "conf"), 0o755)
 			os.MkdirAll(filepath.Join(dir, "custom"), 0o755)
-			write(t, filepath.Join(dir, "run/webssh.pid"), strconv.Itoa(pid)+"\n")
+			os.MkdirAll(filepath.Join(dir, "run"), 0o755)
+			if err := pidfile.Record(procinfo.Root, filepath.Join(dir, "run/webssh.pid"), pid); err != nil {
+				t.Fatal(err)
+			}
 			write(t, filepath.Join(dir, "conf/luoyun.conf"), "CLC_IP=127.0.0.1\nTAG=1\nJSON="+tt.json+"\n")
 			write(t, filepath.Join(dir, "custom/osmanager.toml"), tt.toml)
 			r := Collect(Options{Dir: dir, Names: []string{"webssh"}})
