@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,7 +16,8 @@ import (
 
 // TestDemo runs scripts/demo.sh (what make demo runs) in a temp sandbox
 // with free ports, waits for the simulator's registration and report
-// lines and the URLs, then sends Ctrl-C (SIGINT to its process group) and checks that every
+// lines and the URLs, logs in to the web terminal as the printed demo
+// name and password and reaches a shell prompt, then sends Ctrl-C (SIGINT to its process group) and checks that every
 // process it started is gone, that osc's edits landed in the sandbox and
 // that no /LuoYun appeared on the machine.
 func TestDemo(t *testing.T) {
@@ -33,7 +35,7 @@ func TestDemo(t *testing.T) {
 	// whose "go build" copies the binaries under test (the Makefile's GO).
 	repo := demoRepo(t, bin)
 	cmd := exec.Command("make", "-C", repo, "demo", "GO="+filepath.Join(repo, "fakego"))
-	cmd.Env = append(os.Environ(), "LUOYUN_BIN="+bin, "DEMO_DIR="+sb, "DEMO_SHELL=cat", "MAKEFLAGS=", "MAKELEVEL=",
+	cmd.Env = append(os.Environ(), "LUOYUN_BIN="+bin, "DEMO_DIR="+sb, "MAKEFLAGS=", "MAKELEVEL=",
 		"DEMO_WEB_PORT="+strconv.Itoa(web), "DEMO_WEBSSH_PORT="+strconv.Itoa(webssh), "DEMO_CLC_PORT="+strconv.Itoa(clc))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -96,7 +98,39 @@ func TestDemo(t *testing.T) {
 	if body := httpGet(t, "http://127.0.0.1:"+strconv.Itoa(web)+"/"); !strings.Contains(body, "Demo") {
 		t.Errorf("demo page lacks the demo VERSION's application:\n%s", body)
 	}
-	wait("a harmless echo")
+	// The web terminal: the demo's login, as the printed name with the
+	// printed password, reaches a shell prompt; a wrong password does not.
+	wait("log in as demo, password ")
+	var login []string
+	for _, l := range all {
+		if m := demoLoginLine.FindStringSubmatch(l); m != nil {
+			login = m[1:]
+		}
+	}
+	if login == nil {
+		t.Fatalf("no demo login in the demo's lines:\n%s", strings.Join(all, "\n"))
+	}
+	readUntil, send := dialTerminal(t, webssh)
+	readUntil("login: ")
+	send(login[0] + "\r")
+	readUntil("Password: ")
+	send(login[1] + "x\r")
+	readUntil("Login incorrect")
+	readUntil("login: ")
+	send(login[0] + "\r")
+	readUntil("Password: ")
+	send(login[1] + "\r")
+	readUntil("demo$ ")
+	send("echo in-$((6*7)) $PWD\r")
+	readUntil("in-42 " + sb)
+	if strings.Contains(readFile(t, filepath.Join(sb, "LuoYun/custom/osmanager.toml")), login[1]) {
+		t.Errorf("the demo's password is in the settings file")
+	}
+	if st, err := os.Stat(filepath.Join(sb, "demo-login")); err != nil {
+		t.Error(err)
+	} else if st.Mode().Perm()&0o077 != 0 {
+		t.Errorf("the demo's login script (it holds the password) is %v, want it the demo's user's alone", st.Mode())
+	}
 
 	// The printed commands to stop and start one component keep the
 	// demo's loopback-only listening.
@@ -151,6 +185,9 @@ func TestDemo(t *testing.T) {
 		}
 	}
 }
+
+// demoLoginLine is the demo's line giving its terminal's login.
+var demoLoginLine = regexp.MustCompile(`log in as (\S+), password (\S+) `)
 
 // TestDemoAsRootSaysHowToLogIn: with the web terminal running /bin/login
 // (the default as root), the demo says which accounts log in, and that

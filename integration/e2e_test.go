@@ -238,6 +238,18 @@ func checkStatusOf(t *testing.T, s *sandbox, code int, want ...string) {
 // configured command's greeting, types a line and sees it echoed.
 func checkTerminal(t *testing.T, port int) {
 	t.Helper()
+	readUntil, send := dialTerminal(t, port)
+	readUntil(e2eShellMsg)
+	send("typed-in-e2e\r")
+	readUntil("typed-in-e2e")
+}
+
+// dialTerminal opens a terminal session over webssh's websocket on
+// 127.0.0.1:port. readUntil reads the output until it holds want (20 s at
+// most, for the whole session) and drops it and what came before; send
+// types in.
+func dialTerminal(t *testing.T, port int) (readUntil, send func(string)) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	origin := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -249,10 +261,10 @@ func checkTerminal(t *testing.T, port int) {
 		}
 		t.Fatalf("websocket: %v", err)
 	}
-	defer ws.Close()
-	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	t.Cleanup(func() { ws.Close() })
+	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
 	var out bytes.Buffer
-	readUntil := func(want string) {
+	readUntil = func(want string) {
 		t.Helper()
 		for !strings.Contains(out.String(), want) {
 			typ, data, err := ws.ReadMessage()
@@ -263,12 +275,17 @@ func checkTerminal(t *testing.T, port int) {
 				out.Write(data)
 			}
 		}
+		rest := out.String()[strings.Index(out.String(), want)+len(want):]
+		out.Reset()
+		out.WriteString(rest) // what came after want is for the next call
 	}
-	readUntil(e2eShellMsg)
-	if err := ws.WriteMessage(websocket.BinaryMessage, append([]byte{'i'}, "typed-in-e2e\r"...)); err != nil {
-		t.Fatal(err)
+	send = func(in string) {
+		t.Helper()
+		if err := ws.WriteMessage(websocket.BinaryMessage, append([]byte{'i'}, in...)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	readUntil("typed-in-e2e")
+	return readUntil, send
 }
 
 func httpGet(t *testing.T, url string) string {

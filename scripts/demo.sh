@@ -12,10 +12,10 @@
 # DEMO_CLC_PORT (default 8080, 8001, 1369 or the next free ones),
 # DEMO_TIMEOUT (stop after so many seconds), DEMO_UNTIL_REPORT=1 (stop once
 # the instance has reported 2000), LUOYUN_BIN (the binaries, ./bin),
-# DEMO_SHELL: what the web terminal runs, "login" (/bin/login: an account
-# of this machine; needs root) or "cat" (a harmless echo); default login as
-# root, else cat. Never a shell without a login: anyone on this machine
-# can reach the terminal's port.
+# DEMO_SHELL=login: the web terminal runs /bin/login (this machine's
+# accounts; needs root) instead of the demo's login (the name demo and a
+# password made for this run, printed; then a shell). Never a shell without
+# a password: anyone on this machine can reach the terminal's port.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -26,11 +26,7 @@ sb=$(mkdir -p "$sb" && cd "$sb" && pwd -P)
 tree=$sb/LuoYun
 
 # free PORT: the first port from PORT up that nothing listens on.
-free() {
-	local p=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
-	echo "$p"
-}
+free() { local p=$1; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 web_port=${DEMO_WEB_PORT:-$(free 8080)}
 webssh_port=${DEMO_WEBSSH_PORT:-$(free 8001)}
 [ "$webssh_port" = "$web_port" ] && webssh_port=$(free $((web_port + 1)))
@@ -44,17 +40,20 @@ rm -f "$tree/conf/luoyun.conf" # a fresh floppy read every run
 mkdir -p "$sb/root/etc" "$sb/root/root"
 [ -f "$sb/root/etc/shadow" ] || { printf 'root:*:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n' >"$sb/root/etc/shadow"; chmod 0640 "$sb/root/etc/shadow"; }
 
-case ${DEMO_SHELL:-$([ "$(id -u)" = 0 ] && echo login || echo cat)} in
-login)
+if [ "${DEMO_SHELL:-}" = login ]; then
 	shell='["/bin/login"]'
 	shell_how="/bin/login of this machine: log in with one of its accounts (root and root's password);
              the demo's password hash (password: luoyun) went to the sandbox's fake root only"
-	;;
-*)
-	shell='["/bin/sh", "-c", "echo \"LuoYun demo terminal: a real instance asks for a login here. Type; it echoes.\"; exec cat"]'
-	shell_how="a harmless echo (a real instance asks for a login there; as root, DEMO_SHELL=login gives /bin/login)"
-	;;
-esac
+else # the demo's own login, in the sandbox alone: a real instance runs /bin/login
+	pw=$(cut -c1-8,10-13 /proc/sys/kernel/random/uuid) shell="[\"/bin/sh\", \"$sb/demo-login\"]"
+	shell_how="log in as demo, password $pw (this demo's only; a real instance runs /bin/login)"
+	(umask 077 && cat >"$sb/demo-login" <<EOF)
+for _ in 1 2 3; do printf 'LuoYun demo login: ' && read -r n || exit 1
+	stty -echo; printf 'Password: '; read -r p; stty echo; echo
+	[ "\$n" = demo ] && [ "\$p" = $pw ] && cd '$sb' && HOME='$sb' PS1='demo\$ ' exec /bin/sh -i
+	sleep 1; echo 'Login incorrect'; done
+EOF
+fi
 cat >"$tree/custom/osmanager.toml" <<EOF
 # Written by scripts/demo.sh for the sandbox.
 [osm]
