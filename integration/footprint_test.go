@@ -86,21 +86,7 @@ func TestFloppyconfLinksNoCrypto(t *testing.T) {
 // pkg/webpage) stays inlined; webssh and the one binary (MULTICALL=1)
 // entirely inlined.
 func TestMakeInlining(t *testing.T) {
-	cmds := func(args ...string) map[string]string {
-		cmd := exec.Command("make", append([]string{"-n", "-B", "-s", "--no-print-directory"}, args...)...) // -B: up-to-date binaries too
-		cmd.Dir = repoRoot(t)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("make -n %s: %v", strings.Join(args, " "), err)
-		}
-		m := map[string]string{}
-		for _, l := range strings.Split(string(out), "\n") {
-			if i := strings.LastIndex(l, " ./cmd/"); i >= 0 && strings.Contains(l, " build ") {
-				m[l[i+len(" ./cmd/"):]] = l
-			}
-		}
-		return m
-	}
+	cmds := func(args ...string) map[string]string { return makeBuildLines(t, args...) }
 	const mod = "github.com/luoyun/osmanager/"
 	hot := []string{"runtime", "net", "net/http", "crypto/sha256", "crypto/internal/fips140/sha256", "crypto/subtle", mod + "pkg/webpage"}
 	cold := []string{"crypto/tls", "crypto/x509", "crypto/rsa", "crypto/internal/fips140/nistec", "math/big", "vendor/golang.org/x/crypto/chacha20poly1305"}
@@ -127,6 +113,42 @@ func TestMakeInlining(t *testing.T) {
 	l, ok := cmds("build", "MULTICALL=1")["luoyun"]
 	if !ok || strings.Contains(l, "-gcflags") {
 		t.Errorf("make build MULTICALL=1 must build cmd/luoyun inlined, got:\n%s", l)
+	}
+}
+
+// makeBuildLines returns the go build command line `make -n ARGS` runs
+// for each cmd/NAME, by NAME.
+func makeBuildLines(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	cmd := exec.Command("make", append([]string{"-n", "-B", "-s", "--no-print-directory"}, args...)...) // -B: up-to-date binaries too
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("make -n %s: %v", strings.Join(args, " "), err)
+	}
+	m := map[string]string{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if i := strings.LastIndex(l, " ./cmd/"); i >= 0 && strings.Contains(l, " build ") {
+			m[l[i+len(" ./cmd/"):]] = l
+		}
+	}
+	return m
+}
+
+// TestMakeSpanSets: every shipped binary, in both flavours, is built
+// with the runtime's smaller span sets (internal/tools/spansets).
+func TestMakeSpanSets(t *testing.T) {
+	lines := makeBuildLines(t, "build")
+	for c, l := range makeBuildLines(t, "build", "MULTICALL=1") {
+		lines[c] = l
+	}
+	for _, c := range []string{"floppyconf", "osc", "osm", "web", "webssh", "luoyun"} {
+		l, ok := lines[c]
+		if !ok {
+			t.Errorf("make build does not build cmd/%s", c)
+		} else if !strings.Contains(l, " -overlay ") || !strings.Contains(l, "/bin/.spansets/overlay.json") {
+			t.Errorf("cmd/%s is not built with the span sets overlay:\n%s", c, l)
+		}
 	}
 }
 
