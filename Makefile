@@ -53,25 +53,37 @@ WEB_HOT   := crypto/sha256 crypto/subtle crypto/fips140 crypto/internal/fips140 
 	crypto/internal/fips140deps/... crypto/internal/impl crypto/internal/fips140only crypto/internal/boring
 GCFLAGS_web := $(foreach p,$(WEB_COLD),-gcflags=$(p)=-l) $(foreach p,$(WEB_HOT),-gcflags=$(p)=)
 
+# SPANSETS: the shipped binaries' runtime keeps the spans of a size class
+# in span sets of 1 kB blocks and 128 B spines instead of 4.6 kB and 2 kB
+# (internal/tools/spansets writes the `go build -overlay` from GOROOT's
+# own runtime/mspanset.go): 0.4-0.7 MB less per daemon once it has
+# collected (docs/integration.md, "Idle memory").
+GOROOT_   := $(shell $(GO) env GOROOT)
+SPANSETS  := bin/.spansets/overlay.json
+
+$(SPANSETS): internal/tools/spansets/main.go $(GOROOT_)/src/runtime/mspanset.go
+	@mkdir -p $(@D)
+	$(GO) run ./internal/tools/spansets '$(GOROOT_)' '$(@D)' >/dev/null
+
 # A binary is rebuilt when a Go file, go.mod, go.sum, an embedded file
 # or the version stamp changed: bin/.version holds VERSION, COMMIT and
 # TAGS and is rewritten only when one of them differs (a new commit, a
 # tree that became dirty).
-SOURCES   := $(shell find . -name '*.go' ! -name '*_test.go' ! -path './.git/*' ! -path './dist/*') go.mod go.sum custom/osmanager.toml
+SOURCES   := $(shell find . -name '*.go' ! -name '*_test.go' ! -path './.git/*' ! -path './dist/*' ! -path './bin/*') go.mod go.sum custom/osmanager.toml
 STAMP     := bin/.version
 STAMPTEXT := $(VERSION) $(COMMIT) $(TAGS)
 ifneq ($(STAMPTEXT),$(shell cat $(STAMP) 2>/dev/null))
 $(shell mkdir -p bin && echo '$(STAMPTEXT)' > $(STAMP))
 endif
 
-bin/%: $(SOURCES) $(STAMP)
+bin/%: $(SOURCES) $(STAMP) $(SPANSETS)
 	@mkdir -p bin
-	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' $(if $(filter $*,$(NOINLINE)),-gcflags=all=-l,$(GCFLAGS_$*)) -ldflags '$(LDFLAGS)' -o $@ ./cmd/$*
+	CGO_ENABLED=0 $(GO) build -trimpath -overlay '$(CURDIR)/$(SPANSETS)' -tags '$(TAGS)' $(if $(filter $*,$(NOINLINE)),-gcflags=all=-l,$(GCFLAGS_$*)) -ldflags '$(LDFLAGS)' -o $@ ./cmd/$*
 
 # MCBIN=PATH on the command line stages a luoyun built elsewhere (tests).
-bin/multicall/luoyun: $(SOURCES) $(STAMP)
+bin/multicall/luoyun: $(SOURCES) $(STAMP) $(SPANSETS)
 	@mkdir -p $(@D)
-	CGO_ENABLED=0 $(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./cmd/luoyun
+	CGO_ENABLED=0 $(GO) build -trimpath -overlay '$(CURDIR)/$(SPANSETS)' -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $@ ./cmd/luoyun
 	for c in $(CMDS); do ln -sfn luoyun "$(@D)/$$c" || exit 1; done
 
 $(STAMP): ;

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/luoyun/osmanager/pkg/origjobs"
 )
@@ -73,7 +74,9 @@ func render(template []byte, dir string) []byte {
 }
 
 // treeChars are the characters an init file can carry in the tree's path.
-var treeChars = regexp.MustCompile(`^/[A-Za-z0-9/._+-]*$`)
+//
+// Compiled at first use (see origjobs.interpreter).
+var treeChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/[A-Za-z0-9/._+-]*$`) })
 
 // manifest is what install.manifest lists.
 type manifest struct {

@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
@@ -34,6 +35,67 @@ type Result struct {
 	Before, After int
 	// Took is how long the round took.
 	Took time.Duration
+	// Classes is where the runtime's memory is after the round.
+	Classes Classes
+}
+
+// Classes splits the memory the runtime holds (runtime/metrics'
+// /memory/classes/...), in kB: mapped, most of it resident.
+type Classes struct {
+	// Objects is the heap's live (and not yet swept) objects.
+	Objects int
+	// Unused is the rest of the heap's spans in use: room between and
+	// after objects, one partly used span per size class at least.
+	Unused int
+	// Free is free heap not yet returned to the system.
+	Free int
+	// Stacks is goroutine and thread stacks (in the heap and not).
+	Stacks int
+	// Meta is the collector's and allocator's structures: spans, the P's
+	// caches, mark bits, work buffers, the sweeper's span sets.
+	Meta int
+	// Other is the runtime's other structures (profiling included).
+	Other int
+	// Threads is the process's threads (Ms), from /proc/self/task.
+	Threads int
+}
+
+// classNames are the runtime/metrics that Classes sums, in order:
+// Objects, Unused, Free, Stacks (2), Meta (3), Other (2).
+var classNames = []string{
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/heap/free:bytes",
+	"/memory/classes/heap/stacks:bytes",
+	"/memory/classes/os-stacks:bytes",
+	"/memory/classes/metadata/mspan/inuse:bytes",
+	"/memory/classes/metadata/mcache/inuse:bytes",
+	"/memory/classes/metadata/other:bytes",
+	"/memory/classes/other:bytes",
+	"/memory/classes/profiling/buckets:bytes",
+}
+
+// ReadClasses reads where the runtime's memory is now.
+func ReadClasses() Classes {
+	s := make([]metrics.Sample, len(classNames))
+	for i, n := range classNames {
+		s[i].Name = n
+	}
+	metrics.Read(s)
+	kb := func(i ...int) int {
+		var n uint64
+		for _, j := range i {
+			if s[j].Value.Kind() == metrics.KindUint64 {
+				n += s[j].Value.Uint64()
+			}
+		}
+		return int(n >> 10)
+	}
+	c := Classes{Objects: kb(0), Unused: kb(1), Free: kb(2), Stacks: kb(3, 4), Meta: kb(5, 6, 7), Other: kb(8, 9)}
+	if ents, err := os.ReadDir("/proc/self/task"); err == nil {
+		c.Threads = len(ents)
+	}
+	return c
 }
 
 // String sums a round up in one line.
@@ -48,6 +110,7 @@ func Collect() Result {
 	debug.FreeOSMemory()
 	r.After = heldKB()
 	r.Took = time.Since(start)
+	r.Classes = ReadClasses()
 	return r
 }
 

@@ -138,3 +138,12 @@ func BenchmarkCollect(b *testing.B) {
 		Collect()
 	}
 }
+
+// TestCollectClasses: a round says where the runtime's memory is.
+func TestCollectClasses(t *testing.T) {
+	garbage(1 << 20)
+	c := Collect().Classes
+	if c.Objects <= 0 || c.Unused < 0 || c.Stacks <= 0 || c.Meta <= 0 || c.Threads < 1 {
+		t.Errorf("classes %+v: want objects, stacks, metadata and threads", c)
+	}
+}

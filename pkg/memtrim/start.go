@@ -32,6 +32,10 @@ func Start(ctx context.Context, c Config, log zlog.Logger) {
 	Every(ctx, c.Every, func(r Result) {
 		log.Debug("heap returned",
 			zlog.Int("kb_before", r.Before), zlog.Int("kb_after", r.After),
-			zlog.Duration("took", r.Took))
+			zlog.Duration("took", r.Took),
+			zlog.Int("kb_objects", r.Classes.Objects), zlog.Int("kb_unused", r.Classes.Unused),
+			zlog.Int("kb_free", r.Classes.Free), zlog.Int("kb_stacks", r.Classes.Stacks),
+			zlog.Int("kb_meta", r.Classes.Meta), zlog.Int("kb_other", r.Classes.Other),
+			zlog.Int("threads", r.Classes.Threads))
 	})
 }

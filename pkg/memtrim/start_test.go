@@ -52,8 +52,8 @@ func TestStartLogsRounds(t *testing.T) {
 	}
 	for _, e := range all[:2] {
 		m := e.ContextMap()
-		if e.Level != zapcore.DebugLevel || e.Message != "heap returned" || m["kb_before"] == nil || m["kb_after"] == nil {
-			t.Errorf("logged %s %q %v, want debug \"heap returned\" with kb_before and kb_after", e.Level, e.Message, m)
+		if e.Level != zapcore.DebugLevel || e.Message != "heap returned" || m["kb_before"] == nil || m["kb_after"] == nil || m["kb_meta"] == nil || m["threads"] == nil {
+			t.Errorf("logged %s %q %v, want debug \"heap returned\" with kb_before, kb_after, kb_meta and threads", e.Level, e.Message, m)
 		}
 	}
 }

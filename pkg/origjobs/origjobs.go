@@ -10,6 +10,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Names are the original's upstart jobs, in the order it started them.
@@ -40,7 +41,12 @@ func IsRCLink(target, dir string) bool { return target == dir+"/osmanager.sh" }
 
 // interpreter matches what may run a job's program: python in any
 // version, and the usual shells, by name or by an absolute path.
-var interpreter = regexp.MustCompile(`^(/(usr/)?(local/)?bin/)?(python[0-9.]*|sh|bash|dash|ash)$`)
+//
+// Compiled at first use: every daemon of the one binary links this
+// package, and a regular expression compiled at start stays in its heap.
+var interpreter = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(/(usr/)?(local/)?bin/)?(python[0-9.]*|sh|bash|dash|ash)$`)
+})
 
 // separators are the shell's punctuation around words in a script block.
 var separators = strings.NewReplacer("$", " ", "(", " ", ")", " ", "`", " ", `"`, " ", "'", " ",
@@ -67,7 +73,7 @@ func Recognise(name string, job []byte, dir string) bool {
 			inScript = false
 		case inScript:
 			for _, w := range strings.Fields(separators.Replace(line)) {
-				if strings.HasPrefix(w, "/") && strings.Contains(w[1:], "/") && !interpreter.MatchString(w) {
+				if strings.HasPrefix(w, "/") && strings.Contains(w[1:], "/") && !interpreter().MatchString(w) {
 					r.check(w)
 				}
 			}
@@ -92,7 +98,7 @@ type recogniser struct {
 // exec checks an exec line's program, past an interpreter and its options.
 func (r *recogniser) exec(words []string) {
 	r.cmds++
-	for len(words) > 0 && interpreter.MatchString(words[0]) {
+	for len(words) > 0 && interpreter().MatchString(words[0]) {
 		words = words[1:]
 		for len(words) > 0 && strings.HasPrefix(words[0], "-") {
 			words = words[1:]

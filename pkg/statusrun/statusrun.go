@@ -116,7 +116,7 @@ func (r *Runner) run(ctx context.Context) Result {
 	drained := make(chan struct{})
 	timedOut := false
 	if err == nil {
-		go func() { defer close(drained); _, _ = io.Copy(out, pr) }()
+		go func() { defer close(drained); _, _ = out.ReadFrom(pr) }()
 		err = cmd.Wait()
 		timedOut = tctx.Err() != nil // not the drain below
 		// Whatever the script left in its group goes with it (the group
@@ -175,6 +175,42 @@ type capped struct {
 	max     int
 	buf     bytes.Buffer
 	dropped bool
+}
+
+// readSize is how much capped.ReadFrom asks for at a time: a status
+// script says a line or two, and io.Copy's 32 kB buffer would be most of
+// a run's garbage.
+const readSize = 512
+
+// ReadFrom reads r to its end straight into the kept output (growing it
+// readSize at a time), and past max into one small scratch buffer.
+func (c *capped) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	var scratch []byte
+	for {
+		var p []byte
+		if room := c.max - c.buf.Len(); room > 0 {
+			if c.buf.Available() == 0 {
+				c.buf.Grow(min(room, readSize))
+			}
+			p = c.buf.AvailableBuffer()
+			p = p[:min(room, cap(p))]
+		} else {
+			if scratch == nil {
+				scratch = make([]byte, readSize)
+			}
+			p = scratch
+		}
+		n, err := r.Read(p)
+		total += int64(n)
+		_, _ = c.Write(p[:n])
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 func (c *capped) Write(p []byte) (int, error) {

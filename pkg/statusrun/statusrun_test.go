@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -228,5 +229,27 @@ func TestSetsidDaemonSurvives(t *testing.T) {
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
 	if !alive(pid) {
 		t.Errorf("the setsid daemon %d was ended with the script's group", pid)
+	}
+}
+
+// TestRunGarbage: a run leaves little garbage in osm (it runs every
+// status interval for the daemon's life): the output is read straight
+// into what is kept, not through io.Copy's 32 kB buffer.
+func TestRunGarbage(t *testing.T) {
+	p := script(t, "echo running", 0o755)
+	r := &Runner{Path: p, Timeout: 20 * time.Second}
+	r.Run(context.Background())
+	const runs = 5
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		if res := r.Run(context.Background()); res.Status != 2000 || string(res.Output) != "running\n" {
+			t.Fatalf("Status %d, output %q (%v)", res.Status, res.Output, res.Err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	env := len(strings.Join(os.Environ(), ""))
+	if per := int(after.TotalAlloc-before.TotalAlloc) / runs; per > 16<<10+4*env {
+		t.Errorf("%d bytes allocated per run, want at most 16 kB and 4x the environment (%d bytes)", per, env)
 	}
 }

@@ -90,3 +90,27 @@ func BenchmarkIndexHTTP(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
+
+// BenchmarkStatusFetch is what the shipped status script costs web every
+// interval: a new connection, GET / without a cookie, the answer read,
+// the connection closed (as curl does). -benchmem gives the garbage each
+// leaves in web (and in this process's client side, which is small).
+func BenchmarkStatusFetch(b *testing.B) {
+	_, addr := benchServer(b)
+	req := []byte("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: luoyun-status\r\nAccept: */*\r\n\r\n")
+	buf := make([]byte, 64<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Read(buf); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+}
