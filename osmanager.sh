@@ -28,7 +28,7 @@
 # LUOYUN_NO_NETWORK=1 (osc --no-network), LUOYUN_FLOPPY (device, image or
 # directory), LUOYUN_LISTEN_ADDR (of web and webssh), LUOYUN_WEB_PORT,
 # LUOYUN_WEBSSH_PORT (to webssh and web alike), LUOYUN_START_TIMEOUT and
-# LUOYUN_STOP_TIMEOUT (seconds a daemon has to be up, to stop; 5).
+# LUOYUN_STOP_TIMEOUT (seconds a daemon has to be up, 30; to stop, 5).
 #
 # Each step runs through bin/osm ("osm boot --help"), which logs it with
 # its outcome on stdout and in log/osmanager.log and records it in run/boot
@@ -93,7 +93,7 @@ daemons() {
 	for n; do
 		needs=''
 		[ "$n" = osm ] && needs=$NEEDS
-		$n boot start "$n" --timeout "${LUOYUN_START_TIMEOUT:-5}s" --needs "$needs" -- &
+		$n boot start "$n" --timeout "${LUOYUN_START_TIMEOUT:-30}s" --needs "$needs" -- &
 		pids="$pids $!"
 	done
 	for p in $pids; do wait "$p" || drc=1; done

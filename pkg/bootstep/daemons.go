@@ -56,9 +56,8 @@ func (c *Chain) Start(ctx context.Context, d Daemon) bool {
 	var ee *daemon.ExitError
 	switch {
 	case errors.Is(tctx.Err(), context.DeadlineExceeded):
-		pid, _ := daemon.Find(procinfo.Root, c.Pidfile(d.Name))
 		c.lines(bootlog.Info, d.Name, prog, stderr.String(), true)
-		msg := fmt.Sprintf("not up after %s (pid %d still runs", d.Timeout, pid)
+		msg := fmt.Sprintf("not up after %s (still running", d.Timeout)
 		c.Log.Printf(bootlog.Error, d.Name+": failed: "+msg+"; see run/"+d.Name+".out)")
 		c.record(d.Name, bootlog.Failed, msg+")")
 		return false
