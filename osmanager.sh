@@ -56,7 +56,7 @@ boot() { "$BIN/osm" boot --dir "$DIR" $REC "$@"; }
 
 # floppy -> conf/luoyun.conf (an existing one kept when that fails); PREV: its TAG before.
 floppy() {
-	PREV=$(sed -n 's/^TAG=//p' "$CONF" 2>/dev/null | tail -n 1 | tr -d '\r')
+	[ -f "$CONF" ] && while IFS= read -r l || [ -n "$l" ]; do case $l in TAG=*) PREV=${l#TAG=} ;; esac; done <"$CONF"
 	boot run floppy --timeout 60s --keep "$CONF" --last -- "$BIN/floppyconf" -c "$CONF" \
 		${LUOYUN_FLOPPY:+-d "$LUOYUN_FLOPPY"} ${SET:+--settings "$SET"}
 }
