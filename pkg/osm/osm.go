@@ -190,7 +190,6 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.rmu.Unlock()
 
 		out := a.attempt(actx, t)
-		a.triedFirst()
 		if ctx.Err() != nil {
 			acancel()
 			a.setPhase(osmstate.Stopped, "")
@@ -199,6 +198,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		if actx.Err() != nil { // configuration changed
 			acancel()
+			a.triedFirst()
 			a.log.Info("configuration changed; reconnecting")
 			continue
 		}
@@ -217,6 +217,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		d := bo.Next(now, out.reached)
 		err := out.err
 		a.backingOff(err)
+		a.triedFirst()
 		lvl, msg := a.log.Warn, "controller not reached; retrying"
 		if out.registered {
 			msg = "controller connection lost; reconnecting"
