@@ -62,7 +62,9 @@ end() { "$@" \; end ${OC:+"$OC"}; }
 settings() { "$@" \; settings; }
 # floppy -> conf/luoyun.conf (an existing one kept when that fails); PREV: its TAG before.
 floppy() {
-	[ -f "$CONF" ] && while IFS= read -r l || [ -n "$l" ]; do case $l in TAG=*) PREV=${l#TAG=} ;; esac; done <"$CONF"
+	[ -f "$CONF" ] && while IFS= read -r l || [ -n "$l" ]; do
+		case $l in TAG=*) PREV=${l#TAG=} ;; esac
+	done <"$CONF"
 	"$@" \; run floppy --timeout 60s --keep "$CONF" --last -- "$BIN/floppyconf" -c "$CONF" \
 		${LUOYUN_FLOPPY:+-d "$LUOYUN_FLOPPY"} ${SET:+--settings "$SET"}
 }
@@ -77,14 +79,14 @@ config() { "$@" \; run config --optional --cd "$DIR" -- "$SCRIPTS/config"; }
 # The daemons; "web here" runs web in this process. Without luoyun.conf, web and webssh
 # get /dev/null: ICONF when known, else --or-null when they start (after floppy).
 web() {
-	"$@" \; start web "$UP" --or-null "$CONF" -- "$BIN/web" --pidfile "$RUN/web.pid" -c "$ICONF" -l "$LOGS/lyweb.log" \
-		-w "$DIR/custom/www" --build "$DIR/build" --state "$RUN/osm.json" ${LUOYUN_WEB_PORT:+-p "$LUOYUN_WEB_PORT"} \
-		${LUOYUN_WEBSSH_PORT:+--webssh-port "$LUOYUN_WEBSSH_PORT"} \
+	"$@" \; start web "$UP" --or-null "$CONF" -- "$BIN/web" --pidfile "$RUN/web.pid" -c "$ICONF" \
+		-l "$LOGS/lyweb.log" -w "$DIR/custom/www" --build "$DIR/build" --state "$RUN/osm.json" \
+		${LUOYUN_WEB_PORT:+-p "$LUOYUN_WEB_PORT"} ${LUOYUN_WEBSSH_PORT:+--webssh-port "$LUOYUN_WEBSSH_PORT"} \
 		${LUOYUN_LISTEN_ADDR:+--listen-addr "$LUOYUN_LISTEN_ADDR"} ${SET:+--settings "$SET"}
 }
 webssh() {
-	"$@" \; start webssh "$UP" --or-null "$CONF" -- "$BIN/webssh" --pidfile "$RUN/webssh.pid" -c "$ICONF" -l "$LOGS/webssh.log" \
-		${LUOYUN_WEBSSH_PORT:+-p "$LUOYUN_WEBSSH_PORT"} \
+	"$@" \; start webssh "$UP" --or-null "$CONF" -- "$BIN/webssh" --pidfile "$RUN/webssh.pid" \
+		-c "$ICONF" -l "$LOGS/webssh.log" ${LUOYUN_WEBSSH_PORT:+-p "$LUOYUN_WEBSSH_PORT"} \
 		${LUOYUN_LISTEN_ADDR:+--listen-addr "$LUOYUN_LISTEN_ADDR"} ${SET:+--settings "$SET"}
 }
 osm() {
