@@ -45,77 +45,69 @@ done
 DIR=$(cd -P -- "${LUOYUN_DIR:-$(dirname -- "$self")}" && pwd -P) || exit 1
 BIN=$DIR/bin RUN=$DIR/run LOGS=$DIR/log CONF=$DIR/conf/luoyun.conf SCRIPTS=$DIR/custom/scripts
 ROOT=${LUOYUN_ROOT:-/}
-SET='' NONET='' REC='' NEEDS='' PREV='' # REC: --record in run/boot; NEEDS: what osm needs
+SET='' NONET='' REC='' NEEDS='' PREV='' OC='' # REC: --record in run/boot; NEEDS: what osm needs
+UP=--timeout=${LUOYUN_START_TIMEOUT:-30}s # a daemon's time to be ready
 [ -f "$DIR/custom/osmanager.toml" ] && SET=$DIR/custom/osmanager.toml # else the defaults
 [ "${LUOYUN_NO_NETWORK:-}" = 1 ] && NONET=--no-network
 export LUOYUN_DIR="$DIR" LUOYUN_ROOT="$ROOT"
 boot() { "$BIN/osm" boot --dir "$DIR" $REC "$@"; }
+# steps STEP...: the steps, in this order, in one bin/osm process ("osm boot --help").
+steps() { "$@" boot; }
 
-# The steps, in chain order: each runs a program through "osm boot run" (to its end) or
-# "osm boot start" (a daemon, until ready). Add a step: a function here, called from chain.
-
+# The steps. Each adds itself, after a ";", to the command ("$@") that runs the steps
+# before it: "osm boot run" (to its end) or "osm boot start" (a daemon, until ready;
+# daemons next to each other start together). Add a step: a function here, named in chain.
+begin() { "$@" \; begin ${OC:+"$OC"} --root "$ROOT"; }
+end() { "$@" \; end ${OC:+"$OC"}; }
+settings() { "$@" \; settings; }
 # floppy -> conf/luoyun.conf (an existing one kept when that fails); PREV: its TAG before.
 floppy() {
-	PREV=$(sed -n 's/^TAG=//p' "$CONF" 2>/dev/null | tail -n 1 | tr -d '\r')
-	boot run floppy --timeout 60s --keep "$CONF" --last -- "$BIN/floppyconf" -c "$CONF" \
+	[ -f "$CONF" ] && while IFS= read -r l || [ -n "$l" ]; do
+		case $l in TAG=*) PREV=${l#TAG=} ;; esac
+	done <"$CONF"
+	"$@" \; run floppy --timeout 60s --keep "$CONF" --last -- "$BIN/floppyconf" -c "$CONF" \
 		${LUOYUN_FLOPPY:+-d "$LUOYUN_FLOPPY"} ${SET:+--settings "$SET"}
 }
 # luoyun.conf -> the system under LUOYUN_ROOT (password, ssh key, DNS, NICs).
 osc() {
-	boot run osc --timeout 120s --needs "$CONF" -- "$BIN/osc" -c "$CONF" --root "$ROOT" \
+	"$@" \; run osc --timeout 120s --needs "$CONF" -- "$BIN/osc" -c "$CONF" --root "$ROOT" \
 		--previous-tag "$PREV" $NONET ${SET:+--settings "$SET"}
 }
 # The appliance's own script, when it is executable; no time limit.
-config() { boot run config --optional --cd "$DIR" -- "$SCRIPTS/config"; }
+config() { "$@" \; run config --optional --cd "$DIR" -- "$SCRIPTS/config"; }
 
-# The daemons: "web boot start web --" starts web; "web exec" runs it here.
+# The daemons; "web here" runs web in this process. Without luoyun.conf, web and webssh
+# get /dev/null: ICONF when known, else --or-null when they start (after floppy).
 web() {
-	"$@" "$BIN/web" --pidfile "$RUN/web.pid" -c "$ICONF" -l "$LOGS/lyweb.log" -w "$DIR/custom/www" \
-		--build "$DIR/build" --state "$RUN/osm.json" ${LUOYUN_WEB_PORT:+-p "$LUOYUN_WEB_PORT"} \
-		${LUOYUN_WEBSSH_PORT:+--webssh-port "$LUOYUN_WEBSSH_PORT"} \
+	"$@" \; start web "$UP" --or-null "$CONF" -- "$BIN/web" --pidfile "$RUN/web.pid" -c "$ICONF" \
+		-l "$LOGS/lyweb.log" -w "$DIR/custom/www" --build "$DIR/build" --state "$RUN/osm.json" \
+		${LUOYUN_WEB_PORT:+-p "$LUOYUN_WEB_PORT"} ${LUOYUN_WEBSSH_PORT:+--webssh-port "$LUOYUN_WEBSSH_PORT"} \
 		${LUOYUN_LISTEN_ADDR:+--listen-addr "$LUOYUN_LISTEN_ADDR"} ${SET:+--settings "$SET"}
 }
 webssh() {
-	"$@" "$BIN/webssh" --pidfile "$RUN/webssh.pid" -c "$ICONF" -l "$LOGS/webssh.log" \
-		${LUOYUN_WEBSSH_PORT:+-p "$LUOYUN_WEBSSH_PORT"} \
+	"$@" \; start webssh "$UP" --or-null "$CONF" -- "$BIN/webssh" --pidfile "$RUN/webssh.pid" \
+		-c "$ICONF" -l "$LOGS/webssh.log" ${LUOYUN_WEBSSH_PORT:+-p "$LUOYUN_WEBSSH_PORT"} \
 		${LUOYUN_LISTEN_ADDR:+--listen-addr "$LUOYUN_LISTEN_ADDR"} ${SET:+--settings "$SET"}
 }
 osm() {
-	"$@" "$BIN/osm" --pidfile "$RUN/osm.pid" -c "$CONF" -l "$LOGS/luoyun.log" -s "$SCRIPTS" \
-		--state "$RUN/osm.json" ${SET:+--settings "$SET"}
+	"$@" \; start osm "$UP" --needs "$NEEDS" -- "$BIN/osm" --pidfile "$RUN/osm.pid" -c "$CONF" \
+		-l "$LOGS/luoyun.log" -s "$SCRIPTS" --state "$RUN/osm.json" ${SET:+--settings "$SET"}
 }
-iconf() { ICONF=$CONF && [ -e "$CONF" ] || ICONF=/dev/null; } # web, webssh serve without
-
-# daemons NAME...: start them together and wait for all of them.
-daemons() {
-	pids='' drc=0
-	iconf
-	for n; do
-		needs=''
-		[ "$n" = osm ] && needs=$NEEDS
-		$n boot start "$n" --timeout "${LUOYUN_START_TIMEOUT:-30}s" --needs "$needs" -- &
-		pids="$pids $!"
-	done
-	for p in $pids; do wait "$p" || drc=1; done
-	return "$drc"
-}
+iconf() { ICONF=$CONF && [ -e "$CONF" ] || ICONF=/dev/null; }
+here() { while [ "$1" != -- ]; do shift; done && shift && exec "$@"; }
 
 # chain [--osconfig]: the whole chain, or its first half for upstart and
 # systemd (init/), which then run customconfig and each daemon with exec.
 chain() {
-	REC=--record rc=0
-	boot begin "$@" --root "$ROOT"
-	floppy || rc=1
-	osc || rc=1
+	REC=--record OC=$* ICONF=$CONF NEEDS=$CONF
 	if [ $# -eq 0 ]; then
-		config || rc=1
-		NEEDS=$CONF
-		daemons web webssh osm || rc=1
+		steps begin floppy osc config web webssh osm end
+	else
+		steps begin floppy osc end
 	fi
-	boot end "$@" "$rc"
 }
 stop() { "$BIN/osm" stop --dir "$DIR" --timeout "${LUOYUN_STOP_TIMEOUT:-5}s" "$@"; }
-start() { if [ $# -gt 0 ]; then boot settings; daemons "$@"; else chain; fi; }
+start() { if [ $# -gt 0 ]; then iconf && steps settings "$@"; else chain; fi; }
 
 cmd=${1:-start}
 [ $# -gt 0 ] && shift
@@ -142,9 +134,9 @@ stop) stop "$@" ;;
 restart | force-reload) stop "$@" && start "$@" ;;
 status) exec "$BIN/osm" status --dir "$DIR" --state "$RUN/osm.json" "$@" ;;
 osconfig) chain --osconfig ;;
-customconfig) REC=--record && config ;;
+customconfig) REC=--record && steps config ;;
 exec)
 	[ $# -eq 1 ] || { echo "usage: osmanager.sh exec web|webssh|osm" >&2 && exit 2; }
-	iconf && mkdir -p "$LOGS" "$RUN" && $1 exec
+	iconf && mkdir -p "$LOGS" "$RUN" && $1 here
 	;;
 esac

@@ -58,6 +58,10 @@ type Options struct {
 	// link itself, never its target), as for a new file. Without it a
 	// link is refused.
 	ReplaceLink bool
+	// NoSync skips the file's and the directory's fsync: readers still
+	// see the old content or the new, but a power cut may leave the file
+	// empty. For files that only matter while this boot lasts (run/).
+	NoSync bool
 }
 
 // Write replaces path with data: a temp file in the same directory is
@@ -138,11 +142,16 @@ func write(r *os.Root, dir, base, show string, data []byte, o Options) (res Resu
 	if err = tmp.Chmod(mode); err != nil {
 		return Unchanged, fmt.Errorf("replace %s: chmod: %w", show, err)
 	}
-	if err = tmp.Sync(); err != nil {
-		return Unchanged, fmt.Errorf("replace %s: sync: %w", show, err)
+	if !o.NoSync {
+		if err = tmp.Sync(); err != nil {
+			return Unchanged, fmt.Errorf("replace %s: sync: %w", show, err)
+		}
 	}
 	if err = r.Rename(tmpName, name); err != nil {
 		return Unchanged, fmt.Errorf("replace %s: rename: %w", show, unwrapPath(err))
+	}
+	if o.NoSync {
+		return Changed, nil
 	}
 	if d, derr := r.Open(dir); derr == nil {
 		_ = d.Sync()

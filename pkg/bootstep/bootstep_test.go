@@ -167,3 +167,28 @@ func TestCheckSettings(t *testing.T) {
 		t.Errorf("CheckSettings = %d:\n%s", n, out)
 	}
 }
+
+// TestStartOrNull: an argument naming the OrNull file is /dev/null when
+// the file does not exist as the daemon starts, and stays when it does.
+func TestStartOrNull(t *testing.T) {
+	for _, exists := range []bool{false, true} {
+		c, out := newChain(t)
+		conf := filepath.Join(c.Dir, "luoyun.conf")
+		if exists {
+			if err := os.WriteFile(conf, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		prog := script(t, c.Dir, `echo "prog: warning: got $2" >&2; echo 'listening addr=127.0.0.1:1'`+"\n")
+		if !c.Start(context.Background(), Daemon{Name: "s", Cmd: []string{prog, "-c", conf}, Timeout: 5 * time.Second, OrNull: conf}) {
+			t.Fatalf("Start failed:\n%s", out)
+		}
+		want := os.DevNull
+		if exists {
+			want = conf
+		}
+		if !strings.Contains(out.String(), "got "+want+"\n") {
+			t.Errorf("luoyun.conf exists %v: the daemon did not get %s:\n%s", exists, want, out)
+		}
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +29,10 @@ type Daemon struct {
 	Needs string
 	// Timeout is how long it may take to be ready.
 	Timeout time.Duration
+	// OrNull is a file (luoyun.conf) that, when it does not exist as the
+	// daemon starts, is replaced by /dev/null wherever it is an argument
+	// of Cmd: the daemon runs without it.
+	OrNull string
 }
 
 // Pidfile is the daemon name's pid file in the tree.
@@ -46,6 +52,14 @@ func (c *Chain) Start(ctx context.Context, d Daemon) bool {
 		c.Log.Printf(bootlog.Error, d.Name+": skipped: "+exe+" is missing or not executable")
 		c.record(d.Name, bootlog.Failed, exe+" is missing or not executable")
 		return false
+	}
+	if _, err := os.Stat(d.OrNull); d.OrNull != "" && err != nil {
+		d.Cmd = slices.Clone(d.Cmd)
+		for i, a := range d.Cmd[1:] {
+			if a == d.OrNull {
+				d.Cmd[i+1] = os.DevNull
+			}
+		}
 	}
 	tctx, cancel := context.WithTimeout(ctx, d.Timeout)
 	defer cancel()

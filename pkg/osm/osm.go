@@ -98,6 +98,9 @@ type Agent struct {
 
 	lastJoin string // controller address from the last join datagram
 
+	tried     chan struct{} // closed once the first attempt registered or ended
+	triedOnce sync.Once
+
 	mu       sync.Mutex
 	status   int32         // latest status script result; 0 before the first
 	statusCh chan struct{} // closed when status changes
@@ -129,6 +132,7 @@ func New(cfg Config, log *logging.Logger) (*Agent, error) {
 		log:      log.With(zlog.String("component", "osm")),
 		reload:   make(chan struct{}, 1),
 		statusCh: make(chan struct{}),
+		tried:    make(chan struct{}),
 		state:    osmstate.State{PID: os.Getpid()},
 	}, nil
 }
@@ -194,6 +198,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		if actx.Err() != nil { // configuration changed
 			acancel()
+			a.triedFirst()
 			a.log.Info("configuration changed; reconnecting")
 			continue
 		}
@@ -212,6 +217,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		d := bo.Next(now, out.reached)
 		err := out.err
 		a.backingOff(err)
+		a.triedFirst()
 		lvl, msg := a.log.Warn, "controller not reached; retrying"
 		if out.registered {
 			msg = "controller connection lost; reconnecting"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -433,4 +434,33 @@ func TestFirstReportGrace(t *testing.T) {
 			t.Errorf("the failing first status is logged without its runs: %v", l)
 		}
 	})
+}
+
+// TestFirstStatusAfterRegistration: the first status script run begins
+// once the first attempt has registered (the state file then says so),
+// not beside the connection; without a controller it begins once the
+// attempt has failed.
+func TestFirstStatusAfterRegistration(t *testing.T) {
+	for _, up := range []bool{true, false} {
+		addr := freeAddr(t)
+		if up {
+			addr = startSim(t, "127.0.0.1:0", clcsim.Config{}).addr()
+		}
+		e := newEnv(t, addr)
+		seen := filepath.Join(e.dir, "seen")
+		writeScript(t, e.scripts, `[ -e `+seen+` ] || { cp `+e.state+` `+seen+`.tmp && mv `+seen+`.tmp `+seen+`; }; exit 0`)
+		e.start(t)
+		waitFor(t, "the first status run", func() bool { _, err := os.Stat(seen); return err == nil })
+		st, err := osmstate.Read(seen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up && st.Phase != osmstate.Registered {
+			t.Errorf("at the first status run the phase was %q, want %q", st.Phase, osmstate.Registered)
+		}
+		if !up && st.Phase != osmstate.BackingOff {
+			t.Errorf("without a controller, at the first status run the phase was %q, want %q", st.Phase, osmstate.BackingOff)
+		}
+		e.stop(t)
+	}
 }

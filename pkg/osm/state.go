@@ -20,6 +20,7 @@ func (a *Agent) setPhase(phase, controller string) {
 }
 
 func (a *Agent) registered(controller, ip string) {
+	a.triedFirst()
 	a.update(func(s *osmstate.State) {
 		s.Phase, s.Since, s.Controller, s.LocalIP, s.LastError = osmstate.Registered, time.Now(), controller, ip, ""
 	})

@@ -17,13 +17,33 @@ import (
 // again (Config.StatusGrace); at most half of status_timeout.
 const FirstStatusGrace = 10 * time.Second
 
-// statusLoop runs custom/scripts/status now and every StatusInterval,
-// publishing each result for the sessions to report. The first run has a
+// FirstStatusHold is the longest the first status script run waits for
+// the first registration attempt to register or end: started together,
+// the script (a shell and its probes) and the connection would compete
+// for the CPU, and the registration comes first.
+const FirstStatusHold = time.Second
+
+// triedFirst ends the first status run's wait (FirstStatusHold).
+func (a *Agent) triedFirst() { a.triedOnce.Do(func() { close(a.tried) }) }
+
+// statusLoop runs custom/scripts/status once the first registration
+// attempt registered or ended (at most FirstStatusHold), then every
+// StatusInterval, publishing each result for the sessions to report. The
+// first run has a
 // grace (firstGrace): osm and the application start together, so a
 // script that fails then is run again until it succeeds or the grace is
 // over, and the first report is not a false alarm.
 func (a *Agent) statusLoop(ctx context.Context) {
 	r := &statusrun.Runner{Path: filepath.Join(a.cfg.ScriptDir, "status"), Timeout: a.cfg.StatusTimeout}
+	hold := time.NewTimer(FirstStatusHold)
+	select {
+	case <-ctx.Done():
+		hold.Stop()
+		return
+	case <-a.tried:
+	case <-hold.C:
+	}
+	hold.Stop()
 	t := a.cfg.Clock.NewTicker(a.cfg.StatusInterval)
 	defer t.Stop()
 	var prev statusrun.Result

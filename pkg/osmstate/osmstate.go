@@ -110,14 +110,16 @@ func ReportText(code int) string {
 	}
 }
 
-// Write replaces the state file atomically, mode 0644.
+// Write replaces the state file atomically, mode 0644, without fsync:
+// it describes the running osm only, which rewrites it at start, and a
+// sync at each phase change would delay the registration.
 func Write(path string, s State) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("state file: %w", err)
 	}
 	data = append(data, '\n')
-	if _, err := atomicfile.Write(path, data, atomicfile.Options{Mode: 0o644, ForceMode: true}); err != nil {
+	if _, err := atomicfile.Write(path, data, atomicfile.Options{Mode: 0o644, ForceMode: true, NoSync: true}); err != nil {
 		return fmt.Errorf("state file: %w", err)
 	}
 	return nil
