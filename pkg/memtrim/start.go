@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/luoyun/osmanager/pkg/zlog"
+	"github.com/luoyun/osmanager/pkg/logging"
 )
 
 // Config is what a daemon's settings say about its memory.
@@ -25,13 +25,13 @@ const TrimKeyNote = "settings memory.trim does nothing; memory.trim_interval alo
 // info level when c.TrimKey, then every c.Every collects the heap and
 // returns its free pages (Every), each round logged at debug level. It
 // returns at once; ctx ending stops the rounds.
-func Start(ctx context.Context, c Config, log zlog.Logger) {
+func Start(ctx context.Context, c Config, log logging.Leveled) {
 	if c.TrimKey {
 		log.Info(TrimKeyNote)
 	}
 	Every(ctx, c.Every, func(r Result) {
 		log.Debug("heap returned",
-			zlog.Int("kb_before", r.Before), zlog.Int("kb_after", r.After),
-			zlog.Duration("took", r.Took))
+			logging.Int("kb_before", r.Before), logging.Int("kb_after", r.After),
+			logging.Duration("took", r.Took))
 	})
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/pagetmpl"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/version"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Variable names a page may use, besides the original's five.
@@ -216,9 +215,9 @@ func (v *varSource) report(source string, err error) {
 	}
 	v.lastErr[source] = msg
 	if err != nil {
-		v.log.Warn("cannot read page source", zlog.String("source", source), zlog.Error(err))
+		v.log.Warn("cannot read page source", logging.String("source", source), logging.Error(err))
 	} else {
-		v.log.Info("page source readable again", zlog.String("source", source))
+		v.log.Info("page source readable again", logging.String("source", source))
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/memtrim"
 	"github.com/luoyun/osmanager/pkg/osm"
 	"github.com/luoyun/osmanager/pkg/settings"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 const about = `Keeps this instance registered with the LuoYun Cloud Controller: finds it
@@ -109,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}()
-	log.Info("starting", zlog.String("config", *confPath), zlog.String("scripts", *scriptDir), zlog.Int("pid", os.Getpid()))
+	log.Info("starting", logging.String("config", *confPath), logging.String("scripts", *scriptDir), logging.Int("pid", os.Getpid()))
 	// Lines osm cannot use but can do without (a typo, a line without
 	// '=') are said once here; a bad line it needs stops it in agent.Run;
 	// the JSON is none of its business.

@@ -18,7 +18,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/memtrim"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webpage"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 const about = `Serves the appliance page. A request with ?cookie=<the instance's cookie>
@@ -152,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	p.Ready(stdout, bootlog.Listening(srv.Addr().String()))
 	memtrim.Start(ctx, o.mem, log)
 	if err := srv.Serve(ctx); err != nil {
-		log.Error("page server failed", zlog.Error(err))
+		log.Error("page server failed", logging.Error(err))
 		return err
 	}
 	return nil

@@ -21,7 +21,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/memtrim"
 	"github.com/luoyun/osmanager/pkg/settings"
 	"github.com/luoyun/osmanager/pkg/webssh"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 const about = `Serve a browser terminal on the instance: each visitor gets the login
@@ -136,7 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	proc.Ready(stdout, bootlog.Listening(srv.Addr().String()))
 	memtrim.Start(ctx, memtrim.Config{Every: set.Memory.TrimInterval.D(), TrimKey: set.Memory.TrimSet}, log)
-	log.Info("webssh starting", zlog.String("addr", srv.Addr().String()))
+	log.Info("webssh starting", logging.String("addr", srv.Addr().String()))
 	err = srv.Serve(ctx)
 	log.Info("webssh stopped")
 	return err

@@ -1,4 +1,4 @@
-package zlog
+package logging
 
 import (
 	"errors"
@@ -12,8 +12,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 )
 
-// A *zap.Logger is a Logger: callers and tests pass theirs unchanged.
-var _ Logger = (*zap.Logger)(nil)
+// A *zap.Logger is Leveled: callers and tests pass theirs unchanged.
+var _ Leveled = (*zap.Logger)(nil)
 
 // TestFieldsAreZaps checks each constructor builds the field zap's own
 // constructor builds.
@@ -62,11 +62,11 @@ func TestStringsIsZaps(t *testing.T) {
 	}
 }
 
-// TestLogsThroughZap checks a *zap.Logger passed as a Logger gets the
+// TestLogsThroughZap checks a *zap.Logger passed as Leveled gets the
 // entries with their fields, and that OrNop(nil) logs nothing.
 func TestLogsThroughZap(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	var l Logger = zap.New(core)
+	var l Leveled = zap.New(core)
 	l.Debug("d", String("a", "b"))
 	l.Info("i", Int("n", 3))
 	l.Warn("w")
@@ -78,7 +78,7 @@ func TestLogsThroughZap(t *testing.T) {
 		t.Errorf("n = %v", got)
 	}
 	n := OrNop(nil)
-	if _, ok := n.(Nop); !ok {
+	if _, ok := n.(*Logger); !ok {
 		t.Errorf("OrNop(nil) = %T", n)
 	}
 	n.Error("nothing") // no panic, nothing written

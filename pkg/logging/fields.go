@@ -1,16 +1,4 @@
-// Package zlog is the part of zap's logging API that the commands use
-// without importing package zap: a Logger interface for the packages
-// which take any logger (floppyconf, osc, termbridge), and the field
-// constructors every command uses (pkg/logging builds the loggers).
-//
-// Package zap imports net/http (for AtomicLevel.ServeHTTP), and a linked
-// package keeps its initialisers: net/http's and crypto/tls's, with the
-// ciphers and self-tests they reach, about 1.9 MB of every binary that
-// imports zap even when it never logs (docs/integration.md, "Idle
-// memory"). A *zap.Logger satisfies Logger, so callers and tests that
-// have one pass it; the fields are zapcore's, built here as package zap
-// builds them.
-package zlog
+package logging
 
 import (
 	"fmt"
@@ -19,33 +7,20 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// Logger is satisfied by pkg/logging's *Logger and by *zap.Logger.
-type Logger interface {
+// Leveled is the logger the packages which take any logger accept
+// (floppyconf, osc, termbridge, memtrim): a *Logger satisfies it, and so
+// does a *zap.Logger, so callers and tests that have one pass it.
+type Leveled interface {
 	Debug(msg string, fields ...zapcore.Field)
 	Info(msg string, fields ...zapcore.Field)
 	Warn(msg string, fields ...zapcore.Field)
 	Error(msg string, fields ...zapcore.Field)
 }
 
-// Nop is a Logger that logs nothing.
-type Nop struct{}
-
-// Debug logs nothing.
-func (Nop) Debug(string, ...zapcore.Field) {}
-
-// Info logs nothing.
-func (Nop) Info(string, ...zapcore.Field) {}
-
-// Warn logs nothing.
-func (Nop) Warn(string, ...zapcore.Field) {}
-
-// Error logs nothing.
-func (Nop) Error(string, ...zapcore.Field) {}
-
-// OrNop returns l, or Nop when l is nil.
-func OrNop(l Logger) Logger {
+// OrNop returns l, or a Logger that logs nothing when l is nil.
+func OrNop(l Leveled) Leveled {
 	if l == nil {
-		return Nop{}
+		return Nop()
 	}
 	return l
 }
