@@ -1,6 +1,8 @@
-// Package version holds the build's version and commit, stamped by the
-// Makefile through -ldflags "-X".
-package version
+// Package release holds the OS manager's own release: the version and
+// commit of this build, stamped by the Makefile through -ldflags "-X".
+// (The appliance's build, read from its build/ files, is
+// pkg/appliancebuild.)
+package release
 
 import "runtime/debug"
 

@@ -1,9 +1,10 @@
-// Package buildver reads the appliance's build/VERSION file: line 1's
+// Package appliancebuild reads the appliance's build, as its build/VERSION
+// file gives it (not the OS manager's own release: pkg/release): line 1's
 // second word is version1, line 2 is "<application>: <version2>". It is
 // tolerant: a missing file, a short file, extra spaces, CRLF line ends or
 // a missing colon give "unknown" for what cannot be found, never an error
 // or a panic.
-package buildver
+package appliancebuild
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package buildver
+package appliancebuild
 
 import (
 	"os"
