@@ -12,7 +12,7 @@ MODULE    := github.com/luoyun/osmanager
 # nethttpomithttp2: no bundled HTTP/2 in net/http (web and webssh serve
 # HTTP/1.1), 0.4 MB less code per binary, all of it mapped at run time.
 TAGS      ?= nethttpomithttp2
-LDFLAGS   := -s -w -X $(MODULE)/pkg/version.Version=$(VERSION) -X $(MODULE)/pkg/version.Commit=$(COMMIT)
+LDFLAGS   := -s -w -X $(MODULE)/pkg/release.Version=$(VERSION) -X $(MODULE)/pkg/release.Commit=$(COMMIT)
 # The five commands; cmd/luoyun is all of them in one binary.
 CMDS      := $(filter-out luoyun,$(sort $(notdir $(patsubst %/main.go,%,$(wildcard cmd/*/main.go)))))
 BINS      := $(addprefix bin/,$(CMDS))

@@ -21,7 +21,7 @@ import (
 // package zap imports net/http, and a linked package keeps its
 // initialisers, about 1.5 MB of floppyconf, 0.8 MB of osc and 1 MB of
 // osm's PSS (docs/integration.md, "Idle memory"). They log through
-// pkg/logging and pkg/zlog, which use zapcore only.
+// pkg/logging, which uses zapcore only.
 func TestNoHTTPOutsideServers(t *testing.T) {
 	for _, c := range []string{"floppyconf", "osc", "osm"} {
 		for p := range deps(t, "./cmd/"+c) {

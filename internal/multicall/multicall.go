@@ -8,11 +8,11 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/luoyun/osmanager/internal/cmd/floppyconf"
-	"github.com/luoyun/osmanager/internal/cmd/osc"
-	"github.com/luoyun/osmanager/internal/cmd/osm"
-	"github.com/luoyun/osmanager/internal/cmd/web"
-	"github.com/luoyun/osmanager/internal/cmd/webssh"
+	"github.com/luoyun/osmanager/internal/cmd/floppyconfcmd"
+	"github.com/luoyun/osmanager/internal/cmd/osccmd"
+	"github.com/luoyun/osmanager/internal/cmd/osmcmd"
+	"github.com/luoyun/osmanager/internal/cmd/webcmd"
+	"github.com/luoyun/osmanager/internal/cmd/websshcmd"
 	"github.com/luoyun/osmanager/pkg/cli"
 )
 
@@ -21,11 +21,11 @@ const Name = "luoyun"
 
 // Commands are the commands the binary holds, by name.
 var Commands = map[string]cli.MainFunc{
-	"floppyconf": floppyconf.Main,
-	"osc":        osc.Main,
-	"osm":        osm.Main,
-	"web":        web.Main,
-	"webssh":     webssh.Main,
+	"floppyconf": floppyconfcmd.Main,
+	"osc":        osccmd.Main,
+	"osm":        osmcmd.Main,
+	"web":        webcmd.Main,
+	"webssh":     websshcmd.Main,
 }
 
 // Lookup returns the command argv names and the argv that command sees:

@@ -21,7 +21,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/logging"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Config says how the simulated controller behaves.
@@ -105,7 +104,7 @@ func New(cfg Config, log *logging.Logger) (*Server, error) {
 	if cfg.Events == nil {
 		cfg.Events = func(Event) {}
 	}
-	return &Server{cfg: cfg, log: log.With(zlog.String("component", "clcsim")), conns: map[net.Conn]struct{}{}}, nil
+	return &Server{cfg: cfg, log: log.With(logging.String("component", "clcsim")), conns: map[net.Conn]struct{}{}}, nil
 }
 
 // Listen binds the TCP address (port 0 picks a free port) and emits the
@@ -207,17 +206,17 @@ func (s *Server) advertise() (clcproto.Join, error) {
 func (s *Server) sendJoins(ctx context.Context) {
 	join, err := s.advertise()
 	if err != nil {
-		s.log.Error("no join datagrams", zlog.Error(err))
+		s.log.Error("no join datagrams", logging.Error(err))
 		return
 	}
 	pkt, err := clcproto.AppendMarshal(nil, clcproto.Packet{Type: clcproto.JoinRequest, Data: join.AppendMarshal(nil)})
 	if err != nil {
-		s.log.Error("no join datagrams", zlog.Error(err))
+		s.log.Error("no join datagrams", logging.Error(err))
 		return
 	}
 	raddr, err := net.ResolveUDPAddr("udp4", s.cfg.MCast)
 	if err != nil {
-		s.log.Error("bad multicast address", zlog.String("mcast", s.cfg.MCast), zlog.Error(err))
+		s.log.Error("bad multicast address", logging.String("mcast", s.cfg.MCast), logging.Error(err))
 		return
 	}
 	t := time.NewTicker(s.cfg.JoinEvery)
@@ -227,13 +226,13 @@ func (s *Server) sendJoins(ctx context.Context) {
 		err := sendDatagram(raddr, pkt)
 		switch {
 		case err != nil && err.Error() != lastErr:
-			s.log.Warn("join datagram not sent", zlog.String("mcast", s.cfg.MCast), zlog.Error(err))
+			s.log.Warn("join datagram not sent", logging.String("mcast", s.cfg.MCast), logging.Error(err))
 			lastErr = err.Error()
 		case err == nil && lastErr != "":
 			lastErr = ""
 		}
 		if err == nil {
-			s.log.Debug("join sent", zlog.String("mcast", s.cfg.MCast), zlog.String("advertise", join.Addr()))
+			s.log.Debug("join sent", logging.String("mcast", s.cfg.MCast), logging.String("advertise", join.Addr()))
 		}
 		select {
 		case <-ctx.Done():

@@ -134,7 +134,7 @@ func TestJoinDatagrams(t *testing.T) {
 	}
 	defer pc.Close()
 	// Unicast to our socket stands in for the group here; the multicast
-	// path is tested in a network namespace by internal/cmd/osm.
+	// path is tested in a network namespace by internal/cmd/osmcmd.
 	start(t, Config{Key: []byte(key), MCast: pc.LocalAddr().String(), Advertise: "10.1.2.3:1369", JoinEvery: 50 * time.Millisecond}, logtest.New(t))
 	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	buf := make([]byte, 1500)

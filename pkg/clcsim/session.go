@@ -10,23 +10,22 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/logging"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // handle runs one instance's connection: handshake, registration, then
 // reports, queries and echoes until either side closes.
 func (s *Server) handle(ctx context.Context, c net.Conn) {
 	from := c.RemoteAddr().String()
-	log := s.log.With(zlog.String("from", from))
+	log := s.log.With(logging.String("from", from))
 	_ = c.SetDeadline(time.Now().Add(s.cfg.HandshakeTimeout))
 	chal, err := clcproto.NewChallenge(nil)
 	if err != nil {
-		log.Error("challenge", zlog.Error(err))
+		log.Error("challenge", logging.Error(err))
 		return
 	}
 	tag, err := clcproto.AcceptAuth(c, s.keyFor, chal)
 	if err != nil {
-		log.Info("authentication failed", zlog.Int32("tag", tag), zlog.Error(err))
+		log.Info("authentication failed", logging.Int32("tag", tag), logging.Error(err))
 		s.emit(Event{Kind: AuthFailed, Tag: tag, From: from, Reason: reason(err)})
 		return
 	}
@@ -34,7 +33,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 	defer s.emit(Event{Kind: Disconnected, Tag: tag, From: from})
 	reg, err := clcproto.AcceptRegister(c, s.cfg.Reply)
 	if err != nil {
-		log.Info("registration failed", zlog.Int32("tag", tag), zlog.Error(err))
+		log.Info("registration failed", logging.Int32("tag", tag), logging.Error(err))
 		return
 	}
 	if s.cfg.Reply != clcproto.RegisterOK {
@@ -129,7 +128,7 @@ func (ss *session) ask(ctx context.Context) {
 			p = clcproto.Packet{Type: clcproto.EchoRequest, Data: data}
 		}
 		if err := ss.send(p); err != nil {
-			ss.log.Debug("send", zlog.Error(err))
+			ss.log.Debug("send", logging.Error(err))
 			ss.c.Close()
 			return
 		}
@@ -141,14 +140,14 @@ func (ss *session) read() {
 	for {
 		p, err := clcproto.ReadPacket(ss.c)
 		if err != nil {
-			ss.log.Debug("connection ended", zlog.Int32("tag", ss.tag), zlog.Error(err))
+			ss.log.Debug("connection ended", logging.Int32("tag", ss.tag), logging.Error(err))
 			return
 		}
 		switch p.Type {
 		case clcproto.Report:
 			v, err := clcproto.ParseInt32(p.Data)
 			if err != nil {
-				ss.log.Warn("bad report", zlog.Error(err))
+				ss.log.Warn("bad report", logging.Error(err))
 				continue
 			}
 			ss.s.emit(Event{Kind: ReportEvent, Tag: ss.tag, Status: v})
@@ -170,7 +169,7 @@ func (ss *session) read() {
 				return
 			}
 		default:
-			ss.log.Info("unexpected packet", zlog.Stringer("type", p.Type), zlog.Int("len", len(p.Data)))
+			ss.log.Info("unexpected packet", logging.Stringer("type", p.Type), logging.Int("len", len(p.Data)))
 		}
 	}
 }

@@ -14,8 +14,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/luoyun/osmanager/pkg/release"
 	"github.com/luoyun/osmanager/pkg/settings"
-	"github.com/luoyun/osmanager/pkg/version"
 )
 
 // Command is one binary's option set.
@@ -57,7 +57,7 @@ func (c *Command) Parse(args []string, stdout io.Writer) (done bool, err error) 
 		c.PrintHelp(stdout)
 		return true, nil
 	case c.showVersion:
-		fmt.Fprintln(stdout, version.String(c.name))
+		fmt.Fprintln(stdout, release.String(c.name))
 		return true, nil
 	}
 	return false, nil

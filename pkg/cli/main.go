@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// MainFunc is a command's entry point (internal/cmd/NAME.Main): it runs
+// MainFunc is a command's entry point (internal/cmd/NAMEcmd.Main): it runs
 // the command with args, the arguments after the program name, until ctx
 // ends, and returns the process exit status, having written any error to
 // stderr.

@@ -23,8 +23,8 @@ import (
 	"github.com/luoyun/osmanager/pkg/atomicfile"
 	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/floppy"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Runner runs an external command; modprobe goes through it so tests can
@@ -97,8 +97,8 @@ type Outcome struct {
 
 // Update reads luoyun.ini from cfg.Device and writes it to cfg.Dest when
 // it differs. log (a *zap.Logger, or nil for none) gets debug lines.
-func Update(ctx context.Context, cfg Config, log zlog.Logger) (Outcome, error) {
-	log = zlog.OrNop(log)
+func Update(ctx context.Context, cfg Config, log logging.Leveled) (Outcome, error) {
+	log = logging.OrNop(log)
 	var out Outcome
 	if err := cfg.Validate(); err != nil {
 		return out, err
@@ -110,8 +110,8 @@ func Update(ctx context.Context, cfg Config, log zlog.Logger) (Outcome, error) {
 	if err != nil {
 		return out, fmt.Errorf("read floppy: %w", err)
 	}
-	log.Debug("read floppy", zlog.String("device", cfg.Device), zlog.String("name", info.Name),
-		zlog.Int64("size", info.Size), zlog.String("method", string(info.Method)), zlog.Int("fat", info.FATBits))
+	log.Debug("read floppy", logging.String("device", cfg.Device), logging.String("name", info.Name),
+		logging.Int64("size", info.Size), logging.String("method", string(info.Method)), logging.Int("fat", info.FATBits))
 	out.Problems, err = Check(data)
 	if err != nil {
 		return out, fmt.Errorf("%s on %s: %w", floppy.FileName, cfg.Device, err)
@@ -126,7 +126,7 @@ func Update(ctx context.Context, cfg Config, log zlog.Logger) (Outcome, error) {
 		return out, fmt.Errorf("write %s: %w", cfg.Dest, err)
 	}
 	out.Result = res
-	log.Debug("luoyun.conf", zlog.String("dest", cfg.Dest), zlog.Stringer("result", res))
+	log.Debug("luoyun.conf", logging.String("dest", cfg.Dest), logging.Stringer("result", res))
 	return out, nil
 }
 
@@ -147,7 +147,7 @@ func Check(data []byte) ([]*lyconf.ParseError, error) {
 
 // waitDevice makes sure cfg.Device exists: when it does not, it loads the
 // floppy driver and polls for the node until cfg.Wait has passed.
-func waitDevice(ctx context.Context, cfg Config, log zlog.Logger) error {
+func waitDevice(ctx context.Context, cfg Config, log logging.Leveled) error {
 	if _, err := os.Stat(cfg.Device); !errors.Is(err, fs.ErrNotExist) {
 		return nil // present, or an error ReadSource will report
 	}
@@ -164,7 +164,7 @@ func waitDevice(ctx context.Context, cfg Config, log zlog.Logger) error {
 	}
 	modErr := run.Run(ctx, "modprobe", "floppy")
 	if modErr != nil {
-		log.Debug("modprobe floppy failed", zlog.Error(modErr))
+		log.Debug("modprobe floppy failed", logging.Error(modErr))
 	}
 	poll := cfg.Poll
 	if poll <= 0 {

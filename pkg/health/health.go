@@ -22,7 +22,7 @@ import (
 	pidfile "github.com/luoyun/osmanager/pkg/daemon"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 	"github.com/luoyun/osmanager/pkg/procinfo"
-	"github.com/luoyun/osmanager/pkg/version"
+	"github.com/luoyun/osmanager/pkg/release"
 )
 
 // Daemons are the tree's long-running components, in start order.
@@ -54,7 +54,7 @@ type Report struct {
 	Time time.Time `json:"time"`
 	// Version is the release and commit of the binary that made the
 	// report (the tree's bin/osm).
-	Version version.Info `json:"version"`
+	Version release.Info `json:"version"`
 	// Boot is the last boot's record; nil when there is none.
 	Boot *Boot `json:"boot"`
 	// Daemons are the daemons asked about, in order.
@@ -145,7 +145,7 @@ func Collect(o Options) Report {
 		names = Daemons
 	}
 	r := Report{Dir: o.Dir, Time: o.Now, Daemons: []Daemon{}, Notes: []string{}}
-	r.Version = version.Get()
+	r.Version = release.Get()
 	note := func(format string, a ...any) { r.Notes = append(r.Notes, fmt.Sprintf(format, a...)) }
 	run := filepath.Join(o.Dir, "run")
 

@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/luoyun/osmanager/pkg/version"
+	"github.com/luoyun/osmanager/pkg/release"
 )
 
 // TestVersion: the report names the release and commit, in the text's
 // first line and as "version" in the JSON.
 func TestVersion(t *testing.T) {
-	old, oldC := version.Version, version.Commit
-	t.Cleanup(func() { version.Version, version.Commit = old, oldC })
-	version.Version, version.Commit = "v2.1.0", "0123456789ab"
+	old, oldC := release.Version, release.Commit
+	t.Cleanup(func() { release.Version, release.Commit = old, oldC })
+	release.Version, release.Commit = "v2.1.0", "0123456789ab"
 	r := Collect(Options{Dir: tree(t)})
 	var text, js bytes.Buffer
 	if err := r.WriteText(&text); err != nil {

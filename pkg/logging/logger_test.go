@@ -11,12 +11,10 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
-
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
-// A *Logger is a zlog.Logger, as *zap.Logger is.
-var _ zlog.Logger = (*Logger)(nil)
+// A *Logger is Leveled, as *zap.Logger is.
+var _ Leveled = (*Logger)(nil)
 
 // stamp matches the time at the start of each line, which differs
 // between the two loggers' writes.
@@ -25,7 +23,7 @@ var stamp = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} `)
 // TestSameLinesAsZap writes the same entries through a *Logger and
 // through a *zap.Logger on the same encoder and level, and checks the
 // lines are the same bytes but for the time: names, With fields, every
-// field constructor of pkg/zlog, the std-log writer and the level filter.
+// field constructor, the std-log writer and the level filter.
 func TestSameLinesAsZap(t *testing.T) {
 	var ours, theirs bytes.Buffer
 	mk := func(b *bytes.Buffer) zapcore.Core {
@@ -39,13 +37,13 @@ func TestSameLinesAsZap(t *testing.T) {
 	z.Info("plain")
 	l.Debug("hidden")
 	z.Debug("hidden")
-	lw := l.With(zlog.String("component", "osm")).Named("access").Named("x")
+	lw := l.With(String("component", "osm")).Named("access").Named("x")
 	zw := z.With(zap.String("component", "osm")).Named("access").Named("x")
 	lw.Warn("fields",
-		zlog.Int("int", -1), zlog.Int64("i64", 1<<40), zlog.Int32("i32", 7), zlog.Uint16("u16", 80),
-		zlog.Bool("yes", true), zlog.Bool("no", false), zlog.Duration("took", 1500*time.Millisecond),
-		zlog.ByteString("out", []byte("a\"b\n")), zlog.Strings("cmd", []string{"/bin/sh", "-l"}),
-		zlog.Stringer("d", time.Second), zlog.Error(err), zlog.Error(nil))
+		Int("int", -1), Int64("i64", 1<<40), Int32("i32", 7), Uint16("u16", 80),
+		Bool("yes", true), Bool("no", false), Duration("took", 1500*time.Millisecond),
+		ByteString("out", []byte("a\"b\n")), Strings("cmd", []string{"/bin/sh", "-l"}),
+		Stringer("d", time.Second), Error(err), Error(nil))
 	zw.Warn("fields",
 		zap.Int("int", -1), zap.Int64("i64", 1<<40), zap.Int32("i32", 7), zap.Uint16("u16", 80),
 		zap.Bool("yes", true), zap.Bool("no", false), zap.Duration("took", 1500*time.Millisecond),
@@ -54,7 +52,7 @@ func TestSameLinesAsZap(t *testing.T) {
 	lw.Error("error")
 	zw.Error("error")
 	if ce := lw.Check(zapcore.InfoLevel, "checked"); ce != nil {
-		ce.Write(zlog.Int("status", 200))
+		ce.Write(Int("status", 200))
 	}
 	if ce := zw.Check(zapcore.InfoLevel, "checked"); ce != nil {
 		ce.Write(zap.Int("status", 200))
@@ -84,8 +82,8 @@ func TestSameLinesAsZap(t *testing.T) {
 // nothing without failing.
 func TestFromObserver(t *testing.T) {
 	core, logs := observer.New(zapcore.DebugLevel)
-	l := FromCore(core).Named("clc").With(zlog.String("from", "x"))
-	l.Debug("d", zlog.Int32("tag", 3))
+	l := FromCore(core).Named("clc").With(String("from", "x"))
+	l.Debug("d", Int32("tag", 3))
 	if logs.Len() != 1 {
 		t.Fatalf("%d entries, want 1", logs.Len())
 	}
@@ -97,7 +95,7 @@ func TestFromObserver(t *testing.T) {
 		t.Errorf("fields = %v", m)
 	}
 	for _, n := range []*Logger{Nop(), FromCore(nil)} {
-		n.Error("nothing", zlog.Int("n", 1))
+		n.Error("nothing", Int("n", 1))
 		if n.Check(zapcore.ErrorLevel, "nothing") != nil {
 			t.Error("a nop logger would write an entry")
 		}

@@ -2,7 +2,10 @@
 // rotating file in the original's line shape ("2026-11-21 10:00:00,123
 // [INFO] message key=value"), or stdout at debug level for --debug. The
 // loggers are zapcore's encoder and write syncers behind a Logger of this
-// package, without package zap (which imports net/http).
+// package, without package zap (which imports net/http). The package also
+// holds the field constructors every command uses (String, Int, Error…,
+// built as zap builds them) and Leveled, the interface of the packages
+// which take any logger, *zap.Logger included.
 package logging
 
 import (

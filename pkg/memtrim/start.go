@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/luoyun/osmanager/pkg/zlog"
+	"github.com/luoyun/osmanager/pkg/logging"
 )
 
 // Config is what a daemon's settings say about its memory.
@@ -25,17 +25,17 @@ const TrimKeyNote = "settings memory.trim does nothing; memory.trim_interval alo
 // info level when c.TrimKey, then every c.Every collects the heap and
 // returns its free pages (Every), each round logged at debug level. It
 // returns at once; ctx ending stops the rounds.
-func Start(ctx context.Context, c Config, log zlog.Logger) {
+func Start(ctx context.Context, c Config, log logging.Leveled) {
 	if c.TrimKey {
 		log.Info(TrimKeyNote)
 	}
 	Every(ctx, c.Every, func(r Result) {
 		log.Debug("heap returned",
-			zlog.Int("kb_before", r.Before), zlog.Int("kb_after", r.After),
-			zlog.Duration("took", r.Took),
-			zlog.Int("kb_objects", r.Classes.Objects), zlog.Int("kb_unused", r.Classes.Unused),
-			zlog.Int("kb_free", r.Classes.Free), zlog.Int("kb_stacks", r.Classes.Stacks),
-			zlog.Int("kb_meta", r.Classes.Meta), zlog.Int("kb_other", r.Classes.Other),
-			zlog.Int("threads", r.Classes.Threads))
+			logging.Int("kb_before", r.Before), logging.Int("kb_after", r.After),
+			logging.Duration("took", r.Took),
+			logging.Int("kb_objects", r.Classes.Objects), logging.Int("kb_unused", r.Classes.Unused),
+			logging.Int("kb_free", r.Classes.Free), logging.Int("kb_stacks", r.Classes.Stacks),
+			logging.Int("kb_meta", r.Classes.Meta), logging.Int("kb_other", r.Classes.Other),
+			logging.Int("threads", r.Classes.Threads))
 	})
 }

@@ -16,11 +16,11 @@ import (
 	"github.com/luoyun/osmanager/pkg/atomicfile"
 	"github.com/luoyun/osmanager/pkg/authkeys"
 	"github.com/luoyun/osmanager/pkg/identity"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/netconf"
 	"github.com/luoyun/osmanager/pkg/resolvconf"
 	"github.com/luoyun/osmanager/pkg/shadow"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Config says where and how to apply the settings.
@@ -80,16 +80,16 @@ func (s Step) String() string {
 // Configurator applies settings.
 type Configurator struct {
 	cfg Config
-	log zlog.Logger
+	log logging.Leveled
 }
 
 // New returns a configurator that logs each step to log (a *zap.Logger,
 // or nil for none).
-func New(cfg Config, log zlog.Logger) *Configurator {
+func New(cfg Config, log logging.Leveled) *Configurator {
 	if cfg.Root == "" {
 		cfg.Root = "/"
 	}
-	return &Configurator{cfg: cfg, log: zlog.OrNop(log)}
+	return &Configurator{cfg: cfg, log: logging.OrNop(log)}
 }
 
 // Run applies inst and returns one result per step, in order. Every
@@ -114,7 +114,7 @@ func (c *Configurator) Run(ctx context.Context, inst *lyconf.Instance) []Step {
 		steps = append(steps, c.network(inst.Network)...)
 	}
 	for _, s := range steps {
-		c.log.Info("step", zlog.String("component", "osc"), zlog.String("step", s.Name), zlog.String("status", string(s.Status)), zlog.String("detail", s.Detail))
+		c.log.Info("step", logging.String("component", "osc"), logging.String("step", s.Name), logging.String("status", string(s.Status)), logging.String("detail", s.Detail))
 	}
 	return steps
 }

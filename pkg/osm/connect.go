@@ -10,7 +10,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // dial opens a TCP connection with the protocol's keepalive settings.
@@ -36,7 +35,7 @@ func (a *Agent) connect(ctx context.Context, t target) (net.Conn, error) {
 		a.setPhase(osmstate.Connecting, addr)
 		c, err := a.dial(ctx, addr)
 		if err != nil {
-			a.log.Debug("dial failed", zlog.String("controller", addr), zlog.Error(err))
+			a.log.Debug("dial failed", logging.String("controller", addr), logging.Error(err))
 			errs = append(errs, err)
 			return nil
 		}
@@ -103,15 +102,15 @@ func discover(ctx context.Context, group *net.UDPAddr, window time.Duration, log
 			err = fmt.Errorf("%s, not a join", p.Type)
 		}
 		if err != nil {
-			log.Debug("ignored datagram", zlog.Stringer("from", from), zlog.Error(err))
+			log.Debug("ignored datagram", logging.Stringer("from", from), logging.Error(err))
 			continue
 		}
 		j, err := clcproto.ParseJoin(p.Data)
 		if err != nil {
-			log.Debug("ignored join", zlog.Stringer("from", from), zlog.Error(err))
+			log.Debug("ignored join", logging.Stringer("from", from), logging.Error(err))
 			continue
 		}
-		log.Debug("controller join", zlog.Stringer("from", from), zlog.String("controller", j.Addr()))
+		log.Debug("controller join", logging.Stringer("from", from), logging.String("controller", j.Addr()))
 		return j.Addr(), nil
 	}
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Config is the registrar's configuration.
@@ -129,7 +128,7 @@ func New(cfg Config, log *logging.Logger) (*Agent, error) {
 	}
 	return &Agent{
 		cfg:      cfg,
-		log:      log.With(zlog.String("component", "osm")),
+		log:      log.With(logging.String("component", "osm")),
 		reload:   make(chan struct{}, 1),
 		statusCh: make(chan struct{}),
 		tried:    make(chan struct{}),
@@ -151,7 +150,7 @@ func (a *Agent) Reload() {
 func (a *Agent) Run(ctx context.Context) error {
 	t, err := loadTarget(a.cfg.ConfPath)
 	if err != nil {
-		a.log.Error("cannot start", zlog.Error(err))
+		a.log.Error("cannot start", logging.Error(err))
 		// The state file of an earlier run must not go on saying
 		// "registered". The reason is in the log only: it may quote
 		// luoyun.conf.
@@ -225,7 +224,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		if errors.Is(err, clcproto.ErrImpostor) {
 			lvl = a.log.Error
 		}
-		lvl(msg, zlog.Error(err), zlog.Duration("retry_in", d.Round(time.Millisecond)), zlog.Int("attempt", bo.Attempts()))
+		lvl(msg, logging.Error(err), logging.Duration("retry_in", d.Round(time.Millisecond)), logging.Int("attempt", bo.Attempts()))
 		a.pause(actx, t, d)
 		acancel()
 	}
@@ -254,7 +253,7 @@ func (a *Agent) pause(ctx context.Context, t target, d time.Duration) {
 	_ = a.cfg.Sleep(pctx, d)
 	cancel()
 	if addr, ok := <-joined; ok {
-		a.log.Debug("controller join while waiting; retrying now", zlog.String("controller", addr))
+		a.log.Debug("controller join while waiting; retrying now", logging.String("controller", addr))
 		a.lastJoin = addr
 	}
 }
@@ -288,7 +287,7 @@ func (a *Agent) watchReload(ctx context.Context) {
 		}
 		t, err := loadTarget(a.cfg.ConfPath)
 		if err != nil {
-			a.log.Error("reload failed; keeping the current configuration", zlog.Error(err))
+			a.log.Error("reload failed; keeping the current configuration", logging.Error(err))
 			continue
 		}
 		a.rmu.Lock()

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/clcproto"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // ErrRefused is returned when the controller answers the registration
@@ -43,7 +43,7 @@ func (a *Agent) session(ctx context.Context, c net.Conn, t target, out *outcome)
 	_ = c.SetDeadline(time.Time{})
 	out.registered, out.at = true, a.cfg.Clock.Now()
 	a.registered(addr, ip)
-	a.log.Info("registered", zlog.String("controller", addr), zlog.Int32("tag", t.tag), zlog.String("ip", ip))
+	a.log.Info("registered", logging.String("controller", addr), logging.Int32("tag", t.tag), logging.String("ip", ip))
 	return a.serve(ctx, c, t, ip)
 }
 
@@ -94,7 +94,7 @@ func (a *Agent) serve(ctx context.Context, c net.Conn, t target, ip string) erro
 			}
 			reported = status
 			a.reported(status)
-			a.log.Info("status reported", zlog.Int32("status", status))
+			a.log.Info("status reported", logging.Int32("status", status))
 		}
 		select {
 		case <-ctx.Done():
@@ -108,28 +108,28 @@ func (a *Agent) serve(ctx context.Context, c net.Conn, t target, ip string) erro
 			case clcproto.QueryRequest:
 				job, err := clcproto.ParseInt32(r.p.Data)
 				if err != nil {
-					a.log.Warn("bad query from controller", zlog.Error(err))
+					a.log.Warn("bad query from controller", logging.Error(err))
 					continue
 				}
 				ans := clcproto.QueryAnswer{Job: job, Tag: t.tag, Status: clcproto.QueryStatus(a.lastReport()), IP: ip}
-				a.log.Debug("query", zlog.Int32("job", job))
+				a.log.Debug("query", logging.Int32("job", job))
 				if err := send(clcproto.Packet{Type: clcproto.QueryReply, Data: ans.AppendMarshal(nil)}); err != nil {
 					return fmt.Errorf("answer query: %w", ctxErr(ctx, err))
 				}
 			case clcproto.EchoRequest:
-				a.log.Debug("echo", zlog.Int("len", len(r.p.Data)))
+				a.log.Debug("echo", logging.Int("len", len(r.p.Data)))
 				if err := send(clcproto.Packet{Type: clcproto.EchoReply, Data: r.p.Data}); err != nil {
 					return fmt.Errorf("answer echo: %w", ctxErr(ctx, err))
 				}
 			case clcproto.EchoReply:
-				a.log.Debug("echo reply", zlog.Int("len", len(r.p.Data)))
+				a.log.Debug("echo reply", logging.Int("len", len(r.p.Data)))
 			default:
 				lvl := a.log.Info
 				if seenUnknown[r.p.Type] {
 					lvl = a.log.Debug
 				}
 				seenUnknown[r.p.Type] = true
-				lvl("skipped packet", zlog.Stringer("type", r.p.Type), zlog.Int("len", len(r.p.Data)))
+				lvl("skipped packet", logging.Stringer("type", r.p.Type), logging.Int("len", len(r.p.Data)))
 			}
 		}
 	}

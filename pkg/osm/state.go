@@ -3,8 +3,8 @@ package osm
 import (
 	"time"
 
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // setPhase records a phase change; controller "" keeps the known one.
@@ -64,7 +64,7 @@ func (a *Agent) update(f func(*osmstate.State)) {
 	defer a.mu.Unlock()
 	switch {
 	case err != nil && err.Error() != a.stateErr:
-		a.log.Warn("cannot write the state file", zlog.Error(err))
+		a.log.Warn("cannot write the state file", logging.Error(err))
 		a.stateErr = err.Error()
 	case err == nil:
 		a.stateErr = ""

@@ -8,9 +8,9 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 	"github.com/luoyun/osmanager/pkg/statusrun"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // FirstStatusGrace is the longest a failing first status script is run
@@ -90,25 +90,25 @@ func (a *Agent) logStatus(prev, res statusrun.Result, first bool) {
 	switch {
 	case res.Missing:
 		if first || !prev.Missing {
-			a.log.Warn("status script missing or not executable; reporting unknown", zlog.Int32("status", res.Status), zlog.Error(res.Err))
+			a.log.Warn("status script missing or not executable; reporting unknown", logging.Int32("status", res.Status), logging.Error(res.Err))
 		}
 		return
 	case res.Err == nil && res.ExitCode == 0:
 		if !first && prev.Status != res.Status {
-			a.log.Info("status script succeeded", zlog.Int32("status", res.Status))
+			a.log.Info("status script succeeded", logging.Int32("status", res.Status))
 		}
 		return
 	}
-	fields := []zapcore.Field{zlog.Int32("status", res.Status), zlog.Int("exit", res.ExitCode), zlog.ByteString("output", res.Output),
-		zlog.Duration("took", res.Duration.Round(time.Millisecond))}
+	fields := []zapcore.Field{logging.Int32("status", res.Status), logging.Int("exit", res.ExitCode), logging.ByteString("output", res.Output),
+		logging.Duration("took", res.Duration.Round(time.Millisecond))}
 	if res.Runs > 1 {
-		fields = append(fields, zlog.Int("runs", res.Runs))
+		fields = append(fields, logging.Int("runs", res.Runs))
 	}
 	if res.Truncated {
-		fields = append(fields, zlog.Bool("output_truncated", true))
+		fields = append(fields, logging.Bool("output_truncated", true))
 	}
 	if res.Err != nil {
-		fields = append(fields, zlog.Error(res.Err))
+		fields = append(fields, logging.Error(res.Err))
 	}
 	if first || prev.Status != res.Status || string(prev.Output) != string(res.Output) {
 		a.log.Warn("status script failed", fields...)

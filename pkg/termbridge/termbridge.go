@@ -17,8 +17,8 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/termproto"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Shell is the terminal side of a session (ptyshell.Shell in production).
@@ -84,7 +84,7 @@ type bridge struct {
 	conn  Conn
 	sh    Shell
 	cfg   Config
-	log   zlog.Logger
+	log   logging.Leveled
 	stats *Stats
 
 	ctx    context.Context
@@ -114,7 +114,7 @@ type bridge struct {
 }
 
 // Run bridges the websocket ws and sh; see RunConn.
-func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log zlog.Logger) error {
+func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log logging.Leveled) error {
 	return RunConn(ctx, WebSocket(ws), sh, cfg, log)
 }
 
@@ -124,7 +124,7 @@ func Run(ctx context.Context, ws *websocket.Conn, sh Shell, cfg Config, log zlog
 // returning. The error is nil for the normal endings. log gets the
 // session's debug lines (a *logging.Logger or a *zap.Logger; nil logs
 // nothing).
-func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log zlog.Logger) error {
+func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log logging.Leveled) error {
 	if cfg.Window <= 0 {
 		cfg.Window = DefaultWindow
 	}
@@ -134,7 +134,7 @@ func RunConn(ctx context.Context, conn Conn, sh Shell, cfg Config, log zlog.Logg
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 30 * time.Second
 	}
-	b := &bridge{conn: conn, sh: sh, cfg: cfg, log: zlog.OrNop(log), stats: cfg.Stats,
+	b := &bridge{conn: conn, sh: sh, cfg: cfg, log: logging.OrNop(log), stats: cfg.Stats,
 		dataSig: make(chan struct{}, 1), ackSig: make(chan struct{}, 1)}
 	if b.stats == nil {
 		b.stats = &Stats{}
@@ -211,12 +211,12 @@ func (b *bridge) readPage(idle *time.Timer) {
 				idle.Reset(b.cfg.IdleTimeout)
 			}
 			if _, err := b.sh.Write(m.Data); err != nil {
-				b.log.Debug("write to shell", zlog.Error(err))
+				b.log.Debug("write to shell", logging.Error(err))
 			}
 		case termproto.TypeResize:
-			b.log.Debug("resize", zlog.Uint16("cols", m.Cols), zlog.Uint16("rows", m.Rows))
+			b.log.Debug("resize", logging.Uint16("cols", m.Cols), logging.Uint16("rows", m.Rows))
 			if err := b.sh.Resize(m.Cols, m.Rows); err != nil {
-				b.log.Debug("resize", zlog.Error(err))
+				b.log.Debug("resize", logging.Error(err))
 			}
 		case termproto.TypeAck:
 			acked := b.acked.Load()
@@ -318,7 +318,7 @@ func (b *bridge) write() {
 				// frame before WriteOutput has returned.
 				b.written.Add(uint32(len(data)))
 				if err := b.conn.WriteOutput(data, time.Now().Add(b.cfg.WriteTimeout)); err != nil {
-					b.log.Debug("write to page", zlog.Error(err))
+					b.log.Debug("write to page", logging.Error(err))
 					b.end(nil, nil)
 					return
 				}

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/luoyun/osmanager/pkg/zlog"
+	"github.com/luoyun/osmanager/pkg/logging"
 )
 
 // ProbeAgent is the User-Agent of the shipped status script's requests
@@ -94,8 +94,8 @@ func (s *Server) probeSummaryLocked(now time.Time) {
 			b.WriteString(strconv.Itoa(c) + ":" + strconv.FormatInt(p.statuses[c], 10))
 		}
 		s.access.Info("status script requests",
-			zlog.Int64("count", p.count), zlog.String("statuses", b.String()),
-			zlog.Duration("over", now.Sub(p.since).Round(time.Second)))
+			logging.Int64("count", p.count), logging.String("statuses", b.String()),
+			logging.Duration("over", now.Sub(p.since).Round(time.Second)))
 	}
 	p.count, p.since = 0, now
 	clear(p.statuses)

@@ -11,7 +11,7 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
-	"github.com/luoyun/osmanager/pkg/zlog"
+	"github.com/luoyun/osmanager/pkg/logging"
 )
 
 // The two page sets.
@@ -46,13 +46,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p = p[:256] + "..."
 		}
 		ce.Write(
-			zlog.String("remote", r.RemoteAddr),
-			zlog.String("method", r.Method),
-			zlog.String("path", p), // never the query: it holds the cookie
-			zlog.String("pages", variant),
-			zlog.Int("status", status),
-			zlog.Int64("bytes", n),
-			zlog.Duration("took", s.now().Sub(start)),
+			logging.String("remote", r.RemoteAddr),
+			logging.String("method", r.Method),
+			logging.String("path", p), // never the query: it holds the cookie
+			logging.String("pages", variant),
+			logging.Int("status", status),
+			logging.Int64("bytes", n),
+			logging.Duration("took", s.now().Sub(start)),
 		)
 	}
 }
@@ -79,7 +79,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, now time.Time) (i
 		if errors.Is(err, errNotFound) {
 			return plain(w, http.StatusNotFound), 0, variant
 		}
-		s.log.Error("cannot read page file", zlog.String("pages", variant), zlog.String("path", rel), zlog.Error(err))
+		s.log.Error("cannot read page file", logging.String("pages", variant), logging.String("path", rel), logging.Error(err))
 		return plain(w, http.StatusInternalServerError), 0, variant
 	}
 	if f.isDir && !dirSlash {

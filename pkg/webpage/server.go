@@ -14,7 +14,6 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/connlimit"
 	"github.com/luoyun/osmanager/pkg/logging"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Server is the page server.
@@ -39,7 +38,7 @@ func New(cfg Config, log *logging.Logger) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	log = log.With(zlog.String("component", "web"))
+	log = log.With(logging.String("component", "web"))
 	s := &Server{cfg: cfg, log: log, access: log.Named("access")}
 	s.vars = newVarSource(&s.cfg, log)
 	s.files = &fileCache{cfg: &s.cfg}
@@ -100,14 +99,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	v := s.vars.get(s.now())
 	s.log.Info("serving",
-		zlog.String("addr", ln.Addr().String()),
-		zlog.String("root", s.cfg.Root),
-		zlog.String("hostname", v.values[VarHostname]),
-		zlog.String("application", v.values[VarApplication]),
-		zlog.Bool("cookie", v.hasCookie))
+		logging.String("addr", ln.Addr().String()),
+		logging.String("root", s.cfg.Root),
+		logging.String("hostname", v.values[VarHostname]),
+		logging.String("application", v.values[VarApplication]),
+		logging.Bool("cookie", v.hasCookie))
 	for _, set := range []string{NoCookie, WithCookie} {
 		if st, err := os.Stat(filepath.Join(s.cfg.Root, set)); err != nil || !st.IsDir() {
-			s.log.Warn("page set missing: its requests get 404", zlog.String("dir", filepath.Join(s.cfg.Root, set)))
+			s.log.Warn("page set missing: its requests get 404", logging.String("dir", filepath.Join(s.cfg.Root, set)))
 		}
 	}
 	errc := make(chan error, 1)
@@ -121,7 +120,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	defer cancel()
 	err := s.srv.Shutdown(sctx)
 	if err != nil {
-		s.log.Warn("requests still in flight at shutdown; closing", zlog.Error(err))
+		s.log.Warn("requests still in flight at shutdown; closing", logging.Error(err))
 		_ = s.srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -13,15 +13,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/luoyun/osmanager/pkg/buildver"
+	"github.com/luoyun/osmanager/pkg/appliancebuild"
 	"github.com/luoyun/osmanager/pkg/hostname"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 	"github.com/luoyun/osmanager/pkg/pagetmpl"
+	"github.com/luoyun/osmanager/pkg/release"
 	"github.com/luoyun/osmanager/pkg/settings"
-	"github.com/luoyun/osmanager/pkg/version"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Variable names a page may use, besides the original's five.
@@ -41,7 +40,7 @@ const (
 )
 
 // VarOSMVersion is the tree's own release and commit, "RELEASE (commit
-// COMMIT)": the running web's (pkg/version).
+// COMMIT)": the running web's (pkg/release).
 const VarOSMVersion = "osmversion"
 
 // snapshot is one consistent set of page variables and the cookie.
@@ -145,9 +144,9 @@ func (v *varSource) build(now time.Time) *snapshot {
 		s.cookieSum = sha256.Sum256([]byte(in.Cookie))
 	}
 	host := hostname.Name(in, v.cfg.Addrs)
-	build, err := buildver.Load(filepath.Join(v.cfg.BuildDir, "VERSION"))
+	build, err := appliancebuild.Load(filepath.Join(v.cfg.BuildDir, "VERSION"))
 	v.report("VERSION", err)
-	status, since := buildver.Unknown, buildver.Unknown
+	status, since := appliancebuild.Unknown, appliancebuild.Unknown
 	app, appText := "none", osmstate.ReportText(0)
 	if v.cfg.StateFile != "" {
 		st, err := osmstate.Read(v.cfg.StateFile)
@@ -186,7 +185,7 @@ func (v *varSource) build(now time.Time) *snapshot {
 		VarAppText:     appText,
 		VarHostKeys:    v.hostKeys(v.cfg.ConfigFile),
 	}
-	raw[VarOSMVersion] = version.Get().String()
+	raw[VarOSMVersion] = release.Get().String()
 	s.values = raw
 	s.html = make(map[string]string, len(raw))
 	s.js = make(map[string]string, len(raw))
@@ -216,9 +215,9 @@ func (v *varSource) report(source string, err error) {
 	}
 	v.lastErr[source] = msg
 	if err != nil {
-		v.log.Warn("cannot read page source", zlog.String("source", source), zlog.Error(err))
+		v.log.Warn("cannot read page source", logging.String("source", source), logging.Error(err))
 	} else {
-		v.log.Info("page source readable again", zlog.String("source", source))
+		v.log.Info("page source readable again", logging.String("source", source))
 	}
 }
 

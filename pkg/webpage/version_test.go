@@ -5,14 +5,14 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/luoyun/osmanager/pkg/version"
+	"github.com/luoyun/osmanager/pkg/release"
 )
 
 // TestVersionVar: $osmversion is the running web's release and commit.
 func TestVersionVar(t *testing.T) {
-	old, oldC := version.Version, version.Commit
-	t.Cleanup(func() { version.Version, version.Commit = old, oldC })
-	version.Version, version.Commit = "v2.1.0", "0123456789ab"
+	old, oldC := release.Version, release.Commit
+	t.Cleanup(func() { release.Version, release.Commit = old, oldC })
+	release.Version, release.Commit = "v2.1.0", "0123456789ab"
 	f := newFixture(t)
 	writeFile(t, filepath.Join(f.root, NoCookie, "v.html"), "[$osmversion]")
 	_, addr := start(t, f.config(newClock(t0)), nil)

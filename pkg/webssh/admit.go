@@ -10,7 +10,6 @@ import (
 
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/termproto"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Reasons admit refuses a request.
@@ -31,8 +30,8 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) bool {
 	if err == nil {
 		return true
 	}
-	s.log.Warn("session refused", zlog.String("remote", r.RemoteAddr), zlog.String("host", r.Host),
-		zlog.String("origin", r.Header.Get("Origin")), zlog.Error(err))
+	s.log.Warn("session refused", logging.String("remote", r.RemoteAddr), logging.String("host", r.Host),
+		logging.String("origin", r.Header.Get("Origin")), logging.Error(err))
 	http.Error(w, "403 forbidden: "+err.Error(), http.StatusForbidden)
 	return false
 }
@@ -115,10 +114,10 @@ func ParseTrusted(list []string) ([]netip.Prefix, error) {
 func (s *Server) takeSlot(r *http.Request, log *logging.Logger) (*slot, termproto.Notice) {
 	sl, evicted := s.sessions.acquire(source(r, s.trusted))
 	if evicted != nil {
-		log.Info("session at the login prompt given up for a newcomer", zlog.String("evicted_source", evicted.source))
+		log.Info("session at the login prompt given up for a newcomer", logging.String("evicted_source", evicted.source))
 	}
 	if sl == nil {
-		log.Info("session refused: too many sessions", zlog.Int("max", s.cfg.MaxSessions))
+		log.Info("session refused: too many sessions", logging.Int("max", s.cfg.MaxSessions))
 		return nil, termproto.Notice{Kind: termproto.NoticeBusy,
 			Text: fmt.Sprintf("all %d terminal sessions are in use; close one or try again later", s.cfg.MaxSessions)}
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/connlimit"
-	"github.com/luoyun/osmanager/pkg/zlog"
+	"github.com/luoyun/osmanager/pkg/logging"
 )
 
 // Connection and body limits. A connection over a cap is answered 503
@@ -40,7 +40,7 @@ func (s *Server) limitListener(ln net.Listener) (net.Listener, error) {
 		total = DefaultMaxConns
 	}
 	if fit := connlimit.FitTotal(total, fdReserve+4*s.cfg.MaxSessions); fit < total {
-		s.log.Warn("file limit too low for the connection cap; lowered", zlog.Int("max_conns", fit), zlog.Int("wanted", total))
+		s.log.Warn("file limit too low for the connection cap; lowered", logging.Int("max_conns", fit), logging.Int("wanted", total))
 		total = fit
 	}
 	per := s.cfg.MaxConnsPerSource
@@ -51,7 +51,7 @@ func (s *Server) limitListener(ln net.Listener) (net.Listener, error) {
 		Total:     total,
 		PerSource: per,
 		OnRefuse: func(src string, all bool) {
-			s.log.Debug("connection refused: over the cap", zlog.String("source", src), zlog.Bool("total", all))
+			s.log.Debug("connection refused: over the cap", logging.String("source", src), logging.Bool("total", all))
 		},
 	}
 	if s.tlsConf == nil {

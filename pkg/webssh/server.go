@@ -22,7 +22,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/ptyshell"
 	"github.com/luoyun/osmanager/pkg/termbridge"
 	"github.com/luoyun/osmanager/pkg/termproto"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Config is the server's configuration.
@@ -122,7 +121,7 @@ func New(cfg Config, log *logging.Logger) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("webssh config: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log.With(zlog.String("component", "webssh")), sessions: newSlots(cfg.MaxSessions)}
+	s := &Server{cfg: cfg, log: log.With(logging.String("component", "webssh")), sessions: newSlots(cfg.MaxSessions)}
 	s.trusted, _ = ParseTrusted(cfg.TrustedProxies) // checked by Validate
 	if cfg.TypingWindow > 0 {
 		s.sessions.window = cfg.TypingWindow
@@ -200,7 +199,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if s.tlsConf != nil {
 		ln = tls.NewListener(ln, s.tlsConf)
 	}
-	s.log.Info("serving", zlog.String("url", s.URL()), zlog.Strings("command", s.cfg.Command))
+	s.log.Info("serving", logging.String("url", s.URL()), logging.Strings("command", s.cfg.Command))
 	defer s.startTransferSocket(ctx)()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -253,7 +252,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		// The upgrader has answered.
-		log.Info("websocket refused", zlog.Error(err))
+		log.Info("websocket refused", logging.Error(err))
 		return
 	}
 	sl, busy := s.takeSlot(r, log)
@@ -267,10 +266,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 
 // requestLog is the logger of one session request.
 func (s *Server) requestLog(r *http.Request, transport string) *logging.Logger {
-	log := s.log.With(zlog.String("remote", r.RemoteAddr), zlog.String("source", source(r, s.trusted)), zlog.String("transport", transport))
+	log := s.log.With(logging.String("remote", r.RemoteAddr), logging.String("source", source(r, s.trusted)), logging.String("transport", transport))
 	if ip := r.Header.Get("X-Real-IP"); ip != "" {
 		// Set by the cloud's proxy; informational only.
-		log = log.With(zlog.String("real_ip", ip))
+		log = log.With(logging.String("real_ip", ip))
 	}
 	return log
 }
@@ -280,13 +279,13 @@ func (s *Server) requestLog(r *http.Request, transport string) *logging.Logger {
 func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn, log *logging.Logger) {
 	sh, err := ptyshell.Start(ptyshell.Config{Command: s.cfg.Command, Env: s.cfg.Env, Grace: s.cfg.Grace})
 	if err != nil {
-		log.Error("start session", zlog.Error(err))
+		log.Error("start session", logging.Error(err))
 		_ = conn.WriteNotice(termproto.Notice{Kind: termproto.NoticeError, Text: "cannot start the terminal: " + err.Error()},
 			time.Now().Add(2*time.Second))
 		conn.Close()
 		return
 	}
-	log = log.With(zlog.Int("pid", sh.Pid()))
+	log = log.With(logging.Int("pid", sh.Pid()))
 	log.Info("session started")
 	start := time.Now()
 	ctx, end := context.WithCancelCause(ctx)
@@ -301,10 +300,10 @@ func (s *Server) runSession(ctx context.Context, sl *slot, conn termbridge.Conn,
 		Stats:       &s.stats,
 	}, log)
 	if err != nil {
-		log.Info("session ended", zlog.Duration("duration", time.Since(start)), zlog.Error(err))
+		log.Info("session ended", logging.Duration("duration", time.Since(start)), logging.Error(err))
 		return
 	}
-	log.Info("session ended", zlog.Duration("duration", time.Since(start)))
+	log.Info("session ended", logging.Duration("duration", time.Since(start)))
 }
 
 // refuse tells the page why there is no session and closes.

@@ -11,9 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/termbridge"
 	"github.com/luoyun/osmanager/pkg/termproto"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // The HTTP transport, for proxies that pass no websocket (the cloud front
@@ -212,7 +212,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 	noReadDeadline(w)
 	id, err := newSessionID()
 	if err != nil {
-		log.Error("open stream", zlog.Error(err))
+		log.Error("open stream", logging.Error(err))
 		http.Error(w, "cannot start the terminal", http.StatusInternalServerError)
 		return
 	}
@@ -234,7 +234,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 	}
 	c.wmu.Unlock()
 	if err != nil {
-		log.Info("stream closed before the session started", zlog.Error(err))
+		log.Info("stream closed before the session started", logging.Error(err))
 		return
 	}
 	go c.keepAlive()

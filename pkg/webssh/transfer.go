@@ -24,7 +24,6 @@ import (
 	"github.com/luoyun/osmanager/pkg/procinfo"
 	"github.com/luoyun/osmanager/pkg/ptyshell"
 	"github.com/luoyun/osmanager/pkg/termbridge"
-	"github.com/luoyun/osmanager/pkg/zlog"
 )
 
 // Files through the terminal (docs/webssh.md, "Files"). Each session of a
@@ -121,7 +120,7 @@ func (s *Server) openTransfers(sh *ptyshell.Shell, log *logging.Logger) (termbri
 	}
 	id, err := newSessionID()
 	if err != nil {
-		log.Warn("no file transfer for this session", zlog.Error(err))
+		log.Warn("no file transfer for this session", logging.Error(err))
 		return sh, func() {}
 	}
 	xs := &xsession{id: id, sh: sh, log: log, pace: filexfer.Pacer{Rate: s.cfg.Transfer.Rate}, offer: map[string]*offer{}, ended: make(chan struct{})}
@@ -191,8 +190,8 @@ func (s *Server) transferRoutes(mux *http.ServeMux) {
 func (s *Server) transferSession(w http.ResponseWriter, r *http.Request) *xsession {
 	w.Header().Set("Cache-Control", "no-store")
 	if err := s.checkRequest(r); err != nil {
-		s.log.Warn("transfer refused", zlog.String("remote", r.RemoteAddr), zlog.String("host", r.Host),
-			zlog.String("origin", r.Header.Get("Origin")), zlog.Error(err))
+		s.log.Warn("transfer refused", logging.String("remote", r.RemoteAddr), logging.String("host", r.Host),
+			logging.String("origin", r.Header.Get("Origin")), logging.Error(err))
 		http.Error(w, "403 forbidden: "+err.Error(), http.StatusForbidden)
 		return nil
 	}
@@ -254,21 +253,21 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	defer xs.up.Store(false)
 	cred, err := xs.loginUser()
 	if err != nil {
-		xs.log.Info("upload refused", zlog.String("name", name), zlog.Int64("size", size), zlog.Error(err))
+		xs.log.Info("upload refused", logging.String("name", name), logging.Int64("size", size), logging.Error(err))
 		http.Error(w, "log in first: "+err.Error(), http.StatusForbidden)
 		return
 	}
 	who := userName(cred.Uid)
-	log := xs.log.With(zlog.String("user", who), zlog.String("direction", "upload"))
+	log := xs.log.With(logging.String("user", who), logging.String("direction", "upload"))
 	start := time.Now()
 	res, status, err := s.put(r.Context(), xs, cred, name, size, r.Body)
 	if err != nil {
-		log.Info("file transfer failed", zlog.String("name", name), zlog.Int64("size", size), zlog.Error(err))
+		log.Info("file transfer failed", logging.String("name", name), logging.Int64("size", size), logging.Error(err))
 		http.Error(w, err.Error(), status)
 		return
 	}
-	log.Info("file transferred", zlog.String("name", res.Name), zlog.String("dir", res.Dir), zlog.Int64("size", size),
-		zlog.Duration("duration", time.Since(start)))
+	log.Info("file transferred", logging.String("name", res.Name), logging.String("dir", res.Dir), logging.Int64("size", size),
+		logging.Duration("duration", time.Since(start)))
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(res)
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/filexfer"
-	"github.com/luoyun/osmanager/pkg/zlog"
+	"github.com/luoyun/osmanager/pkg/logging"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,7 +27,7 @@ func (s *Server) startTransferSocket(ctx context.Context) func() {
 	}
 	ln, err := listenSocket(path)
 	if err != nil {
-		s.log.Warn("no downloads: `webssh get` has no socket", zlog.Error(err))
+		s.log.Warn("no downloads: `webssh get` has no socket", logging.Error(err))
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -96,11 +96,11 @@ func (s *Server) serveGet(ctx context.Context, c *net.UnixConn) {
 		_ = filexfer.WriteReply(c, filexfer.Reply{Error: err.Error()})
 		return
 	}
-	log := xs.log.With(zlog.String("user", userName(login.Uid)), zlog.String("direction", "download"),
-		zlog.String("as", userName(cred.Uid)))
+	log := xs.log.With(logging.String("user", userName(login.Uid)), logging.String("direction", "download"),
+		logging.String("as", userName(cred.Uid)))
 	size, err := checkOffered(f, s.cfg.Transfer.MaxBytes)
 	if err != nil {
-		log.Info("file transfer refused", zlog.String("name", name), zlog.Error(err))
+		log.Info("file transfer refused", logging.String("name", name), logging.Error(err))
 		_ = filexfer.WriteReply(c, filexfer.Reply{Error: err.Error()})
 		return
 	}
@@ -141,7 +141,7 @@ func (s *Server) serveGet(ctx context.Context, c *net.UnixConn) {
 	case <-o.taken:
 	case <-timer.C:
 		if withdraw() {
-			log.Info("file transfer failed", zlog.String("name", name), zlog.Int64("size", size), zlog.String("error", "the page did not fetch it"))
+			log.Info("file transfer failed", logging.String("name", name), logging.Int64("size", size), logging.String("error", "the page did not fetch it"))
 			_ = filexfer.WriteReply(c, filexfer.Reply{Error: fmt.Sprintf("the browser did not fetch it within %s (is this a webssh page?)", wait)})
 			return
 		}
@@ -161,11 +161,11 @@ func (s *Server) serveGet(ctx context.Context, c *net.UnixConn) {
 	}
 	start := time.Now()
 	if err := <-o.result; err != nil {
-		log.Info("file transfer failed", zlog.String("name", name), zlog.Int64("size", size), zlog.Error(err))
+		log.Info("file transfer failed", logging.String("name", name), logging.Int64("size", size), logging.Error(err))
 		_ = filexfer.WriteReply(c, filexfer.Reply{Error: "the browser did not get it all: " + err.Error()})
 		return
 	}
-	log.Info("file transferred", zlog.String("name", name), zlog.Int64("size", size), zlog.Duration("duration", time.Since(start)))
+	log.Info("file transferred", logging.String("name", name), logging.Int64("size", size), logging.Duration("duration", time.Since(start)))
 	_ = filexfer.WriteReply(c, filexfer.Reply{Done: true, Sent: size})
 }
 
