@@ -248,8 +248,21 @@ func demoRepo(t *testing.T, bin string) string {
 		mustMkdir(t, filepath.Join(repo, "cmd", e.Name()))
 		mustWrite(t, filepath.Join(repo, "cmd", e.Name(), "main.go"), "package main\n", 0o644)
 	}
+	// The Makefile's span-set overlay: its source, and GOROOT from the real go.
+	mustMkdir(t, filepath.Join(repo, "internal", "tools", "spansets"))
+	mustWrite(t, filepath.Join(repo, "internal", "tools", "spansets", "main.go"), "package main\n", 0o644)
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Skipf("go env GOROOT: %v", err)
+	}
 	mustWrite(t, filepath.Join(repo, "fakego"), `#!/bin/sh
-# go build ... -o OUT ./cmd/NAME: copy the binary under test.
+# go env GOROOT: the real one. go run ./internal/tools/spansets GOROOT DIR:
+# an empty overlay in DIR. go build ... -o OUT ./cmd/NAME: copy the binary
+# under test.
+case $1 in
+env) echo '`+strings.TrimSpace(string(goroot))+`'; exit 0 ;;
+run) for a; do dir=$a; done; echo '{"Replace":{}}' >"$dir/overlay.json"; exit 0 ;;
+esac
 out=
 while [ $# -gt 0 ]; do
 	case $1 in -o) out=$2; shift ;; esac
