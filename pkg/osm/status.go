@@ -40,7 +40,7 @@ func (a *Agent) statusLoop(ctx context.Context) {
 		}
 		a.logStatus(prev, res, first)
 		if first || prev.Status != res.Status || !bytes.Equal(prev.Output, res.Output) {
-			a.update(func(s *osmstate.State) { s.SetStatus(res.Status, res.Output, time.Now()) })
+			a.update(func(s *osmstate.State) { s.SetStatus(res.Status, res.Output, a.cfg.Clock.Now()) })
 		}
 		prev, first = res, false
 		a.setStatus(res.Status)
