@@ -23,7 +23,7 @@ const FirstStatusGrace = 10 * time.Second
 // script that fails then is run again until it succeeds or the grace is
 // over, and the first report is not a false alarm.
 func (a *Agent) statusLoop(ctx context.Context) {
-	r := &statusrun.Runner{Path: filepath.Join(a.cfg.ScriptDir, "status"), Timeout: a.cfg.StatusTimeout}
+	r := &statusrun.Runner{Path: filepath.Join(a.cfg.ScriptDir, "status"), Timeout: a.cfg.StatusTimeout, Clock: a.cfg.Clock}
 	t := a.cfg.Clock.NewTicker(a.cfg.StatusInterval)
 	defer t.Stop()
 	var prev statusrun.Result
