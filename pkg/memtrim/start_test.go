@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luoyun/osmanager/internal/poll"
-	"github.com/luoyun/osmanager/pkg/clock"
-
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/luoyun/osmanager/internal/poll"
+	"github.com/luoyun/osmanager/pkg/clock"
 )
 
 // TestStartTrimKey: a settings file that sets memory.trim gets one info

@@ -11,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luoyun/osmanager/internal/poll"
-
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/luoyun/osmanager/internal/logtest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/backoff"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 )

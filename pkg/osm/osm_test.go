@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/luoyun/osmanager/internal/poll"
-
 	"github.com/luoyun/osmanager/internal/logtest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 	"github.com/luoyun/osmanager/pkg/clock"
