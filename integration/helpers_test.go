@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 // repoRoot is the repository's top directory.
@@ -200,19 +202,10 @@ func freePort(t testing.TB) int {
 	return port
 }
 
-// waitFor polls cond every 20 ms until it returns true or the deadline
-// passes; it reports whether cond became true.
+// waitFor polls cond until it returns true or timeout passes
+// (poll.Wait); it reports whether cond became true.
 func waitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
-	for {
-		if cond() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return poll.Wait(timeout, cond)
 }
 
 func sortedLines(s string) []string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 func fired(c <-chan time.Time) bool {
@@ -50,13 +52,7 @@ func TestSleep(t *testing.T) {
 	f := NewFake(time.Unix(0, 0))
 	done := make(chan error)
 	go func() { done <- Sleep(context.Background(), f, time.Hour) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for f.Waiters() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("Sleep set no timer")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	poll.Until(t, poll.Timeout, "Sleep's timer", func() bool { return f.Waiters() > 0 })
 	f.Advance(time.Hour)
 	if err := <-done; err != nil {
 		t.Fatal(err)

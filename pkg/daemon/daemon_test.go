@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/bootlog"
 	"github.com/luoyun/osmanager/pkg/procinfo"
 )
@@ -334,13 +335,7 @@ func copyFile(t *testing.T, src, dst string) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 20 s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Until(t, poll.Timeout, "the condition", cond)
 }
 
 // TestProcs: a daemon runs on Procs Ps unless the caller's GOMAXPROCS

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/luoyun/osmanager/internal/floppytest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/atomicfile"
 	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/floppy"
@@ -253,13 +254,7 @@ func TestUpdateWaitGivesUp(t *testing.T) {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	poll.Until(t, poll.Timeout, what, cond)
 }
 
 // TestMissingImageNoModprobe: a missing image file outside the device

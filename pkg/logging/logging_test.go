@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 var lineRE = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[(INFO|DEBUG|WARNING|ERROR)\] `)
@@ -59,18 +61,14 @@ func TestRotation(t *testing.T) {
 	done()
 	// lumberjack removes old backups asynchronously; poll briefly.
 	var files []string
-	for i := 0; i < 100; i++ {
+	if !poll.Wait(poll.Timeout, func() bool {
 		ents, _ := os.ReadDir(dir)
 		files = files[:0]
 		for _, e := range ents {
 			files = append(files, e.Name())
 		}
-		if len(files) == 2 {
-			break
-		}
-		waitABit()
-	}
-	if len(files) != 2 {
+		return len(files) == 2
+	}) {
 		t.Fatalf("files after rotation = %v, want the log and one backup", files)
 	}
 	st, err := os.Stat(p)

@@ -19,6 +19,8 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"time"
+
+	"github.com/luoyun/osmanager/pkg/clock"
 )
 
 // MinGarbage is how much the heap must have allocated since the previous
@@ -127,11 +129,11 @@ func heldKB() int {
 	return int((held[0].Value.Uint64() - held[1].Value.Uint64()) >> 10)
 }
 
-// Every runs Collect every interval in a goroutine of its own, until ctx
-// ends, skipping a round when the heap has allocated less than
+// Every runs Collect every interval of c in a goroutine of its own, until
+// ctx ends, skipping a round when the heap has allocated less than
 // MinGarbage since the previous one; report gets each round's outcome
 // (from that goroutine). every <= 0 runs nothing.
-func Every(ctx context.Context, every time.Duration, report func(Result)) {
+func Every(ctx context.Context, c clock.Clock, every time.Duration, report func(Result)) {
 	if every <= 0 {
 		return
 	}
@@ -145,13 +147,13 @@ func Every(ctx context.Context, every time.Duration, report func(Result)) {
 			return allocs[0].Value.Uint64()
 		}
 		last := allocated()
-		tick := time.NewTicker(every)
+		tick := c.NewTicker(every)
 		defer tick.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-tick.C:
+			case <-tick.C():
 			}
 			if now := allocated(); now != math.MaxUint64 && now-last < MinGarbage {
 				continue

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/luoyun/osmanager/internal/poll"
+	"github.com/luoyun/osmanager/pkg/clock"
 )
 
 // anonKB is the process's anonymous memory from smaps_rollup: what the
@@ -71,30 +74,32 @@ func TestEveryReturnsGarbage(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rounds := make(chan Result, 100)
-	Every(ctx, 20*time.Millisecond, func(r Result) { rounds <- r })
+	f := clock.NewFake(time.Unix(0, 0))
+	Every(ctx, f, 20*time.Millisecond, func(r Result) { rounds <- r })
+	poll.Until(t, poll.Timeout, "the rounds' ticker", func() bool { return f.Waiters() == 1 })
 	garbage(16 << 20)
 	before := anonKB(t)
 	after := before
-	deadline := time.Now().Add(10 * time.Second)
-	for before-after < 12<<10 && time.Now().Before(deadline) {
+	if !poll.Wait(poll.Timeout, func() bool {
 		garbage(128 << 10) // the daemon's work goes on: the next round is not skipped
-		time.Sleep(5 * time.Millisecond)
+		f.Advance(20 * time.Millisecond)
 		after = anonKB(t)
-	}
-	if before-after < 12<<10 {
-		t.Errorf("anonymous memory %d kB after 16 MB of garbage, %d kB 10 s later: want most of it given back", before, after)
+		return before-after >= 12<<10
+	}) {
+		t.Errorf("anonymous memory %d kB after 16 MB of garbage, %d kB after the rounds of %v: want most of it given back", before, after, poll.Timeout)
 	}
 	if len(rounds) == 0 {
 		t.Error("no round reported")
 	}
 	cancel()
-	time.Sleep(10 * time.Millisecond) // a round under way ends
+	// The ticker stops when the goroutine returns: a round under way has ended.
+	poll.Until(t, poll.Timeout, "the rounds' end", func() bool { return f.Waiters() == 0 })
 	for len(rounds) > 0 {
 		<-rounds
 	}
-	for range 10 { // five intervals after the end, with garbage
+	for range 5 { // five intervals after the end, with garbage
 		garbage(1 << 20)
-		time.Sleep(10 * time.Millisecond)
+		f.Advance(20 * time.Millisecond)
 	}
 	if n := len(rounds); n > 0 {
 		t.Errorf("%d rounds after the context ended, want none", n)
@@ -107,25 +112,33 @@ func TestEverySkipsIdleRounds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rounds := make(chan Result, 100)
-	Every(ctx, 5*time.Millisecond, func(r Result) { rounds <- r })
-	time.Sleep(100 * time.Millisecond) // twenty rounds
+	f := clock.NewFake(time.Unix(0, 0))
+	Every(ctx, f, 5*time.Millisecond, func(r Result) { rounds <- r })
+	poll.Until(t, poll.Timeout, "the rounds' ticker", func() bool { return f.Waiters() == 1 })
+	for range 20 {
+		f.Advance(5 * time.Millisecond)
+		runtime.Gosched()
+	}
 	if n := len(rounds); n != 0 {
 		t.Errorf("%d rounds without garbage, want none", n)
 	}
 	garbage(1 << 20)
-	select {
-	case <-rounds:
-	case <-time.After(10 * time.Second):
-		t.Error("no round within 10 s after 1 MB of garbage")
-	}
+	poll.Until(t, poll.Timeout, "a round after 1 MB of garbage", func() bool {
+		f.Advance(5 * time.Millisecond)
+		return len(rounds) > 0
+	})
 }
 
 // TestEveryZero: an interval of 0 runs no round.
 func TestEveryZero(t *testing.T) {
 	rounds := make(chan Result, 1)
-	Every(context.Background(), 0, func(r Result) { rounds <- r })
+	f := clock.NewFake(time.Unix(0, 0))
+	Every(context.Background(), f, 0, func(r Result) { rounds <- r })
 	garbage(1 << 20)
-	time.Sleep(50 * time.Millisecond)
+	if n := f.Waiters(); n != 0 {
+		t.Errorf("Every(0) set %d timers, want none", n)
+	}
+	f.Advance(time.Hour)
 	if len(rounds) != 0 {
 		t.Error("Every(0) ran a round")
 	}

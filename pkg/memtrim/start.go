@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/logging"
 )
 
@@ -15,6 +16,8 @@ type Config struct {
 	// TrimKey says the settings file sets memory.trim, which is
 	// accepted and does nothing.
 	TrimKey bool
+	// Clock times the rounds; nil: the real clock.
+	Clock clock.Clock
 }
 
 // TrimKeyNote is the line a daemon logs at start when its settings file
@@ -29,7 +32,7 @@ func Start(ctx context.Context, c Config, log logging.Leveled) {
 	if c.TrimKey {
 		log.Info(TrimKeyNote)
 	}
-	Every(ctx, c.Every, func(r Result) {
+	Every(ctx, clock.Or(c.Clock), c.Every, func(r Result) {
 		log.Debug("heap returned",
 			logging.Int("kb_before", r.Before), logging.Int("kb_after", r.After),
 			logging.Duration("took", r.Took),

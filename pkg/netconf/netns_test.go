@@ -10,11 +10,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/lyconf"
 )
 
@@ -187,17 +187,14 @@ func startUdhcpc(t *testing.T, ns, link string) *os.Process {
 		<-done
 	})
 	// ip netns exec becomes udhcpc (exec): wait until the pid says so.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
-		if strings.HasPrefix(filepath.Base(strings.Split(string(b), "\x00")[0]), "udhcpc") {
-			return cmd.Process
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("udhcpc did not start: cmdline %q", b)
-		}
-		time.Sleep(10 * time.Millisecond)
+	var b []byte
+	if !poll.Wait(poll.Timeout, func() bool {
+		b, _ = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+		return strings.HasPrefix(filepath.Base(strings.Split(string(b), "\x00")[0]), "udhcpc")
+	}) {
+		t.Fatalf("udhcpc did not start: cmdline %q", b)
 	}
+	return cmd.Process
 }
 
 func running(pid int) bool {

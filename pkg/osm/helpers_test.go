@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/luoyun/osmanager/internal/logtest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/backoff"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 )
@@ -144,12 +145,8 @@ func (s *sleeps) list() []time.Duration {
 
 func (s *sleeps) waitCount(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(eventWait)
-	for len(s.list()) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d back-offs, want %d", len(s.list()), n)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !poll.Wait(eventWait, func() bool { return len(s.list()) >= n }) {
+		t.Fatalf("only %d back-offs, want %d", len(s.list()), n)
 	}
 }
 
@@ -248,11 +245,5 @@ func countLogs(logs *observer.ObservedLogs, msg string) int {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(eventWait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll.Until(t, eventWait, what, cond)
 }

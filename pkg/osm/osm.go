@@ -155,7 +155,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		// "registered". The reason is in the log only: it may quote
 		// luoyun.conf.
 		a.update(func(s *osmstate.State) {
-			s.Phase, s.Since, s.Controller, s.LocalIP = osmstate.Stopped, time.Now(), "", ""
+			s.Phase, s.Since, s.Controller, s.LocalIP = osmstate.Stopped, a.cfg.Clock.Now(), "", ""
 			s.LastError = "cannot start: luoyun.conf is unusable (luoyun.log says why)"
 		})
 		return fmt.Errorf("osm: %w", err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/internal/logtest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/clcproto"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 	"github.com/luoyun/osmanager/pkg/clock"
@@ -303,13 +304,9 @@ func TestStatusScriptLeavesNothing(t *testing.T) {
 	})
 	e.stop(t)
 	for _, pid := range list {
-		deadline := time.Now().Add(5 * time.Second)
-		for processAlive(pid) {
-			if time.Now().After(deadline) {
-				syscall.Kill(pid, syscall.SIGKILL)
-				t.Fatalf("background child %d of a status run is still running", pid)
-			}
-			time.Sleep(5 * time.Millisecond)
+		if !poll.Wait(poll.Timeout, func() bool { return !processAlive(pid) }) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("background child %d of a status run is still running", pid)
 		}
 	}
 }

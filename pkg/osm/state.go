@@ -1,8 +1,6 @@
 package osm
 
 import (
-	"time"
-
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
@@ -11,7 +9,7 @@ import (
 func (a *Agent) setPhase(phase, controller string) {
 	a.update(func(s *osmstate.State) {
 		if s.Phase != phase {
-			s.Phase, s.Since = phase, time.Now()
+			s.Phase, s.Since = phase, a.cfg.Clock.Now()
 		}
 		if controller != "" {
 			s.Controller = controller
@@ -22,13 +20,13 @@ func (a *Agent) setPhase(phase, controller string) {
 func (a *Agent) registered(controller, ip string) {
 	a.triedFirst()
 	a.update(func(s *osmstate.State) {
-		s.Phase, s.Since, s.Controller, s.LocalIP, s.LastError = osmstate.Registered, time.Now(), controller, ip, ""
+		s.Phase, s.Since, s.Controller, s.LocalIP, s.LastError = osmstate.Registered, a.cfg.Clock.Now(), controller, ip, ""
 	})
 }
 
 func (a *Agent) backingOff(err error) {
 	a.update(func(s *osmstate.State) {
-		s.Phase, s.Since = osmstate.BackingOff, time.Now()
+		s.Phase, s.Since = osmstate.BackingOff, a.cfg.Clock.Now()
 		if err != nil {
 			s.LastError = err.Error()
 		}
@@ -37,7 +35,7 @@ func (a *Agent) backingOff(err error) {
 
 func (a *Agent) reported(status int32) {
 	a.update(func(s *osmstate.State) {
-		s.LastReport, s.LastReportAt = int(status), time.Now()
+		s.LastReport, s.LastReportAt = int(status), a.cfg.Clock.Now()
 	})
 	a.mu.Lock()
 	a.last = status

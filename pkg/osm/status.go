@@ -34,7 +34,7 @@ func (a *Agent) triedFirst() { a.triedOnce.Do(func() { close(a.tried) }) }
 // script that fails then is run again until it succeeds or the grace is
 // over, and the first report is not a false alarm.
 func (a *Agent) statusLoop(ctx context.Context) {
-	r := &statusrun.Runner{Path: filepath.Join(a.cfg.ScriptDir, "status"), Timeout: a.cfg.StatusTimeout}
+	r := &statusrun.Runner{Path: filepath.Join(a.cfg.ScriptDir, "status"), Timeout: a.cfg.StatusTimeout, Clock: a.cfg.Clock}
 	hold := time.NewTimer(FirstStatusHold)
 	select {
 	case <-ctx.Done():
@@ -60,7 +60,7 @@ func (a *Agent) statusLoop(ctx context.Context) {
 		}
 		a.logStatus(prev, res, first)
 		if first || prev.Status != res.Status || !bytes.Equal(prev.Output, res.Output) {
-			a.update(func(s *osmstate.State) { s.SetStatus(res.Status, res.Output, time.Now()) })
+			a.update(func(s *osmstate.State) { s.SetStatus(res.Status, res.Output, a.cfg.Clock.Now()) })
 		}
 		prev, first = res, false
 		a.setStatus(res.Status)

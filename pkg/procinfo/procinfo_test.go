@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 func TestParseStat(t *testing.T) {
@@ -121,11 +123,7 @@ func TestAliveRunsStarted(t *testing.T) {
 	}
 	pid := cmd.Process.Pid
 	// Not waited for yet: a zombie once it has exited.
-	deadline := time.Now().Add(10 * time.Second)
-	for Alive(Root, pid) && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	if Alive(Root, pid) {
+	if !poll.Wait(poll.Timeout, func() bool { return !Alive(Root, pid) }) {
 		t.Errorf("Alive(exited child %d) = true", pid)
 	}
 	cmd.Wait()

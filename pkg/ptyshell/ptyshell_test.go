@@ -2,9 +2,12 @@ package ptyshell
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 // readUntil reads s until its output contains want or the deadline passes.
@@ -97,14 +100,8 @@ func TestCloseKillsEverything(t *testing.T) {
 			if d := time.Since(start); d > 5*time.Second {
 				t.Fatalf("Close took %v", d)
 			}
-			deadline := time.Now().Add(5 * time.Second)
 			for _, p := range procs {
-				for p.alive() && !zombie(p.pid) {
-					if time.Now().After(deadline) {
-						t.Fatalf("process %d survived Close", p.pid)
-					}
-					time.Sleep(10 * time.Millisecond)
-				}
+				poll.Until(t, poll.Timeout, fmt.Sprintf("the end of process %d after Close", p.pid), func() bool { return !p.alive() || zombie(p.pid) })
 			}
 			if _, err := s.Write([]byte("x")); err == nil {
 				t.Fatal("Write after Close succeeded")

@@ -3,6 +3,8 @@ package ptyshell
 import (
 	"testing"
 	"time"
+
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 // TestPastLogin: a command at its prompt is not past login; once it
@@ -28,13 +30,7 @@ func TestPastLogin(t *testing.T) {
 			if _, err := s.Write([]byte("root\n")); err != nil {
 				t.Fatal(err)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for !s.PastLogin() {
-				if time.Now().After(deadline) {
-					t.Fatal("PastLogin stayed false after the command started another program")
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			poll.Until(t, poll.Timeout, "PastLogin after the command started another program", s.PastLogin)
 		})
 	}
 }

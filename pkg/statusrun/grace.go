@@ -3,6 +3,8 @@ package statusrun
 import (
 	"context"
 	"time"
+
+	"github.com/luoyun/osmanager/pkg/clock"
 )
 
 // Pauses between the runs of RunGrace: the first, and the longest.
@@ -21,32 +23,28 @@ const (
 // returns the failure before it (not 2128). Result.Runs counts the runs;
 // Duration covers them all. grace <= 0 runs the script once.
 func (r *Runner) RunGrace(ctx context.Context, grace time.Duration) Result {
-	start := time.Now()
+	c := clock.Or(r.Clock)
+	start := c.Now()
 	grace = min(grace, r.Timeout)
 	res := r.Run(ctx)
 	res.Runs = 1
 	for pause := firstPause; retry(res) && ctx.Err() == nil; pause = min(2*pause, maxPause) {
-		if time.Since(start)+pause >= grace {
+		if c.Now().Sub(start)+pause >= grace {
 			break
 		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
-		left := r.Timeout - time.Since(start)
+		_ = clock.Sleep(ctx, c, pause) // ctx.Err() is checked next
+		left := r.Timeout - c.Now().Sub(start)
 		if ctx.Err() != nil || left <= 0 {
 			break
 		}
-		again := (&Runner{Path: r.Path, Timeout: left, WaitDelay: r.WaitDelay}).Run(ctx)
+		again := (&Runner{Path: r.Path, Timeout: left, WaitDelay: r.WaitDelay, Clock: r.Clock}).Run(ctx)
 		if again.TimedOut {
 			break // cut short by the bound, not the script's own verdict
 		}
 		again.Runs = res.Runs + 1
 		res = again
 	}
-	res.Duration = time.Since(start)
+	res.Duration = c.Now().Sub(start)
 	return res
 }
 

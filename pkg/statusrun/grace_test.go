@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/luoyun/osmanager/internal/poll"
+	"github.com/luoyun/osmanager/pkg/clock"
 )
 
 // counting is a script that fails (exit 1) until its okAt-th run, then
@@ -76,5 +79,35 @@ func TestRunGraceCancelled(t *testing.T) {
 	case <-done:
 	case <-time.After(time.Minute):
 		t.Fatal("RunGrace goes on after its context is cancelled")
+	}
+}
+
+// TestRunGraceOnTheClock: the pauses between the runs and the grace are
+// the Runner's clock's: a failing script runs again each time the clock
+// passes a pause (50, 100, 200, 400, 400 ms…), and the retries end once
+// the grace of that clock is over.
+func TestRunGraceOnTheClock(t *testing.T) {
+	f := clock.NewFake(time.Unix(0, 0))
+	r := &Runner{Path: script(t, "exit 1", 0o755), Timeout: time.Hour, Clock: f}
+	done := make(chan Result, 1)
+	go func() { done <- r.RunGrace(context.Background(), time.Second) }()
+	// 0 + 50 + 100 + 200 + 400 = 750 ms; a next pause of 400 would pass 1 s.
+	for _, pause := range []time.Duration{50, 100, 200, 400} {
+		poll.Until(t, poll.Timeout, "a pause on the clock", func() bool { return f.Waiters() == 1 })
+		select {
+		case res := <-done:
+			t.Fatalf("RunGrace returned after %d runs, before the grace of its clock was over", res.Runs)
+		default:
+		}
+		f.Advance(pause * time.Millisecond)
+	}
+	var res Result
+	select {
+	case res = <-done:
+	case <-time.After(poll.Timeout):
+		t.Fatal("RunGrace goes on after the grace of its clock")
+	}
+	if res.Runs != 5 || res.Status != 2001 || res.Duration != 750*time.Millisecond {
+		t.Errorf("RunGrace = status %d after %d runs in %v, want 2001 after 5 in 750ms of its clock", res.Status, res.Runs, res.Duration)
 	}
 }

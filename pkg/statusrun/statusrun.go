@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/clcproto"
+	"github.com/luoyun/osmanager/pkg/clock"
 )
 
 // MaxOutput is how much of the script's combined output is kept.
@@ -41,6 +42,9 @@ type Runner struct {
 	// script's group is ended (a daemon it detached with setsid may hold
 	// it); 1 s when zero.
 	WaitDelay time.Duration
+	// Clock times RunGrace's pauses and grace; the real clock when nil.
+	// (Timeout and WaitDelay are the real clock's: they bound processes.)
+	Clock clock.Clock
 }
 
 // Result is the outcome of one run.

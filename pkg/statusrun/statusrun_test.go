@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 func script(t *testing.T, body string, mode os.FileMode) string {
@@ -108,13 +111,9 @@ func TestTimeoutKillsProcessGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("the script's child %d survived the timeout", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !poll.Wait(poll.Timeout, func() bool { return !alive(pid) }) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("the script's child %d survived the timeout", pid)
 	}
 }
 
@@ -168,28 +167,25 @@ func TestStatusOf(t *testing.T) {
 // readPID reads a pid a script wrote, waiting for the file.
 func readPID(t *testing.T, path string) int {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	var pid int
+	poll.UntilNil(t, poll.Timeout, func() error {
 		b, err := os.ReadFile(path)
-		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
-			return pid
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no pid in %s: %v", path, err)
+		if pid, err = strconv.Atoi(strings.TrimSpace(string(b))); err != nil || pid <= 0 {
+			return fmt.Errorf("no pid in %s: %q", path, b)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
+	return pid
 }
 
 func waitDead(t *testing.T, pid int, what string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("%s (pid %d) still runs after the script's run", what, pid)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !poll.Wait(poll.Timeout, func() bool { return !alive(pid) }) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("%s (pid %d) still runs after the script's run", what, pid)
 	}
 }
 

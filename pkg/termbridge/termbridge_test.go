@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
 
@@ -106,14 +107,11 @@ func TestOutputThenExitNotice(t *testing.T) {
 	}
 	go func() {
 		// Answer once the input has arrived (after the resize).
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		poll.Wait(poll.Timeout, func() bool {
 			sh.mu.Lock()
-			ok := sh.in.Len() > 0
-			sh.mu.Unlock()
-			if ok {
-				break
-			}
-		}
+			defer sh.mu.Unlock()
+			return sh.in.Len() > 0
+		})
 		for _, s := range []string{"one ", "two ", "three"} {
 			sh.out <- []byte(s)
 		}

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
@@ -369,14 +370,10 @@ func TestAccessLog(t *testing.T) {
 	get(t, addr, "/?cookie="+testCookie)
 	get(t, addr, "/nothing?cookie=wrong")
 	var lines []observer.LoggedEntry
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
+	poll.Wait(poll.Timeout, func() bool {
 		lines = logs.FilterMessage("request").All()
-		if len(lines) >= 2 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return len(lines) >= 2
+	})
 	if len(lines) != 2 {
 		t.Fatalf("%d access lines, want 2", len(lines))
 	}

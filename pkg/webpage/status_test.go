@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/osmstate"
 )
@@ -94,15 +95,11 @@ func TestStatusProbesCounted(t *testing.T) {
 	probe("/") // counted; the minute has passed: the summary
 	// A line is written just after its answer: poll.
 	var requests, sums []observer.LoggedEntry
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	poll.Wait(poll.Timeout, func() bool {
 		requests = logs.FilterMessage("request").All()
 		sums = logs.FilterMessage("status script requests").All()
-		if len(requests) >= 4 && len(sums) >= 1 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return len(requests) >= 4 && len(sums) >= 1
+	})
 	if len(requests) != 4 {
 		t.Errorf("%d request lines, want 4 (first probe, the other client, two changes)", len(requests))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/luoyun/osmanager/internal/browsertest"
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 // rowsHave returns a JS expression: whether some terminal row, trimmed,
@@ -31,22 +32,32 @@ const promptShown = `Array.from(document.querySelectorAll('.xterm-rows > div')).
 // waitJS polls a boolean JS expression until it is true.
 func waitJS(ctx context.Context, t *testing.T, what, expr string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		var ok bool
-		if err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok)); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			var rows string
-			_ = chromedp.Run(ctx, chromedp.Evaluate(`document.querySelector('.xterm-rows') ? document.querySelector('.xterm-rows').innerText : '(no .xterm-rows)'`, &rows))
-			t.Fatalf("timed out waiting for %s; terminal shows:\n%s", what, rows)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !jsHolds(ctx, t, what, expr, poll.Timeout) {
+		t.Fatalf("timed out waiting for %s; terminal shows:\n%s", what, terminalRows(ctx))
 	}
+}
+
+// jsHolds polls a boolean JS expression until it is true or d passes; it
+// fails t when the page cannot evaluate it.
+func jsHolds(ctx context.Context, t *testing.T, what, expr string, d time.Duration) bool {
+	t.Helper()
+	var err error
+	ok := poll.Wait(d, func() bool {
+		var ok bool
+		err = chromedp.Run(ctx, chromedp.Evaluate(expr, &ok))
+		return ok || err != nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return ok
+}
+
+// terminalRows is the text the page's terminal shows.
+func terminalRows(ctx context.Context) string {
+	var rows string
+	_ = chromedp.Run(ctx, chromedp.Evaluate(`document.querySelector('.xterm-rows') ? document.querySelector('.xterm-rows').innerText : '(no .xterm-rows)'`, &rows))
+	return rows
 }
 
 // typeUntilRow types keys into the terminal and waits for a row reading

@@ -223,7 +223,7 @@ func TestLockOut(t *testing.T) {
 		line := "user" + itoa(uint16(i))
 		user.input(line + "\n")
 		user.waitFor(line, 5*time.Second)
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // a session lasting while the hostile client goes on: the scenario, not a wait
 	}
 	mu.Lock()
 	t.Logf("hostile reconnects: %d", reconnects)
@@ -377,7 +377,7 @@ func TestLyingClientBounded(t *testing.T) {
 		}
 		runtime.ReadMemStats(&m)
 		peak = max(peak, m.HeapInuse)
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond) // sampling within a fixed observation window
 	}
 	growth := int64(peak) - int64(base.HeapInuse)
 	t.Logf("lying client: server read %d bytes of output, heap in use %d -> peak %d (growth %d), reading stopped %v before the end",

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/luoyun/osmanager/internal/logtest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/termbridge"
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
@@ -63,16 +64,9 @@ func children(t testing.TB) []int {
 	return out
 }
 
-// pollUntil polls cond every 10ms until it holds or d passes.
+// pollUntil polls cond until it holds or d passes (poll.Wait).
 func pollUntil(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return true
+	return poll.Wait(d, cond)
 }
 
 func TestOpenCloseCyclesLeakNothing(t *testing.T) {
@@ -262,7 +256,7 @@ func TestFlowControlSlowReaderBoundedMemory(t *testing.T) {
 		}
 		if total >= nextPause {
 			nextPause += 4 << 20
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(2 * time.Millisecond) // the reader's pace: the scenario, not a wait
 		}
 	}
 	close(stop)

@@ -58,21 +58,10 @@ func TestStreamThroughNginx(t *testing.T) {
 func waitJSFor(ctx context.Context, t *testing.T, what, expr string, d time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
-	for {
-		var ok bool
-		if err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok)); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if ok {
-			return time.Since(start)
-		}
-		if time.Since(start) > d {
-			var rows string
-			_ = chromedp.Run(ctx, chromedp.Evaluate(`document.querySelector('.xterm-rows') ? document.querySelector('.xterm-rows').innerText : '(no .xterm-rows)'`, &rows))
-			t.Fatalf("timed out after %v waiting for %s; terminal shows:\n%s", d, what, rows)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !jsHolds(ctx, t, what, expr, d) {
+		t.Fatalf("timed out after %v waiting for %s; terminal shows:\n%s", d, what, terminalRows(ctx))
 	}
+	return time.Since(start)
 }
 
 // transportIs is a JS expression: whether the page says it uses tr.

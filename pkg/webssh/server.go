@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/ptyshell"
 	"github.com/luoyun/osmanager/pkg/termbridge"
@@ -70,6 +71,8 @@ type Config struct {
 	// MaxConns caps the connections open at once, MaxConnsPerSource
 	// those from one address (limits.go); 0: the defaults.
 	MaxConns, MaxConnsPerSource int
+	// Clock times the streams' keep-alive frames; the real clock when nil.
+	Clock clock.Clock
 }
 
 // Validate checks the configuration.

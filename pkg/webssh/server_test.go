@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/luoyun/osmanager/internal/logtest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/internal/servetest"
 	"github.com/luoyun/osmanager/pkg/termproto"
 )
@@ -333,13 +334,7 @@ func TestMaxSessions(t *testing.T) {
 	}
 	// Closing one makes room for another.
 	a.c.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Sessions() != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("sessions = %d, want 1 after a close", s.Sessions())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	poll.Until(t, poll.Timeout, "one session left after a close", func() bool { return s.Sessions() == 1 })
 	d := mustDial(t, s)
 	d.input("again\n")
 	d.waitFor("again\r\nagain", 5*time.Second)
@@ -364,7 +359,7 @@ func TestIdleTimeout(t *testing.T) {
 			c.input("k\n")
 			c.waitFor("k\r\nk", 5*time.Second)
 			c.out.Reset()
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond) // input spaced in time: the test is about the idle timer
 		}
 		c.waitClosed(5 * time.Second)
 		// The server resets its timer when it receives the input, after we

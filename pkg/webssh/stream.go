@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/luoyun/osmanager/pkg/clock"
 	"github.com/luoyun/osmanager/pkg/logging"
 	"github.com/luoyun/osmanager/pkg/termbridge"
 	"github.com/luoyun/osmanager/pkg/termproto"
@@ -138,14 +139,14 @@ func (c *streamConn) WriteNotice(n termproto.Notice, deadline time.Time) error {
 }
 
 // keepAlive writes an empty frame every keepAliveEvery until Close.
-func (c *streamConn) keepAlive() {
-	t := time.NewTicker(keepAliveEvery)
+func (c *streamConn) keepAlive(clk clock.Clock) {
+	t := clk.NewTicker(keepAliveEvery)
 	defer t.Stop()
 	for {
 		select {
 		case <-c.done:
 			return
-		case <-t.C:
+		case <-t.C():
 			c.wmu.Lock()
 			err := c.writeFrame(termproto.FrameKeepAlive, nil, time.Now().Add(10*time.Second))
 			if err == nil {
@@ -237,7 +238,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 		log.Info("stream closed before the session started", logging.Error(err))
 		return
 	}
-	go c.keepAlive()
+	go c.keepAlive(clock.Or(s.cfg.Clock))
 	s.runSession(r.Context(), sl, c, log)
 	c.Close() // also when the session could not start
 }

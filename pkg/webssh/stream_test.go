@@ -294,6 +294,8 @@ func TestStreamStalledReaderBoundedMemory(t *testing.T) {
 	}
 	var peak uint64
 	var m runtime.MemStats
+	// Sampling over a fixed observation window: the test is about what
+	// happens over time, not a wait for a condition.
 	for end := time.Now().Add(time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		runtime.ReadMemStats(&m)
 		peak = max(peak, m.HeapInuse)

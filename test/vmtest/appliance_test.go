@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/luoyun/osmanager/internal/browsertest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/internal/vmboot"
 )
@@ -446,20 +447,17 @@ func typeKeys(s string) chromedp.Action {
 
 // waitTerminal polls the terminal's text until it contains want.
 func waitTerminal(ctx context.Context, want string) (string, error) {
-	deadline := time.Now().Add(90 * time.Second)
 	var text string
-	for time.Now().Before(deadline) {
-		err := chromedp.Run(ctx, chromedp.Evaluate(
+	var err error
+	if poll.Wait(90*time.Second, func() bool {
+		err = chromedp.Run(ctx, chromedp.Evaluate(
 			`(document.querySelector(".xterm-rows")||{}).textContent||""`, &text))
+		return err != nil || strings.Contains(text, want)
+	}) {
 		if err != nil {
 			return "", fmt.Errorf("read terminal: %w", err)
 		}
-		if strings.Contains(text, want) {
-			return text, nil
-		}
-		if err := chromedp.Run(ctx, chromedp.Sleep(250*time.Millisecond)); err != nil {
-			return "", err
-		}
+		return text, nil
 	}
 	return text, fmt.Errorf("terminal shows %q, want %q", text, want)
 }

@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/internal/testbin"
 )
 
@@ -188,14 +188,10 @@ func TestNetns(t *testing.T) {
 		exited := make(chan struct{})
 		go func() { dhcp.Wait(); close(exited) }()
 		t.Cleanup(func() { dhcp.Process.Kill(); <-exited })
-		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			if b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", dhcp.Process.Pid)); strings.HasPrefix(string(b), udhcpc) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("udhcpc did not start")
-			}
-		}
+		poll.Until(t, poll.Timeout, "udhcpc's start", func() bool {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", dhcp.Process.Pid))
+			return strings.HasPrefix(string(b), udhcpc)
+		})
 	} else {
 		t.Log("busybox not installed: no DHCP client in this test")
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/internal/logtest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 )
@@ -225,11 +226,5 @@ func waitEvent(t *testing.T, ch chan clcsim.Event, kind string) clcsim.Event {
 // waitCond polls cond until it holds, failing the test after waitLong.
 func waitCond(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll.Until(t, waitLong, what, cond)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/clcsim"
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/osmstate"
@@ -129,13 +130,9 @@ func TestSignals(t *testing.T) {
 					t.Fatalf("status script did not start: %v", err)
 				}
 				pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-				deadline := time.Now().Add(5 * time.Second)
-				for alive(pid) {
-					if time.Now().After(deadline) {
-						syscall.Kill(pid, syscall.SIGKILL)
-						t.Fatalf("the status script's child %d outlived osm", pid)
-					}
-					time.Sleep(10 * time.Millisecond)
+				if !poll.Wait(poll.Timeout, func() bool { return !alive(pid) }) {
+					syscall.Kill(pid, syscall.SIGKILL)
+					t.Fatalf("the status script's child %d outlived osm", pid)
 				}
 			}
 			st, err := osmstate.Read(in.state)

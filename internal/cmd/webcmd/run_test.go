@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/pkg/cli"
 )
@@ -139,15 +140,11 @@ var addrRE = regexp.MustCompile(`listening addr=(\S+)`)
 // waitAddr polls out for the "listening addr=" line.
 func waitAddr(t *testing.T, out interface{ String() string }) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := addrRE.FindStringSubmatch(out.String()); m != nil {
-			return m[1]
-		}
-		time.Sleep(10 * time.Millisecond)
+	var m []string
+	if !poll.Wait(poll.Timeout, func() bool { m = addrRE.FindStringSubmatch(out.String()); return m != nil }) {
+		t.Fatalf("no listening line in %q", out.String())
 	}
-	t.Fatalf("no listening line in %q", out.String())
-	return ""
+	return m[1]
 }
 
 // tree lays out a /LuoYun-like tree and returns the options for it.

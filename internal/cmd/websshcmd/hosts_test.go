@@ -8,9 +8,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 // TestRunHostNames: the JSON domain name and settings webssh.allowed_hosts
@@ -44,22 +45,20 @@ func TestRunHostNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		h := http.Header{"Host": {tt.host}, "Origin": {"http://" + tt.host}}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			c, resp, err := websocket.DefaultDialer.Dial(url, h)
+		var resp *http.Response
+		var err error
+		if !poll.Wait(poll.Timeout, func() bool {
+			var c *websocket.Conn
+			c, resp, err = websocket.DefaultDialer.Dial(url, h)
 			if c != nil {
 				c.Close()
 			}
-			if resp != nil {
-				if resp.StatusCode != tt.want {
-					t.Errorf("Host %s: status %d, want %d", tt.host, resp.StatusCode, tt.want)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("Host %s: %v", tt.host, err)
-			}
-			time.Sleep(20 * time.Millisecond)
+			return resp != nil
+		}) {
+			t.Fatalf("Host %s: %v", tt.host, err)
+		}
+		if resp.StatusCode != tt.want {
+			t.Errorf("Host %s: status %d, want %d", tt.host, resp.StatusCode, tt.want)
 		}
 	}
 }

@@ -1,12 +1,12 @@
 package websshcmd
 
 import (
-	"context"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/luoyun/osmanager/internal/logtest"
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/internal/servetest"
 	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/pkg/webssh"
@@ -38,15 +38,8 @@ func TestLoginFront(t *testing.T) {
 	c.out.Reset()
 	c.send("nosuchuser\r")
 	c.waitFor("assword:", 10*time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	c.ws.Close()
-	for s.Sessions() != 0 && ctx.Err() == nil {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if s.Sessions() != 0 {
-		t.Fatal("session still open after the page went away")
-	}
+	poll.Until(t, poll.Timeout, "the session's end after the page went away", func() bool { return s.Sessions() == 0 })
 }
 
 func TestPromptTimeoutForLogin(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/pkg/cli"
 )
 
@@ -107,25 +107,21 @@ func TestRunServes(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, args, io.Discard, io.Discard) }()
 			url := "http://127.0.0.1:" + strconv.Itoa(tt.port) + "/"
-			deadline := time.Now().Add(10 * time.Second)
 			var body []byte
-			for {
-				resp, err := http.Get(url)
-				if err == nil {
-					body, _ = io.ReadAll(resp.Body)
-					resp.Body.Close()
-					break
-				}
+			poll.UntilNil(t, poll.Timeout, func() error {
 				select {
 				case err := <-done:
 					t.Fatalf("run ended early: %v", err)
 				default:
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no page at %s: %v", url, err)
+				resp, err := http.Get(url)
+				if err != nil {
+					return fmt.Errorf("no page at %s: %w", url, err)
 				}
-				time.Sleep(20 * time.Millisecond)
-			}
+				body, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return nil
+			})
 			if !bytes.Contains(body, []byte("<title>vm7.cloud.example</title>")) {
 				t.Fatalf("page lacks the instance's name in its title:\n%s", body)
 			}

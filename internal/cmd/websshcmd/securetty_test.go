@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/luoyun/osmanager/internal/poll"
 	"github.com/luoyun/osmanager/internal/testbin"
 	"github.com/luoyun/osmanager/internal/vmboot"
 	"github.com/luoyun/osmanager/pkg/termproto"
@@ -51,23 +52,24 @@ func (c *term) send(s string) {
 // dialTerm opens a session, retrying while the server starts.
 func dialTerm(t *testing.T, url string, done <-chan error) *term {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ws, _, err := websocket.DefaultDialer.Dial(url, nil)
-		if err == nil {
-			t.Cleanup(func() { ws.Close() })
-			return &term{t: t, ws: ws}
-		}
+	var ws *websocket.Conn
+	var err, ended error
+	if !poll.Wait(poll.Timeout, func() bool {
 		select {
-		case err := <-done:
-			t.Fatalf("webssh ended: %v", err)
+		case ended = <-done:
+			return true
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("dial %s: %v", url, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+		ws, _, err = websocket.DefaultDialer.Dial(url, nil)
+		return err == nil
+	}) {
+		t.Fatalf("dial %s: %v", url, err)
 	}
+	if ws == nil {
+		t.Fatalf("webssh ended: %v", ended)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return &term{t: t, ws: ws}
 }
 
 // securettyRoot lays out a busybox system whose /etc/securetty lists no

@@ -1,5 +1,0 @@
-package logging
-
-import "time"
-
-func waitABit() { time.Sleep(20 * time.Millisecond) }
