@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/luoyun/osmanager/internal/browsertest"
+	"github.com/luoyun/osmanager/internal/poll"
 )
 
 // screenHas returns a JS expression: whether the terminal's rows, joined
@@ -104,8 +105,11 @@ func TestPhoneKeybar(t *testing.T) {
 		}
 	})
 	t.Run("Ctrl then c interrupts", func(t *testing.T) {
-		mustType(ctx, t, "sleep 60\r")
-		waitJS(ctx, t, "sleep running", rowsHave("eq", "$ sleep 60"))
+		// A duration no other test uses: the Ctrl+C must come once sleep
+		// runs, not while the shell is still starting it.
+		mustType(ctx, t, "sleep 60.125\r")
+		waitJS(ctx, t, "sleep typed", rowsHave("eq", "$ sleep 60.125"))
+		poll.Until(t, poll.Timeout, "sleep 60.125 running", func() bool { return processRuns("sleep\x0060.125\x00") })
 		tap(ctx, t, "Ctrl")
 		waitJS(ctx, t, "Ctrl shown pressed", `document.querySelector('#keybar button[data-key=Ctrl]').getAttribute('aria-pressed') === 'true'`)
 		mustType(ctx, t, "c")
@@ -186,4 +190,16 @@ func TestPhoneKeybar(t *testing.T) {
 			}
 		}
 	})
+}
+
+// processRuns reports whether a process whose /proc/PID/cmdline is exactly
+// cmdline runs.
+func processRuns(cmdline string) bool {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); err == nil && string(data) == cmdline {
+			return true
+		}
+	}
+	return false
 }
