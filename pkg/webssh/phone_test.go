@@ -105,6 +105,8 @@ func TestPhoneKeybar(t *testing.T) {
 		}
 	})
 	t.Run("Ctrl then c interrupts", func(t *testing.T) {
+		// Typed before the shell prints its prompt, the line shows garbled.
+		waitJS(ctx, t, "the prompt", promptShown)
 		// A duration no other test uses: the Ctrl+C must come once sleep
 		// runs, not while the shell is still starting it.
 		mustType(ctx, t, "sleep 60.125\r")
@@ -119,6 +121,8 @@ func TestPhoneKeybar(t *testing.T) {
 		waitJS(ctx, t, "sleep interrupted", rowsHave("eq", "status=130"))
 	})
 	t.Run("Tab completes", func(t *testing.T) {
+		// Typed before the shell prints its prompt, the line shows garbled.
+		waitJS(ctx, t, "the prompt", promptShown)
 		mustType(ctx, t, "cat "+files+"/keybar-compl")
 		tap(ctx, t, "Tab")
 		waitJS(ctx, t, "the completed name", screenHas("keybar-completion-target"))
@@ -126,6 +130,8 @@ func TestPhoneKeybar(t *testing.T) {
 		waitJS(ctx, t, "the completed file's text", rowsHave("eq", "TAB-COMPLETED"))
 	})
 	t.Run("arrows recall history and move", func(t *testing.T) {
+		// Typed before the shell prints its prompt, the line shows garbled.
+		waitJS(ctx, t, "the prompt", promptShown)
 		mustType(ctx, t, "echo HIST$((6*7))\r")
 		waitJS(ctx, t, "HIST42", rowsHave("eq", "HIST42"))
 		tap(ctx, t, "up")
