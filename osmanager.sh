@@ -30,7 +30,7 @@
 # LUOYUN_WEBSSH_PORT (to webssh and web alike), LUOYUN_START_TIMEOUT and
 # LUOYUN_STOP_TIMEOUT (seconds a daemon has to be up, 30; to stop, 5).
 #
-# Each step runs through bin/osm ("osm boot --help"), which logs it with
+# Each step runs through bin/osc ("osc boot --help"), which logs it with
 # its outcome on stdout and in log/osmanager.log and records it in run/boot
 # for status. A daemon is "started" once it says it is ready; otherwise
 # "failed: <its error line>". Exit status: 0 when every step succeeded, 1
@@ -50,12 +50,13 @@ UP=--timeout=${LUOYUN_START_TIMEOUT:-30}s # a daemon's time to be ready
 [ -f "$DIR/custom/osmanager.toml" ] && SET=$DIR/custom/osmanager.toml # else the defaults
 [ "${LUOYUN_NO_NETWORK:-}" = 1 ] && NONET=--no-network
 export LUOYUN_DIR="$DIR" LUOYUN_ROOT="$ROOT"
-boot() { "$BIN/osm" boot --dir "$DIR" $REC "$@"; }
-# steps STEP...: the steps, in this order, in one bin/osm process ("osm boot --help").
+boot() { "$BIN/osc" boot --dir "$DIR" $REC "$@"; }
+# steps STEP...: the steps, in this order, in one bin/osc process ("osc boot --help"),
+# which runs the tree's own floppyconf and osc inside it, other commands as processes.
 steps() { "$@" boot; }
 
 # The steps. Each adds itself, after a ";", to the command ("$@") that runs the steps
-# before it: "osm boot run" (to its end) or "osm boot start" (a daemon, until ready;
+# before it: "osc boot run" (to its end) or "osc boot start" (a daemon, until ready;
 # daemons next to each other start together). Add a step: a function here, named in chain.
 begin() { "$@" \; begin ${OC:+"$OC"} --root "$ROOT"; }
 end() { "$@" \; end ${OC:+"$OC"}; }
@@ -127,7 +128,9 @@ for n; do
 		;;
 	esac
 done
-[ -x "$BIN/osm" ] || { echo "osmanager.sh: $BIN/osm is missing: it runs every step" >&2 && exit 1; }
+for b in osc osm; do # osc runs the steps; osm stops and reports
+	[ -x "$BIN/$b" ] || { echo "osmanager.sh: $BIN/$b is missing" >&2 && exit 1; }
+done
 case $cmd in
 start) start "$@" ;;
 stop) stop "$@" ;;

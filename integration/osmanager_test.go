@@ -16,7 +16,9 @@ import (
 )
 
 // fakeTree makes a tree whose bin/ holds shell stand-ins for the five
-// binaries. Each records "name args..." in <tree>/calls. floppyconf and
+// binaries. Each records "name args..." in <tree>/calls ("osc boot",
+// which runs the chain, is the real osc's: bin/floppyconf and bin/osc
+// being scripts, it runs them as processes). floppyconf and
 // osc fail when FAKE_FAIL names them; floppyconf writes a luoyun.conf;
 // the daemons (fakeDaemon) say they are up and run until SIGTERM, or
 // fail at once when FAKE_DIE names them.
@@ -27,6 +29,7 @@ func fakeTree(t *testing.T) string {
 	mkdirs(t, tree, "bin")
 	for _, name := range []string{"floppyconf", "osc"} {
 		writeFile(t, filepath.Join(tree, "bin", name), `#!/bin/sh
+[ "`+name+` $1" = "osc boot" ] && exec "`+filepath.Join(binDir(t), "osc")+`" "$@"
 echo "`+name+` $*" >>"$LUOYUN_DIR/calls"
 case " $FAKE_FAIL " in *" `+name+` "*) echo "`+name+`: no luck" >&2; exit 1 ;; esac
 if [ `+name+` = floppyconf ]; then printf 'TAG=7\nKEY=0123456789\n' >"$LUOYUN_DIR/conf/luoyun.conf"; echo updated; fi
@@ -35,8 +38,7 @@ exit 0
 `, 0o755)
 	}
 	// The daemons: internal/testbin/fakedaemon under their names; bin/osm
-	// runs the real osm for its verbs (status, boot, stop), which
-	// osmanager.sh runs the chain with.
+	// runs the real osm for its verbs (status, stop).
 	fake := fakeDaemon(t)
 	mkdirs(t, tree, "fake")
 	for _, name := range []string{"web", "webssh", "osm"} {
@@ -47,7 +49,7 @@ exit 0
 			continue
 		}
 		writeFile(t, filepath.Join(tree, "bin", name), `#!/bin/sh
-case $1 in status | boot | stop) exec "`+filepath.Join(binDir(t), "osm")+`" "$@" ;; esac
+case $1 in status | stop) exec "`+filepath.Join(binDir(t), "osm")+`" "$@" ;; esac
 exec "`+target+`" "$@"
 `, 0o755)
 	}

@@ -3,6 +3,8 @@ package bootstep
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/bootlog"
+	"github.com/luoyun/osmanager/pkg/cli"
 )
 
 func newChain(t *testing.T) (*Chain, *bytes.Buffer) {
@@ -190,5 +193,79 @@ func TestStartOrNull(t *testing.T) {
 		if !strings.Contains(out.String(), "got "+want+"\n") {
 			t.Errorf("luoyun.conf exists %v: the daemon did not get %s:\n%s", exists, want, out)
 		}
+	}
+}
+
+// TestRunStepBuiltin: a run step naming the tree's own bin/NAME, for a
+// NAME among the builtins, runs in this process (bin/NAME itself would
+// fail), with the step's arguments, its output logged and its exit code
+// and panics reported as a process's would be; the same name elsewhere,
+// with a directory of its own, or a script in its place, is a process.
+func TestRunStepBuiltin(t *testing.T) {
+	var got []string
+	builtins := map[string]cli.MainFunc{
+		"fine": func(_ context.Context, args []string, _ io.Reader, stdout, _ io.Writer) int {
+			got = args
+			fmt.Fprintln(stdout, "fine: here")
+			return 0
+		},
+		"bad": func(_ context.Context, _ []string, _ io.Reader, _, stderr io.Writer) int {
+			fmt.Fprintln(stderr, "bad: no luck")
+			return 3
+		},
+		"boom": func(context.Context, []string, io.Reader, io.Writer, io.Writer) int { panic("boom") },
+		// stuck ignores its context, as a read of a hung device would.
+		"stuck": func(context.Context, []string, io.Reader, io.Writer, io.Writer) int { select {} },
+	}
+	for _, tc := range []struct {
+		name, prog string
+		step       Step
+		ok         bool
+		msg        string
+	}{
+		{"builtin", "fine", Step{}, true, "done"},
+		{"exit", "bad", Step{}, false, "failed (exit 3): no luck"},
+		{"panic", "boom", Step{}, false, "failed (exit 2): internal error: boom"},
+		{"timeout", "stuck", Step{Timeout: 100 * time.Millisecond}, false, "failed (timed out after 100ms):"},
+		{"cd", "fine", Step{Cd: "/"}, false, "failed (exit 1): "},
+		{"elsewhere", "fine", Step{}, false, "failed (exit 1): "},
+		{"script", "fine", Step{}, false, "failed (exit 1): not a process"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, out := newChain(t)
+			c.Builtins = builtins
+			dir := filepath.Join(c.Dir, "bin")
+			if tc.name == "elsewhere" {
+				dir = filepath.Join(c.Dir, "other")
+			}
+			os.MkdirAll(dir, 0o755)
+			// An ELF file that cannot run: run as a process, the step
+			// fails with "exec format error"; the ELF test is by
+			// magic only.
+			p := filepath.Join(dir, tc.prog)
+			if err := os.WriteFile(p, []byte("\x7fELF not a process"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "script" {
+				p = script(t, dir, "echo not a process\nexit 1\n")
+				if err := os.Rename(p, filepath.Join(dir, tc.prog)); err != nil {
+					t.Fatal(err)
+				}
+				p = filepath.Join(dir, tc.prog)
+			}
+			got = nil
+			s := tc.step
+			s.Name, s.Cmd = "s", []string{p, "-c", "x"}
+			if ok := c.RunStep(context.Background(), s); ok != tc.ok {
+				t.Errorf("RunStep = %v, want %v:\n%s", ok, tc.ok, out)
+			}
+			st := steps(t, c)
+			if last := st[len(st)-1]; !strings.HasPrefix(last.Message, tc.msg) {
+				t.Errorf("recorded %q, want %q...\n%s", last.Message, tc.msg, out)
+			}
+			if tc.name == "builtin" && (strings.Join(got, " ") != "-c x" || !strings.Contains(out.String(), "[INFO] s: here")) {
+				t.Errorf("builtin ran with %q; log:\n%s", got, out)
+			}
+		})
 	}
 }

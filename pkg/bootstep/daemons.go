@@ -18,7 +18,7 @@ import (
 )
 
 // Daemon is a daemon to start: Cmd (which takes --pidfile run/NAME.pid)
-// is run as a --background start's child would be, osm boot being its
+// is run as a --background start's child would be, osc boot being its
 // parent (daemon.Spawn).
 type Daemon struct {
 	// Name is web, webssh or osm.

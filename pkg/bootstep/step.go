@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/bootlog"
+	"github.com/luoyun/osmanager/pkg/cli"
 )
 
 // Step is a command run once, to its end.
@@ -111,6 +113,9 @@ func (c *Chain) run(ctx context.Context, s Step) (out, how string) {
 		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
 		defer cancel()
 	}
+	if m := c.builtin(s); m != nil {
+		return c.runHere(ctx, s, m, f)
+	}
 	cmd := exec.CommandContext(ctx, s.Cmd[0], s.Cmd[1:]...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = s.Cd, f, f
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -167,4 +172,75 @@ func lastLine(prog, out string) string {
 		}
 	}
 	return ""
+}
+
+// builtin is the command linked into this process that s runs, or nil:
+// s's command must be the tree's own bin/NAME, an executable of the
+// build (ELF: a script put in its place, such as a test's stand-in, is
+// run as a process), and s must not need a directory of its own (the
+// process has one).
+func (c *Chain) builtin(s Step) cli.MainFunc {
+	if s.Cd != "" || len(c.Builtins) == 0 {
+		return nil
+	}
+	name := filepath.Base(s.Cmd[0])
+	m := c.Builtins[name]
+	if m == nil || filepath.Clean(s.Cmd[0]) != filepath.Join(c.Dir, "bin", name) || !isELF(s.Cmd[0]) {
+		return nil
+	}
+	return m
+}
+
+// isELF reports whether path starts as an ELF file does.
+func isELF(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [4]byte
+	_, err = io.ReadFull(f, b[:])
+	return err == nil && string(b[:]) == "\x7fELF"
+}
+
+// runHere runs the builtin m as run would run s's command, its output
+// in out. ctx carries s's time limit: past it (and KillAfter, as a
+// process has after SIGTERM), the step is reported timed out and the
+// chain goes on; m goes on until it returns, as a process would that
+// ignores both signals (the builtins stop at ctx's end, except inside a
+// blocking read of a device). A panic is the step's failure, not the
+// chain's.
+func (c *Chain) runHere(ctx context.Context, s Step, m cli.MainFunc, out *os.File) (string, string) {
+	code := make(chan int, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				fmt.Fprintf(out, "%s: internal error: %v\n", filepath.Base(s.Cmd[0]), p)
+				code <- 2
+			}
+		}()
+		code <- m(ctx, s.Cmd[1:], strings.NewReader(""), out, out)
+	}()
+	var n int
+	select {
+	case n = <-code:
+	case <-ctx.Done():
+		t := time.NewTimer(KillAfter)
+		defer t.Stop()
+		select {
+		case n = <-code:
+		case <-t.C:
+			n = -1
+		}
+	}
+	data, _ := os.ReadFile(out.Name())
+	switch {
+	case s.Timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return string(data), "timed out after " + s.Timeout.String()
+	case n < 0:
+		return string(data), "stopped"
+	case n != 0:
+		return string(data), fmt.Sprintf("exit %d", n)
+	}
+	return string(data), ""
 }

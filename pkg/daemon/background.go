@@ -177,7 +177,7 @@ type Child struct {
 
 // Spawn starts c in a session of its own and waits until it is ready:
 // the parent's side of the readiness pipe, which a --background start
-// and osm boot both are. The child's stdout and stderr are the pipe until
+// and osc boot both are. The child's stdout and stderr are the pipe until
 // it calls Ready; Spawn copies its ready line to stdout and every other
 // line to stderr (and all of them to the output file), and returns nil
 // once it is ready, or an *ExitError when it ended before, or ctx's error

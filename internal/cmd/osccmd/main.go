@@ -17,7 +17,11 @@
 //	osc install|uninstall|upgrade ...
 //
 // are the tree's boot entries and its upgrade, run by install.sh,
-// uninstall.sh and upgrade.sh (package internal/treecmd).
+// uninstall.sh and upgrade.sh (package internal/treecmd);
+//
+//	osc boot [--dir DIR] [--record] STEP [\; STEP ...]
+//
+// is osmanager.sh's boot chain (package internal/bootcmd).
 package osccmd
 
 import (
@@ -31,6 +35,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/luoyun/osmanager/internal/bootcmd"
+	"github.com/luoyun/osmanager/internal/cmd/floppyconfcmd"
 	"github.com/luoyun/osmanager/pkg/cli"
 	"github.com/luoyun/osmanager/pkg/identity"
 	"github.com/luoyun/osmanager/pkg/idrecord"
@@ -45,6 +51,11 @@ import (
 // name) until ctx ends and returns its exit status; cmd/osc and the
 // multicall binary cmd/luoyun call it.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "boot" {
+		// The boot chain: its floppy and osc steps run in this process.
+		return bootcmd.Main(ctx, args[1:], stdout, stderr,
+			map[string]cli.MainFunc{"floppyconf": floppyconfcmd.Main, "osc": Main})
+	}
 	if len(args) > 0 && verbs[args[0]] != nil {
 		return verbs[args[0]](ctx, args[1:], stdin, stdout, stderr)
 	}

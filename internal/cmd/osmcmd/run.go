@@ -24,8 +24,8 @@ authenticates both ways with KEY, registers, and reports the exit code of
 <script dir>/status every status_interval. SIGHUP re-reads the config.
 
 "osm clc --help" describes the controller simulator, "osm status --help"
-the health report of osmanager.sh status, "osm boot --help" the steps of
-the boot chain and "osm stop --help" how the daemons are stopped.`
+the health report of osmanager.sh status and "osm stop --help" how the
+daemons are stopped ("osc boot --help": how they are started).`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "clc" {
@@ -35,8 +35,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		switch args[0] {
 		case "status":
 			return runStatus(ctx, args[1:], stdout)
-		case "boot":
-			return runBoot(ctx, args[1:], stdout)
 		case "stop":
 			return runStop(ctx, args[1:], stdout)
 		}

@@ -34,13 +34,9 @@ func runStatus(_ context.Context, args []string, stdout io.Writer) error {
 	if done, err := c.Parse(args, stdout); done || err != nil {
 		return err
 	}
-	names := c.Flags.Args()
-	for _, n := range names {
-		switch n {
-		case "web", "webssh", "osm":
-		default:
-			return cli.Usagef("unknown component %q (web, webssh, osm)", n)
-		}
+	names, err := daemonNames(c.Flags.Args())
+	if err != nil {
+		return err
 	}
 	r := health.Collect(health.Options{Dir: *dir, StateFile: *state, Names: names})
 	write := r.WriteText
@@ -54,4 +50,16 @@ func runStatus(_ context.Context, args []string, stdout io.Writer) error {
 		return exitStatus(notRunning)
 	}
 	return nil
+}
+
+// daemonNames checks that each of names is a daemon of the tree.
+func daemonNames(names []string) ([]string, error) {
+	for _, n := range names {
+		switch n {
+		case "web", "webssh", "osm":
+		default:
+			return nil, cli.Usagef("unknown component %q (web, webssh, osm)", n)
+		}
+	}
+	return names, nil
 }

@@ -1,7 +1,17 @@
-package osmcmd
+// Package bootcmd is the command line of osmanager.sh's boot chain, run
+// as osc's verb:
+//
+//	osc boot [--dir DIR] [--record] STEP [\; STEP ...]
+//
+// Its steps (begin, run, start, end, settings) are described by
+// "osc boot --help"; the work is done by pkg/bootstep. A run step whose
+// command is the tree's own bin/NAME for a NAME in the builtins (osc
+// passes floppyconf and itself) runs in this process: no process start.
+package bootcmd
 
 import (
 	"context"
+	"errors"
 	"io"
 	"slices"
 	"sync"
@@ -35,15 +45,30 @@ stdout and in DIR/log/osmanager.log, and recorded in DIR/run/boot with
                           (begin does too), whatever its section
 
 Several steps in one process: each begins with an argument ";" (the
-shell's \;), as in "osm boot begin \; run floppy -- CMD \; start web --
+shell's \;), as in "osc boot begin \; run floppy -- CMD \; start web --
 CMD \; start osm -- CMD \; end". They run in order; consecutive start
 steps start their daemons together and wait for all of them.
 
 Exit status 1 when a step failed.`
 
-// runBoot is `osm boot`.
-func runBoot(ctx context.Context, args []string, stdout io.Writer) error {
-	c := cli.New("osm boot", "[--dir DIR] [--record] STEP [\\; STEP ...]", bootAbout)
+// Main is `osc boot` with args (the arguments after "boot"); builtins
+// are the commands this binary holds, by name: a run step naming the
+// tree's DIR/bin/NAME for one of them calls it here instead of starting
+// a process.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, builtins map[string]cli.MainFunc) int {
+	err := run(ctx, args, stdout, builtins)
+	if errors.Is(err, errFailed) {
+		return 1
+	}
+	return cli.ExitCode("osc boot", err, stderr)
+}
+
+// errFailed is a step that failed: exit status 1, its lines already
+// logged.
+var errFailed = errors.New("a step failed")
+
+func run(ctx context.Context, args []string, stdout io.Writer, builtins map[string]cli.MainFunc) error {
+	c := cli.New("osc boot", "[--dir DIR] [--record] STEP [\\; STEP ...]", bootAbout)
 	dir := c.Flags.String("dir", "/LuoYun", "the tree (LUOYUN_DIR)")
 	record := c.Flags.Bool("record", false, "record the step in DIR/run/boot")
 	c.Flags.SetInterspersed(false)
@@ -63,6 +88,7 @@ func runBoot(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	ch := bootstep.New(*dir, *record, stdout)
 	defer ch.Close()
+	ch.Builtins = builtins
 	ok := true
 	for i := 0; i < len(steps); i++ {
 		if steps[i].verb != "start" {
@@ -77,12 +103,12 @@ func runBoot(ctx context.Context, args []string, stdout io.Writer) error {
 		i = j - 1
 	}
 	if !ok {
-		return exitStatus(1)
+		return errFailed
 	}
 	return nil
 }
 
-// splitSteps cuts args at each ";": the steps of one osm boot.
+// splitSteps cuts args at each ";": the steps of one osc boot.
 func splitSteps(args []string) [][]string {
 	var out [][]string
 	cur := []string{}
@@ -102,7 +128,7 @@ func splitSteps(args []string) [][]string {
 	return out
 }
 
-// bootCmd is one step of osm boot, parsed.
+// bootCmd is one step of osc boot, parsed.
 type bootCmd struct {
 	verb               string
 	a                  []string // the arguments after the options
@@ -116,7 +142,7 @@ type bootCmd struct {
 
 // parseBootStep parses one step: VERB [options] ARGS.
 func parseBootStep(g []string, stdout io.Writer) (st bootCmd, done bool, err error) {
-	verb := cli.New("osm boot "+g[0], "[options] ...", bootAbout)
+	verb := cli.New("osc boot "+g[0], "[options] ...", bootAbout)
 	fl := verb.Flags
 	timeout := fl.Duration("timeout", 0, "time limit (0: none; start: 5s)")
 	needs := fl.String("needs", "", "a file the step needs")
@@ -188,36 +214,4 @@ func startTogether(ctx context.Context, ch *bootstep.Chain, steps []bootCmd) boo
 	}
 	wg.Wait()
 	return !slices.Contains(oks, false)
-}
-
-// runStop is `osm stop`.
-func runStop(ctx context.Context, args []string, stdout io.Writer) error {
-	c := cli.New("osm stop", "[--dir DIR] [--timeout D] web|webssh|osm ...",
-		`Stops the named daemons of the tree together: SIGTERM to the process its
-pid file DIR/run/NAME.pid names, when the identity recorded beside it
-(NAME.pid.id: start time and binary) matches; SIGKILL after --timeout. A
-pid file naming any other process is reported and removed, never acted
-on. Each outcome is logged on stdout and in DIR/log/osmanager.log.`)
-	dir := c.Flags.String("dir", "/LuoYun", "the tree (LUOYUN_DIR)")
-	grace := c.Flags.Duration("timeout", 5*time.Second, "time from SIGTERM to SIGKILL")
-	if done, err := c.Parse(args, stdout); done || err != nil {
-		return err
-	}
-	names := c.Flags.Args()
-	for _, n := range names {
-		switch n {
-		case "web", "webssh", "osm":
-		default:
-			return cli.Usagef("unknown component %q (web, webssh, osm)", n)
-		}
-	}
-	if len(names) == 0 {
-		names = []string{"osm", "webssh", "web"}
-	}
-	ch := bootstep.New(*dir, false, stdout)
-	defer ch.Close()
-	if !ch.Stop(ctx, names, *grace) {
-		return exitStatus(1)
-	}
-	return nil
 }

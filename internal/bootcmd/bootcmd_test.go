@@ -1,4 +1,4 @@
-package osmcmd
+package bootcmd
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestBootSteps: one osm boot runs several steps separated by ";" in
+// TestBootSteps: one osc boot runs several steps separated by ";" in
 // order, starts consecutive daemons together (two that each wait for the
 // other's file are both started), and "end" without FAILED records the
 // steps' failure.
@@ -29,13 +29,13 @@ func TestBootSteps(t *testing.T) {
 			" ]; do sleep 0.05; done\necho 'running pid=1'\n")
 	}
 	var out bytes.Buffer
-	err := runBoot(context.Background(), []string{"--dir", dir, "--record", "begin", ";",
+	err := run(context.Background(), []string{"--dir", dir, "--record", "begin", ";",
 		"run", "one", "--", prog("one", "echo first\n"), ";",
 		"run", "two", "--", prog("two", "echo second; exit 1\n"), ";",
 		"start", "a", "--timeout", "5s", "--", daemon("a", "b"), ";",
-		"start", "b", "--timeout", "5s", "--", daemon("b", "a"), ";", "end"}, &out)
+		"start", "b", "--timeout", "5s", "--", daemon("b", "a"), ";", "end"}, &out, nil)
 	if err == nil {
-		t.Errorf("a failed step: runBoot = nil, want exit status 1:\n%s", &out)
+		t.Errorf("a failed step: run = nil, want exit status 1:\n%s", &out)
 	}
 	log := out.String()
 	i1, i2 := strings.Index(log, "one: first"), strings.Index(log, "two: second")
