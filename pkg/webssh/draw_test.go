@@ -83,3 +83,57 @@ func TestOutputDrawnWithoutWaitingForAFrame(t *testing.T) {
 		t.Errorf("only %d of %d command outputs drawn without waiting for an animation frame", direct, n)
 	}
 }
+
+// TestTypedOutputParsedAtOnce checks that the output of a typed command
+// is parsed, and drawn, in the task that received it: xterm.js parses a
+// write on a timer task unless it follows user input, and after a key
+// Chromium holds timer tasks until its next frame. Each message carrying
+// the command's output is checked when the page's handler has returned:
+// its text must be in the rows by then.
+func TestTypedOutputParsedAtOnce(t *testing.T) {
+	ctx := browsertest.New(t, 90*time.Second)
+	s := startServer(t, Config{})
+	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(`(function () {
+		window.__po = {now: 0, later: 0, mark: ''};
+		var dec = new TextDecoder(), WS = window.WebSocket;
+		window.WebSocket = function (u, p) {
+			var ws = p === undefined ? new WS(u) : new WS(u, p);
+			var d = Object.getOwnPropertyDescriptor(WS.prototype, 'onmessage');
+			Object.defineProperty(ws, 'onmessage', {set: function (fn) {
+				d.set.call(ws, function (ev) {
+					fn.call(this, ev);
+					var m = __po.mark;
+					if (m && ev.data instanceof ArrayBuffer && dec.decode(ev.data).indexOf(m) >= 0) {
+						__po[document.querySelector('.xterm-rows').textContent.indexOf(m) >= 0 ? 'now' : 'later']++;
+						__po.mark = '';
+					}
+				});
+			}, get: function () { return d.get.call(ws); }});
+			return ws;
+		};
+		window.WebSocket.prototype = WS.prototype;
+		['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].forEach(function (k) { window.WebSocket[k] = WS[k]; });
+	})()`).Do(ctx)
+		return err
+	})); err != nil {
+		t.Fatal(err)
+	}
+	openPage(ctx, t, s.URL(), "#")
+	const n = 6
+	for i := 0; i < n; i++ {
+		mark := fmt.Sprintf("po%d", 101+i)
+		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`__po.mark = %q`, mark), nil)); err != nil {
+			t.Fatal(err)
+		}
+		mustType(ctx, t, fmt.Sprintf("echo po$((100+%d))\r", i+1))
+		waitJS(ctx, t, mark+" received", fmt.Sprintf(`__po.now + __po.later === %d`, i+1))
+	}
+	var later int
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`__po.later`, &later)); err != nil {
+		t.Fatal(err)
+	}
+	if later > 0 {
+		t.Errorf("%d of %d command outputs were not in the rows when the message that carried them had been handled", later, n)
+	}
+}

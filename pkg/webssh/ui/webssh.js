@@ -48,8 +48,9 @@
     nativeCAF.call(window, id);
   };
   var typedAt = -1e9, answered = 0;
+  function answering() { return answered <= 4096 && performance.now() - typedAt <= 500; }
   function drawSoon() {
-    if (rafs.size === 0 || answered > 4096 || performance.now() - typedAt > 500) return;
+    if (rafs.size === 0 || !answering()) return;
     var now = performance.now(), due = [];
     rafs.forEach(function (f, id) { due.push(f); nativeCAF.call(window, id); });
     rafs.clear();
@@ -309,6 +310,12 @@
       },
       output: function (data) {
         if (t !== cur) return;
+        // xterm.js parses the first write after user input at once, any
+        // other in a timer task, which Chromium holds until its next frame
+        // after a key: output that answers typing (as drawSoon, below) is
+        // marked as following user input (an empty input through the
+        // public API, ignored by onData) so that it is parsed now.
+        if (pending === 0 && answering()) term.input('', true);
         pending++;
         term.write(data, function () {
           processed = (processed + data.length) % 4294967296;
@@ -347,6 +354,7 @@
   }
 
   term.onData(function (d) {
+    if (d === '') return; // the output handler's mark (above)
     if (keybar) d = keybar.modify(d);
     typedAt = performance.now();
     answered = 0;
