@@ -14,9 +14,10 @@ package memtrim
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
-	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/clock"
@@ -40,9 +41,8 @@ type Result struct {
 	Classes Classes
 }
 
-// Classes splits the memory the runtime holds (runtime.MemStats, the
-// same figures as runtime/metrics' /memory/classes/...), in kB: mapped,
-// most of it resident.
+// Classes splits the memory the runtime holds (runtime/metrics'
+// /memory/classes/...), in kB: mapped, most of it resident.
 type Classes struct {
 	// Objects is the heap's live (and not yet swept) objects.
 	Objects int
@@ -62,53 +62,42 @@ type Classes struct {
 	Threads int
 }
 
+// classNames are the runtime/metrics that Classes sums, in order:
+// Objects, Unused, Free, Stacks (2), Meta (3), Other (2).
+var classNames = []string{
+	"/memory/classes/heap/objects:bytes",
+	"/memory/classes/heap/unused:bytes",
+	"/memory/classes/heap/free:bytes",
+	"/memory/classes/heap/stacks:bytes",
+	"/memory/classes/os-stacks:bytes",
+	"/memory/classes/metadata/mspan/inuse:bytes",
+	"/memory/classes/metadata/mcache/inuse:bytes",
+	"/memory/classes/metadata/other:bytes",
+	"/memory/classes/other:bytes",
+	"/memory/classes/profiling/buckets:bytes",
+}
+
 // ReadClasses reads where the runtime's memory is now.
 func ReadClasses() Classes {
-	c := readStats().classes
-	c.Threads = threads()
+	s := make([]metrics.Sample, len(classNames))
+	for i, n := range classNames {
+		s[i].Name = n
+	}
+	metrics.Read(s)
+	kb := func(i ...int) int {
+		var n uint64
+		for _, j := range i {
+			if s[j].Value.Kind() == metrics.KindUint64 {
+				n += s[j].Value.Uint64()
+			}
+		}
+		return int(n >> 10)
+	}
+	c := Classes{Objects: kb(0), Unused: kb(1), Free: kb(2), Stacks: kb(3, 4), Meta: kb(5, 6, 7), Other: kb(8, 9)}
+	if ents, err := os.ReadDir("/proc/self/task"); err == nil {
+		c.Threads = len(ents)
+	}
 	return c
-}
-
-// stats is what memtrim reads of runtime.MemStats, in kB but for allocs.
-type stats struct {
-	held    int    // memory the runtime holds from the system and has not released
-	allocs  uint64 // bytes allocated on the heap since the start
-	classes Classes
-}
-
-// readStats reads the runtime's memory statistics (Threads left 0). They
-// come from runtime.ReadMemStats, not runtime/metrics: that package's
-// initialiser builds a table of every metric (15 kB of heap, live for
-// good) in each daemon that links it, and its first Read builds the
-// runtime's own. ReadMemStats stops the world for microseconds at these
-// heaps, once a minute at most; its 6 kB struct lives in this frame
-// alone, so the goroutine's stack stays small above it.
-func readStats() stats {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	kb := func(b uint64) int { return int(b >> 10) }
-	return stats{
-		held:   kb(m.Sys - m.HeapReleased),
-		allocs: m.TotalAlloc,
-		classes: Classes{
-			Objects: kb(m.HeapAlloc),
-			Unused:  kb(m.HeapInuse - m.HeapAlloc),
-			Free:    kb(m.HeapIdle - m.HeapReleased),
-			Stacks:  kb(m.StackSys),
-			Meta:    kb(m.MSpanInuse + m.MCacheInuse + m.GCSys),
-			Other:   kb(m.OtherSys + m.BuckHashSys),
-		},
-	}
-}
-
-// threads counts the process's threads (/proc/self/task); 0 when it
-// cannot be read.
-func threads() int {
-	ents, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		return 0
-	}
-	return len(ents)
 }
 
 // String sums a round up in one line.
@@ -119,13 +108,25 @@ func (r Result) String() string {
 // Collect collects the Go heap and returns its free pages to the system.
 func Collect() Result {
 	start := time.Now()
-	r := Result{Before: readStats().held}
+	r := Result{Before: heldKB()}
 	debug.FreeOSMemory()
-	after := readStats()
-	r.After, r.Classes = after.held, after.classes
+	r.After = heldKB()
 	r.Took = time.Since(start)
-	r.Classes.Threads = threads()
+	r.Classes = ReadClasses()
 	return r
+}
+
+// held are the runtime/metrics heldKB reads.
+var held = []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+
+// heldKB returns the memory the runtime holds from the system and has
+// not released, in kB.
+func heldKB() int {
+	metrics.Read(held)
+	if held[0].Value.Kind() != metrics.KindUint64 || held[1].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int((held[0].Value.Uint64() - held[1].Value.Uint64()) >> 10)
 }
 
 // Every runs Collect every interval of c in a goroutine of its own, until
@@ -137,7 +138,14 @@ func Every(ctx context.Context, c clock.Clock, every time.Duration, report func(
 		return
 	}
 	go func() {
-		allocated := func() uint64 { return readStats().allocs }
+		allocs := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+		allocated := func() uint64 {
+			metrics.Read(allocs)
+			if allocs[0].Value.Kind() != metrics.KindUint64 {
+				return math.MaxUint64 // unknown to this runtime: collect every round
+			}
+			return allocs[0].Value.Uint64()
+		}
 		last := allocated()
 		tick := c.NewTicker(every)
 		defer tick.Stop()
@@ -147,7 +155,7 @@ func Every(ctx context.Context, c clock.Clock, every time.Duration, report func(
 				return
 			case <-tick.C():
 			}
-			if now := allocated(); now-last < MinGarbage {
+			if now := allocated(); now != math.MaxUint64 && now-last < MinGarbage {
 				continue
 			}
 			report(Collect())
