@@ -58,8 +58,8 @@ GCFLAGS_web := $(foreach p,$(WEB_COLD),-gcflags=$(p)=-l) $(foreach p,$(WEB_HOT),
 # and the spans' mark bits in 8 kB arenas instead of 64 kB
 # (internal/tools/spansets writes the `go build -overlay` from GOROOT's
 # own runtime/mspanset.go and mheap.go): 0.4-0.7 MB less per daemon once
-# it has collected, and 0.1-0.2 MB more once it has collected for minutes
-# (docs/integration.md, "Idle memory").
+# it has collected, and 0.1-0.2 MB less again (the arenas) after minutes
+# of collections (docs/integration.md, "Idle memory").
 GOROOT_   := $(shell $(GO) env GOROOT)
 SPANSETS  := bin/.spansets/overlay.json
 
