@@ -257,6 +257,20 @@ func TestIdlePoints(t *testing.T) {
 	}
 }
 
+// TestNoRegexp: no command links regexp. In the one binary every daemon
+// runs the initialisers of every linked package, and regexp's bring
+// unicode's tables, 11 kB of each daemon's heap (14 kB with
+// regexp/syntax's, docs/integration.md "Idle memory"); our two checks
+// that used it are written out.
+func TestNoRegexp(t *testing.T) {
+	all := deps(t, "./cmd/...")
+	for _, p := range slices.Sorted(maps.Keys(all)) {
+		if slices.Contains(all[p], "regexp") {
+			t.Errorf("%s imports regexp", p)
+		}
+	}
+}
+
 // TestInitAllocations: in the one binary every daemon runs every
 // command's package initialisers, and what they allocate stays in its
 // heap; none of ours allocates more than 2 kB at start (a regular

@@ -104,7 +104,7 @@ func check(line string) string {
 	}
 	for i, o := range opts {
 		name, _, _ := strings.Cut(o, "=")
-		if !knownOptions[strings.ToLower(name)] {
+		if !knownOption(strings.ToLower(name)) {
 			// Not named: the words before a key may be anything.
 			return fmt.Sprintf("option %d is not one sshd knows", i+1)
 		}
@@ -112,16 +112,20 @@ func check(line string) string {
 	return ""
 }
 
-// knownOptions are the key options sshd (OpenSSH 9) understands; sshd
-// ignores a key line with any other.
-var knownOptions = map[string]bool{
-	"agent-forwarding": true, "cert-authority": true, "command": true,
-	"environment": true, "expiry-time": true, "from": true,
-	"no-agent-forwarding": true, "no-port-forwarding": true, "no-pty": true,
-	"no-user-rc": true, "no-x11-forwarding": true, "permitlisten": true,
-	"permitopen": true, "port-forwarding": true, "principals": true,
-	"pty": true, "no-touch-required": true, "restrict": true, "tunnel": true,
-	"user-rc": true, "x11-forwarding": true, "verify-required": true,
+// knownOption reports whether name (lower case) is a key option sshd
+// (OpenSSH 9) understands; sshd ignores a key line with any other.
+func knownOption(name string) bool {
+	switch name {
+	case "agent-forwarding", "cert-authority", "command",
+		"environment", "expiry-time", "from",
+		"no-agent-forwarding", "no-port-forwarding", "no-pty",
+		"no-user-rc", "no-x11-forwarding", "permitlisten",
+		"permitopen", "port-forwarding", "principals",
+		"pty", "no-touch-required", "restrict", "tunnel",
+		"user-rc", "x11-forwarding", "verify-required":
+		return true
+	}
+	return false
 }
 
 // Update writes content to root/.ssh/authorized_keys in the tree: the

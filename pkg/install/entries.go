@@ -5,10 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/luoyun/osmanager/pkg/origjobs"
 )
@@ -73,10 +71,20 @@ func render(template []byte, dir string) []byte {
 	return []byte(strings.ReplaceAll(string(template), "/LuoYun", dir))
 }
 
-// treeChars are the characters an init file can carry in the tree's path.
-//
-// Compiled at first use (see origjobs.interpreter).
-var treeChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/[A-Za-z0-9/._+-]*$`) })
+// treeChars reports whether dir, the tree's path, is absolute and made of
+// characters an init file can carry: ASCII letters and digits, and
+// "/._+-". (No regular expression: see origjobs.isInterpreter.)
+func treeChars(dir string) bool {
+	if !strings.HasPrefix(dir, "/") {
+		return false
+	}
+	for _, c := range []byte(dir) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/._+-", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // manifest is what install.manifest lists.
 type manifest struct {

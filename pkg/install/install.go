@@ -57,7 +57,7 @@ type installer struct {
 // Install puts the entries in place and verifies them; it returns the
 // success line's text ("sysv, 5 entries, tree /LuoYun, root /").
 func Install(c Config) (string, error) {
-	if !treeChars().MatchString(c.Dir) {
+	if !treeChars(c.Dir) {
 		return "", fmt.Errorf("the tree's path '%s' has characters init files cannot carry", c.Dir)
 	}
 	root, err := atomicfile.OpenRoot(c.Root)

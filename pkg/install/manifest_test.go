@@ -42,12 +42,12 @@ func TestEntries(t *testing.T) {
 		t.Errorf("render = %q", got)
 	}
 	for _, p := range []string{"/LuoYun", "/opt/lu-yun_2.0+x"} {
-		if !treeChars().MatchString(p) {
+		if !treeChars(p) {
 			t.Errorf("%s refused", p)
 		}
 	}
-	for _, p := range []string{"LuoYun", "/Luo Yun", "/L#", "/L\n"} {
-		if treeChars().MatchString(p) {
+	for _, p := range []string{"LuoYun", "/Luo Yun", "/L#", "/L\n", "", "/Lé", "/L\x00"} {
+		if treeChars(p) {
 			t.Errorf("%q accepted", p)
 		}
 	}

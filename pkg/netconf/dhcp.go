@@ -12,8 +12,11 @@ import (
 	"github.com/luoyun/osmanager/pkg/procinfo"
 )
 
-// dhcpClients are the DHCP clients osc knows by their program name.
-var dhcpClients = map[string]bool{"dhclient": true, "dhcpcd": true, "udhcpc": true}
+// isDHCPClient reports whether name is the program name of a DHCP client
+// osc knows.
+func isDHCPClient(name string) bool {
+	return name == "dhclient" || name == "dhcpcd" || name == "udhcpc"
+}
 
 // procClients lists the DHCP clients running in the network namespace
 // whose nsfs inode is netns, from /proc under proc. A client's links are
@@ -41,7 +44,7 @@ func procClients(proc string, netns uint64, links []Link) ([]Client, error) {
 			continue // gone, or a kernel thread
 		}
 		name := filepath.Base(args[0])
-		if !dhcpClients[name] {
+		if !isDHCPClient(name) {
 			continue
 		}
 		var st syscall.Stat_t

@@ -8,9 +8,8 @@ package origjobs
 
 import (
 	"path"
-	"regexp"
 	"strings"
-	"sync"
+	"unicode"
 )
 
 // Names are the original's upstart jobs, in the order it started them.
@@ -39,18 +38,34 @@ func programs(name, dir string) []string {
 // install.sh made for the tree at dir.
 func IsRCLink(target, dir string) bool { return target == dir+"/osmanager.sh" }
 
-// interpreter matches what may run a job's program: python in any
-// version, and the usual shells, by name or by an absolute path.
+// isInterpreter reports whether prog may run a job's program: python in
+// any version (python, python2.7) and the usual shells, by name or under
+// /bin, /usr/bin, /local/bin or /usr/local/bin.
 //
-// Compiled at first use: every daemon of the one binary links this
-// package, and a regular expression compiled at start stays in its heap.
-var interpreter = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^(/(usr/)?(local/)?bin/)?(python[0-9.]*|sh|bash|dash|ash)$`)
-})
+// Written out rather than a regular expression: every daemon of the one
+// binary links this package, and regexp brings unicode's tables, which
+// its initialisers build in each daemon's heap (docs/integration.md,
+// "Idle memory").
+func isInterpreter(prog string) bool {
+	for _, dir := range []string{"/usr/local/bin/", "/usr/bin/", "/local/bin/", "/bin/"} {
+		if rest, ok := strings.CutPrefix(prog, dir); ok {
+			prog = rest
+			break
+		}
+	}
+	switch prog {
+	case "sh", "bash", "dash", "ash":
+		return true
+	}
+	v, ok := strings.CutPrefix(prog, "python")
+	return ok && strings.Trim(v, "0123456789.") == ""
+}
 
-// separators are the shell's punctuation around words in a script block.
-var separators = strings.NewReplacer("$", " ", "(", " ", ")", " ", "`", " ", `"`, " ", "'", " ",
-	";", " ", "|", " ", "&", " ", "<", " ", ">", " ", "=", " ")
+// isSeparator reports whether r separates words in a script block: the
+// shell's punctuation around them, or space.
+func isSeparator(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune("$()`\"';|&<>=", r)
+}
 
 // Recognise reports whether job, the content of the upstart job
 // name.conf, is the original's job for the tree at dir: it runs
@@ -72,8 +87,8 @@ func Recognise(name string, job []byte, dir string) bool {
 		case inScript && len(f) >= 2 && f[0] == "end" && f[1] == "script":
 			inScript = false
 		case inScript:
-			for _, w := range strings.Fields(separators.Replace(line)) {
-				if strings.HasPrefix(w, "/") && strings.Contains(w[1:], "/") && !interpreter().MatchString(w) {
+			for _, w := range strings.FieldsFunc(line, isSeparator) {
+				if strings.HasPrefix(w, "/") && strings.Contains(w[1:], "/") && !isInterpreter(w) {
 					r.check(w)
 				}
 			}
@@ -98,7 +113,7 @@ type recogniser struct {
 // exec checks an exec line's program, past an interpreter and its options.
 func (r *recogniser) exec(words []string) {
 	r.cmds++
-	for len(words) > 0 && interpreter().MatchString(words[0]) {
+	for len(words) > 0 && isInterpreter(words[0]) {
 		words = words[1:]
 		for len(words) > 0 && strings.HasPrefix(words[0], "-") {
 			words = words[1:]

@@ -1,6 +1,8 @@
 package origjobs
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -56,4 +58,53 @@ func FuzzRecognise(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, job string) {
 		Recognise(name, []byte(job), "/LuoYun")
 	})
+}
+
+// TestIsInterpreter: isInterpreter accepts what the regular expression
+// it replaced matched, and nothing else.
+func TestIsInterpreter(t *testing.T) {
+	re := regexp.MustCompile(`^(/(usr/)?(local/)?bin/)?(python[0-9.]*|sh|bash|dash|ash)$`)
+	var progs []string
+	for _, dir := range []string{"", "/bin/", "/usr/bin/", "/local/bin/", "/usr/local/bin/", "/sbin/", "usr/bin/", "/usr/local/", "/opt/bin/", "/bin/bin/"} {
+		for _, name := range []string{"sh", "bash", "dash", "ash", "zsh", "python", "python2", "python2.7", "python3.12.", "pythonx", "python2a", "Python", "sh ", "", "pysh"} {
+			progs = append(progs, dir+name)
+		}
+	}
+	accepted := 0
+	for _, p := range progs {
+		want := re.MatchString(p)
+		if got := isInterpreter(p); got != want {
+			t.Errorf("isInterpreter(%q) = %v, want %v", p, got, want)
+		}
+		if want {
+			accepted++
+		}
+	}
+	if accepted != 5*8 {
+		t.Errorf("the expression matched %d of the programs, want 40: the table lost its cases", accepted)
+	}
+}
+
+// FuzzIsInterpreter: isInterpreter and the regular expression it
+// replaced agree on any string.
+func FuzzIsInterpreter(f *testing.F) {
+	re := regexp.MustCompile(`^(/(usr/)?(local/)?bin/)?(python[0-9.]*|sh|bash|dash|ash)$`)
+	for _, s := range []string{"/usr/local/bin/python3.1", "/bin/sh", "ash", "/usr/bin/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if got, want := isInterpreter(p), re.MatchString(p); got != want {
+			t.Errorf("isInterpreter(%q) = %v, want %v", p, got, want)
+		}
+	})
+}
+
+// TestSeparators: a script line splits into the words the shell's
+// punctuation and space leave.
+func TestSeparators(t *testing.T) {
+	line := "  port=$(/LuoYun/bin/webssh/websshport.py)\t`a`;b|c&d<e>f\"g\"'h'"
+	got := strings.Join(strings.FieldsFunc(line, isSeparator), ",")
+	if want := "port,/LuoYun/bin/webssh/websshport.py,a,b,c,d,e,f,g,h"; got != want {
+		t.Errorf("words of %q = %s, want %s", line, got, want)
+	}
 }

@@ -7,39 +7,60 @@ import (
 	"strings"
 )
 
-// Content types of the files appliance pages use, independent of the
-// system's mime.types.
-var contentTypes = map[string]string{
-	".html":        "text/html; charset=utf-8",
-	".htm":         "text/html; charset=utf-8",
-	".css":         "text/css; charset=utf-8",
-	".js":          "text/javascript; charset=utf-8",
-	".mjs":         "text/javascript; charset=utf-8",
-	".json":        "application/json",
-	".map":         "application/json",
-	".txt":         "text/plain; charset=utf-8",
-	".xml":         "application/xml",
-	".svg":         "image/svg+xml",
-	".png":         "image/png",
-	".jpg":         "image/jpeg",
-	".jpeg":        "image/jpeg",
-	".gif":         "image/gif",
-	".ico":         "image/x-icon",
-	".webp":        "image/webp",
-	".avif":        "image/avif",
-	".woff":        "font/woff",
-	".woff2":       "font/woff2",
-	".ttf":         "font/ttf",
-	".otf":         "font/otf",
-	".pdf":         "application/pdf",
-	".wasm":        "application/wasm",
-	".webmanifest": "application/manifest+json",
+// knownType returns the Content-Type of the files appliance pages use,
+// by extension, independent of the system's mime.types; "" for another.
+// (A switch, not a map: a map is built by the package's initialiser, in
+// every daemon of the one binary.)
+func knownType(ext string) string {
+	switch ext {
+	case ".html", ".htm":
+		return "text/html; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".js", ".mjs":
+		return "text/javascript; charset=utf-8"
+	case ".json", ".map":
+		return "application/json"
+	case ".txt":
+		return "text/plain; charset=utf-8"
+	case ".xml":
+		return "application/xml"
+	case ".svg":
+		return "image/svg+xml"
+	case ".png":
+		return "image/png"
+	case ".jpg", ".jpeg":
+		return "image/jpeg"
+	case ".gif":
+		return "image/gif"
+	case ".ico":
+		return "image/x-icon"
+	case ".webp":
+		return "image/webp"
+	case ".avif":
+		return "image/avif"
+	case ".woff":
+		return "font/woff"
+	case ".woff2":
+		return "font/woff2"
+	case ".ttf":
+		return "font/ttf"
+	case ".otf":
+		return "font/otf"
+	case ".pdf":
+		return "application/pdf"
+	case ".wasm":
+		return "application/wasm"
+	case ".webmanifest":
+		return "application/manifest+json"
+	}
+	return ""
 }
 
 // contentType returns the Content-Type for a file name, by extension.
 func contentType(name string) string {
 	ext := strings.ToLower(path.Ext(name))
-	if t, ok := contentTypes[ext]; ok {
+	if t := knownType(ext); t != "" {
 		return t
 	}
 	if t := mime.TypeByExtension(ext); t != "" {
@@ -48,18 +69,22 @@ func contentType(name string) string {
 	return "application/octet-stream"
 }
 
-// templateExts are the text files whose variables are substituted, as
-// the original substituted them in every file it served.
-var templateExts = map[string]bool{
-	".html": true, ".htm": true, ".txt": true, ".css": true,
-	".js": true, ".json": true, ".xml": true, ".svg": true,
+// isTemplateExt reports whether ext is a text file's, whose variables
+// are substituted as the original substituted them in every file it
+// served.
+func isTemplateExt(ext string) bool {
+	switch ext {
+	case ".html", ".htm", ".txt", ".css", ".js", ".json", ".xml", ".svg":
+		return true
+	}
+	return false
 }
 
 // isTemplate reports whether a file's variables are substituted: a text
 // file by its extension, and by its content (a NUL byte means binary: a
 // misnamed image or font is served byte for byte).
 func isTemplate(name string, data []byte) bool {
-	return templateExts[strings.ToLower(path.Ext(name))] && bytes.IndexByte(data, 0) < 0
+	return isTemplateExt(strings.ToLower(path.Ext(name))) && bytes.IndexByte(data, 0) < 0
 }
 
 // isHTML reports whether a file is an HTML page, whose Content-Type

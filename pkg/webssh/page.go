@@ -83,18 +83,18 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(s.page)
 }
 
-// staticTypes are the Content-Types of the assets by extension (what
-// net/http's file server gave them from mime's built-in table); the
-// licences, without one, are sniffed as text/plain.
-var staticTypes = map[string]string{
-	".js":  "text/javascript; charset=utf-8",
-	".css": "text/css; charset=utf-8",
-}
-
 // staticHandler serves /static/NAME from the embedded static/NAME.gz:
 // as stored to browsers (and proxies) that accept gzip, decompressed to
 // the others, with Vary: Accept-Encoding and an ETag per variant.
 func staticHandler() http.Handler {
+	// The assets' Content-Types by extension (what net/http's file server
+	// gave them from mime's built-in table); the licences, without one,
+	// are sniffed as text/plain. Made here, not by the package's
+	// initialiser, which runs in every daemon of the one binary.
+	staticTypes := map[string]string{
+		".js":  "text/javascript; charset=utf-8",
+		".css": "text/css; charset=utf-8",
+	}
 	fsrv := http.StripPrefix("/static", gzstatic.New(static, "static", staticTypes))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=3600")

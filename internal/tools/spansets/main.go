@@ -1,14 +1,14 @@
 // Command spansets writes a `go build -overlay` file that builds the Go
-// runtime with smaller span sets; the Makefile builds the shipped
-// binaries with it.
+// runtime with smaller span sets and mark-bit arenas; the Makefile builds
+// the shipped binaries with it.
 //
 // Usage:
 //
 //	go run ./internal/tools/spansets GOROOT DIR
 //
-// It writes DIR/mspanset.go, GOROOT's runtime/mspanset.go with two
-// constants changed, and DIR/overlay.json naming it, and prints the
-// latter's path.
+// It writes DIR/mspanset.go and DIR/mheap.go, GOROOT's runtime files with
+// three constants changed, and DIR/overlay.json naming them, and prints
+// the latter's path.
 //
 // Why: the collector's sweeper keeps the spans of each size class in
 // four span sets (partial and full, swept and unswept). A set takes a 2
@@ -19,6 +19,14 @@
 // spanSetBlockEntries 512 -> 64 and spanSetInitSpineCap 256 -> 16 make a
 // block 1 kB and a spine 128 B; a spine still doubles as it needs to, and
 // blocks are still recycled, so a big heap only takes more of them.
+//
+// Likewise the spans' mark and allocation bits come from 64 kB arenas
+// that the runtime never gives back and clears whole each time it reuses
+// one: a daemon that collects keeps three or four of them in rotation, so
+// a heap whose bits take a few kB per cycle holds 0.2–0.25 MB of them,
+// resident, after a few minutes of collections. gcBitsChunkBytes 64 kB ->
+// 8 kB makes each 8 kB (the bits of the largest span take 128 B); a
+// cycle needing more bits chains more arenas, as it does now.
 package main
 
 import (
@@ -29,11 +37,22 @@ import (
 	"regexp"
 )
 
-// consts are the runtime's constants and the values the overlay gives them.
+// consts are the runtime's constants the overlay changes: the file of
+// GOROOT/src/runtime declaring each, the declaration as the known
+// releases write it (matching exactly one line) and the line that takes
+// its place.
 var consts = []struct {
-	name  string
-	value int
-}{{"spanSetBlockEntries", 64}, {"spanSetInitSpineCap", 16}}
+	file, name string
+	decl       *regexp.Regexp
+	line       string
+}{
+	{"mspanset.go", "spanSetBlockEntries", regexp.MustCompile(`(?m)^\tspanSetBlockEntries = [0-9]+\b.*$`), "\tspanSetBlockEntries = 64"},
+	{"mspanset.go", "spanSetInitSpineCap", regexp.MustCompile(`(?m)^\tspanSetInitSpineCap = [0-9]+\b.*$`), "\tspanSetInitSpineCap = 16"},
+	{"mheap.go", "gcBitsChunkBytes", regexp.MustCompile(`(?m)^const gcBitsChunkBytes = uintptr\(64 << 10\)$`), "const gcBitsChunkBytes = uintptr(8 << 10)"},
+}
+
+// files are the runtime's files consts live in, in order.
+var files = []string{"mspanset.go", "mheap.go"}
 
 func main() {
 	if len(os.Args) != 3 {
@@ -48,32 +67,37 @@ func main() {
 	fmt.Println(overlay)
 }
 
-// write writes DIR/mspanset.go (patch of GOROOT's) and DIR/overlay.json
-// and returns the latter's path.
+// write writes DIR/mspanset.go and DIR/mheap.go (patches of GOROOT's) and
+// DIR/overlay.json and returns the latter's path.
 func write(goroot, dir string) (string, error) {
-	orig, err := filepath.Abs(filepath.Join(goroot, "src", "runtime", "mspanset.go"))
+	dir, err := filepath.Abs(dir)
 	if err != nil {
-		return "", err
-	}
-	src, err := os.ReadFile(orig)
-	if err != nil {
-		return "", err
-	}
-	out, err := patch(src)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", orig, err)
-	}
-	if dir, err = filepath.Abs(dir); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	file := filepath.Join(dir, "mspanset.go")
-	if err := os.WriteFile(file, out, 0o644); err != nil {
-		return "", err
+	replace := map[string]string{}
+	for _, name := range files {
+		orig, err := filepath.Abs(filepath.Join(goroot, "src", "runtime", name))
+		if err != nil {
+			return "", err
+		}
+		src, err := os.ReadFile(orig)
+		if err != nil {
+			return "", err
+		}
+		out, err := patch(name, src)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", orig, err)
+		}
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, out, 0o644); err != nil {
+			return "", err
+		}
+		replace[orig] = file
 	}
-	j, err := json.Marshal(map[string]map[string]string{"Replace": {orig: file}})
+	j, err := json.Marshal(map[string]map[string]string{"Replace": replace})
 	if err != nil {
 		return "", err
 	}
@@ -81,16 +105,19 @@ func write(goroot, dir string) (string, error) {
 	return overlay, os.WriteFile(overlay, append(j, '\n'), 0o644)
 }
 
-// patch gives each of consts its value in the runtime's mspanset.go. It
-// fails unless each is declared exactly once as "\tNAME = NUMBER": a Go
-// release that changed them needs this command looked at again.
-func patch(src []byte) ([]byte, error) {
+// patch gives each of consts declared in the runtime's file name its
+// value in src. It fails unless each is declared exactly once as the
+// known releases declare it: a Go release that changed them needs this
+// command looked at again.
+func patch(name string, src []byte) ([]byte, error) {
 	for _, c := range consts {
-		re := regexp.MustCompile(`(?m)^\t` + c.name + ` = [0-9]+\b.*$`)
-		if n := len(re.FindAllIndex(src, -1)); n != 1 {
-			return nil, fmt.Errorf("%d declarations of %s, want 1: this Go release's span sets are not the ones spansets knows", n, c.name)
+		if c.file != name {
+			continue
 		}
-		src = re.ReplaceAll(src, []byte(fmt.Sprintf("\t%s = %d // internal/tools/spansets", c.name, c.value)))
+		if n := len(c.decl.FindAllIndex(src, -1)); n != 1 {
+			return nil, fmt.Errorf("%d declarations of %s as %s, want 1: this Go release's runtime is not the one spansets knows", n, c.name, c.decl)
+		}
+		src = c.decl.ReplaceAll(src, []byte(c.line+" // internal/tools/spansets"))
 	}
 	return src, nil
 }
