@@ -17,11 +17,14 @@ func (a *Agent) setPhase(phase, controller string) {
 	})
 }
 
+// registered records the registration, then lets the first status run
+// go: the state file says "registered" before the status script starts
+// (it may read the file; TestFirstStatusAfterRegistration).
 func (a *Agent) registered(controller, ip string) {
-	a.triedFirst()
 	a.update(func(s *osmstate.State) {
 		s.Phase, s.Since, s.Controller, s.LocalIP, s.LastError = osmstate.Registered, a.cfg.Clock.Now(), controller, ip, ""
 	})
+	a.triedFirst()
 }
 
 func (a *Agent) backingOff(err error) {
