@@ -13,8 +13,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"slices"
-	"sync"
 	"time"
 
 	"github.com/luoyun/osmanager/pkg/bootstep"
@@ -203,15 +201,9 @@ func (st bootCmd) run(ctx context.Context, ch *bootstep.Chain, okSoFar bool) boo
 // startTogether starts the daemons of consecutive start steps together
 // and waits for all of them; it reports whether all started.
 func startTogether(ctx context.Context, ch *bootstep.Chain, steps []bootCmd) bool {
-	oks := make([]bool, len(steps))
-	var wg sync.WaitGroup
+	ds := make([]bootstep.Daemon, len(steps))
 	for i, st := range steps {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			oks[i] = ch.Start(ctx, bootstep.Daemon{Name: st.a[0], Cmd: st.a[1:], Needs: st.needs, Timeout: st.timeout, OrNull: st.orNull})
-		}()
+		ds[i] = bootstep.Daemon{Name: st.a[0], Cmd: st.a[1:], Needs: st.needs, Timeout: st.timeout, OrNull: st.orNull}
 	}
-	wg.Wait()
-	return !slices.Contains(oks, false)
+	return ch.StartAll(ctx, ds)
 }

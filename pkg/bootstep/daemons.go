@@ -113,6 +113,22 @@ func orElse(s, alt string) string {
 	return s
 }
 
+// StartAll starts ds together (Start each) and waits for all of them;
+// it reports whether all started.
+func (c *Chain) StartAll(ctx context.Context, ds []Daemon) bool {
+	oks := make([]bool, len(ds))
+	var wg sync.WaitGroup
+	for i, d := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			oks[i] = c.Start(ctx, d)
+		}()
+	}
+	wg.Wait()
+	return !slices.Contains(oks, false)
+}
+
 // Stop stops the named daemons together (daemon.Stop: SIGTERM, SIGKILL
 // after grace) and logs each outcome. A stale pid file is reported and
 // removed; nothing is signalled for it.
