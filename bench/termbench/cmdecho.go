@@ -11,10 +11,11 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/target"
-
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
+
+	"github.com/luoyun/osmanager/bench/internal/devtools"
 )
 
 // cmdMarkBase numbers the command echo samples: `echo ab1000`,
@@ -172,6 +173,9 @@ func last(v []float64) float64 {
 // run, and the terminal gets the keyboard focus.
 func openTerminal(ctx context.Context, url string, logf func(string, ...any)) error {
 	logf("opening %s", url)
+	if err := devtools.Quiet(ctx); err != nil {
+		return err
+	}
 	// The wire probe must wrap WebSocket and XMLHttpRequest before the
 	// page's own scripts open their connection.
 	if err := chromedp.Run(ctx, chromedp.ActionFunc(func(ctx context.Context) error {

@@ -38,6 +38,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+
+	"github.com/luoyun/osmanager/bench/internal/devtools"
 )
 
 func main() {
@@ -52,6 +54,8 @@ func main() {
 	flag.StringVar(&o.disableFeatures, "disable-features", "", "Chromium features to switch off as well (comma-separated; for experiments, e.g. DeferRendererTasksAfterInput)")
 	flag.StringVar(&o.resolve, "resolve", "", "NAME=IP[,NAME=IP...]: Chromium resolves these host names to these addresses, so that a page on loopback is reached by a name over plain http (not a secure context, as users reach an instance) instead of as localhost")
 	flag.BoolVar(&o.verbose, "v", false, "log progress to stderr")
+	flag.BoolVar(&o.profile, "profile", false, "print the page's hottest functions during the seq output")
+	flag.BoolVar(&o.skipEmulator, "skip-emulator", false, "webssh's page only: output chunks over 1 KiB without the end marker skip xterm.js (their write callback runs at once), so that seq's figure is the PTY, server, browser and page without the terminal emulator")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "give up after this long")
 	flag.Parse()
 	if o.url == "" || o.pause < 0 || o.keys < 0 || o.lines < 0 || (o.keys == 0) != (o.lines == 0) || o.cmds < 0 || o.cmds > maxCmds || o.keys+o.lines+o.cmds == 0 || flag.NArg() > 0 {
@@ -79,6 +83,10 @@ type options struct {
 	// resolve maps host names to addresses in Chromium's resolver
 	// ("NAME=IP,NAME=IP").
 	resolve string
+	// profile prints the page's hottest functions during the seq output.
+	profile bool
+	// skipEmulator times the seq output without xterm.js (webssh only).
+	skipEmulator bool
 }
 
 // chromedpDisabledFeatures is what chromedp's default options switch off;
@@ -211,6 +219,20 @@ func bench(o options, out io.Writer) error {
 	if err := chromedp.Run(bctx, chromedp.Evaluate(`__tb.mo.disconnect(); __tb.t0 = 0; __tb.t1 = 0; __tb.armed = true; __tb.watch('TBDONE');`, nil)); err != nil {
 		return err
 	}
+	if o.skipEmulator {
+		var ok bool
+		if err := chromedp.Run(bctx, chromedp.Evaluate(skipEmulator, &ok)); err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("-skip-emulator: the page has no window.webssh.term (not webssh's page)")
+		}
+	}
+	if o.profile {
+		if err := devtools.StartProfile(bctx); err != nil {
+			return err
+		}
+	}
 	if err := typeText(bctx, cmd); err != nil {
 		return err
 	}
@@ -239,6 +261,16 @@ func bench(o options, out io.Writer) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	if o.profile {
+		top, err := devtools.StopProfile(bctx, 30)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%-12s hottest functions during seq 1 %d (self time):\n", name, lines)
+		for _, l := range top {
+			fmt.Fprintf(out, "%-12s   %s\n", name, l)
+		}
+	}
 	sort.Float64s(lat)
 	if len(lat) == 0 {
 		lat = []float64{0}
@@ -258,6 +290,20 @@ func bench(o options, out io.Writer) error {
 		name, pct(wire, 50), pct(wire, 99), wire[len(wire)-1], len(wire))
 	return nil
 }
+
+// skipEmulator wraps the write of webssh's terminal so that output
+// chunks over 1 KiB holding no 'T' (seq's lines; the end marker TBDONE
+// has one) are acknowledged at once instead of parsed and drawn.
+const skipEmulator = `(function () {
+  var t = window.webssh && window.webssh.term;
+  if (!t) return false;
+  var write = t.write.bind(t);
+  t.write = function (d, cb) {
+    if (typeof d !== 'string' && d.length > 1024 && d.indexOf(0x54) < 0) { if (cb) cb(); return; }
+    return write(d, cb);
+  };
+  return true;
+})()`
 
 // probe records, inside the page, the time from each 'x' keydown to the
 // first DOM change that adds an 'x' to the page, and the keydown time of

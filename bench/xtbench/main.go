@@ -20,12 +20,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sort"
 	"time"
 
-	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/luoyun/osmanager/bench/internal/devtools"
 )
 
 func main() {
@@ -69,8 +69,11 @@ func run(lines, chunk, scrollback int, prof bool, dir string) error {
 	if err := chromedp.Run(bctx, chromedp.Navigate("http://"+ln.Addr().String()+"/"), chromedp.WaitReady(".xterm-rows")); err != nil {
 		return err
 	}
+	if err := devtools.Quiet(bctx); err != nil {
+		return err
+	}
 	if prof {
-		if err := chromedp.Run(bctx, profiler.Enable(), profiler.SetSamplingInterval(200), profiler.Start()); err != nil {
+		if err := devtools.StartProfile(bctx); err != nil {
 			return err
 		}
 	}
@@ -85,26 +88,12 @@ func run(lines, chunk, scrollback int, prof bool, dir string) error {
 	if !prof {
 		return nil
 	}
-	var p *profiler.Profile
-	if err := chromedp.Run(bctx, chromedp.ActionFunc(func(ctx context.Context) (err error) {
-		p, err = profiler.Stop().Do(ctx)
-		return err
-	})); err != nil {
+	top, err := devtools.StopProfile(bctx, 25)
+	if err != nil {
 		return err
 	}
-	self := map[string]int64{}
-	var total int64
-	for _, n := range p.Nodes {
-		self[fmt.Sprintf("%s (column %d)", n.CallFrame.FunctionName, n.CallFrame.ColumnNumber)] += n.HitCount
-		total += n.HitCount
-	}
-	names := make([]string, 0, len(self))
-	for k := range self {
-		names = append(names, k)
-	}
-	sort.Slice(names, func(i, j int) bool { return self[names[i]] > self[names[j]] })
-	for _, k := range names[:min(25, len(names))] {
-		fmt.Printf("%5.1f%% %s\n", 100*float64(self[k])/float64(total), k)
+	for _, l := range top {
+		fmt.Println(l)
 	}
 	return nil
 }

@@ -144,3 +144,64 @@ func TestTypedOutputParsedAtOnce(t *testing.T) {
 		t.Errorf("%d of %d command outputs were not in the rows when the message that carried them had been handled (%d not counted)", later, n-slow, slow)
 	}
 }
+
+// TestFloodDrawnLessOften checks that while xterm.js has a backlog of
+// output it has not parsed, the page draws at most every 100 ms instead
+// of on every frame, and still draws. The backlog is made by a parser
+// hook (xterm.js's public API) that takes 5 ms for each of 300 OSC 7770
+// sequences the shell prints at once, yielding to the browser between
+// them, so that frames come and go while it lasts. Draws in the first 600 ms after
+// the Enter are not counted: output then may answer the key and is drawn
+// at once.
+func TestFloodDrawnLessOften(t *testing.T) {
+	ctx := browsertest.New(t, 90*time.Second)
+	s := startServer(t, Config{})
+	openPage(ctx, t, s.URL(), "#")
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () {
+		window.__fl = {draws: [], enterAt: 0, lastHook: 0};
+		webssh.term.parser.registerOscHandler(7770, function () {
+			return new Promise(function (done) {
+				setTimeout(function () { __fl.lastHook = performance.now(); done(true); }, 5);
+			});
+		});
+		document.addEventListener('keydown', function (e) { if (e.key === 'Enter') __fl.enterAt = performance.now(); }, true);
+		new MutationObserver(function () { __fl.draws.push(performance.now()); })
+			.observe(document.querySelector('.xterm-rows'), {subtree: true, childList: true, characterData: true});
+	})()`, nil)); err != nil {
+		t.Fatal(err)
+	}
+	// One printf: the flood reaches the page in one piece, so that the
+	// backlog lasts until its end however the shell is scheduled.
+	mustType(ctx, t, `printf 'fl %d\033]7770;x\007\n' $(seq 300); echo fl''end`+"\r")
+	waitJS(ctx, t, "the end of the flood", rowsHave("eq", "flend"))
+	var gaps []float64
+	if err := chromedp.Run(ctx, chromedp.Evaluate(`(function () {
+		var d = __fl.draws.filter(function (t) { return t > __fl.enterAt + 600 && t < __fl.lastHook; });
+		return d.slice(1).map(function (t, i) { return t - d[i]; });
+	})()`, &gaps)); err != nil {
+		t.Fatal(err)
+	}
+	if len(gaps) < 2 {
+		t.Fatalf("%d draws in the backlog's last 900 ms or more: the flood is not shown while it lasts", len(gaps)+1)
+	}
+	t.Logf("%d draws during the backlog, %.0f ms apart at least", len(gaps)+1, minOf(gaps))
+	// Frames come every 16.7 ms; drawn at most every 100 ms, two draws
+	// are apart by 100 ms less a frame's jitter at least.
+	close := 0
+	for _, g := range gaps {
+		if g < 80 {
+			close++
+		}
+	}
+	if close > 0 {
+		t.Errorf("%d of %d draws during the backlog came under 80 ms after the one before (the closest %.0f ms): drawn on frames, not at most every 100 ms", close, len(gaps), minOf(gaps))
+	}
+}
+
+func minOf(v []float64) float64 {
+	m := v[0]
+	for _, x := range v[1:] {
+		m = min(m, x)
+	}
+	return m
+}

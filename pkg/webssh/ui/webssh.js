@@ -22,41 +22,52 @@
   fit.fit();
   term.focus();
 
-  // drawSoon puts the rows a write changed into the page at once instead
-  // of on the next animation frame. xterm.js draws on
-  // window.requestAnimationFrame, which adds up to a frame (16.7 ms at
-  // 60 Hz) between the echo of a keystroke being parsed and its text being
-  // in the page. The page keeps the animation frame callbacks that are
-  // waiting (xterm.js's render among them) and, for output that answers
-  // typing (the echo, a command's short answer: the first 4 KiB within
-  // 500 ms of a key), runs them as soon as the output is parsed; the rest,
-  // floods included, is still drawn once a frame. Only the browser's own
-  // API is wrapped: nothing of xterm.js's but its public one is used, and
-  // should a version draw otherwise, the page simply draws on frames.
-  var rafs = new Map(); // waiting animation frame callbacks, by id
+  // The page keeps the animation frame callbacks (xterm.js draws on
+  // window.requestAnimationFrame) and runs them itself, for two reasons.
+  // drawSoon: output that answers typing (the echo, a command's short
+  // answer: the first 4 KiB within 500 ms of a key) is put into the page
+  // as soon as it is parsed, not up to a frame (16.7 ms at 60 Hz) later.
+  // Floods: while xterm.js has output it has not parsed yet (a backlog),
+  // the page draws at most every floodFrameMs; every frame drawn during
+  // a flood is style, layout and paint taken from parsing, on the thread
+  // that does both, and nobody reads 60 screens a second. Only the
+  // browser's own API is wrapped: nothing of xterm.js's but its public
+  // one is used, and should a version draw otherwise, the page simply
+  // draws on frames.
+  var floodFrameMs = 100;
+  var rafs = new Map(); // waiting animation frame callbacks, by the page's id
+  var rafId = 0, frame = 0, drawnAt = -1e9;
   var nativeRAF = window.requestAnimationFrame, nativeCAF = window.cancelAnimationFrame;
   window.requestAnimationFrame = function (cb) {
-    var id = nativeRAF.call(window, function (ts) {
-      var f = rafs.get(id);
-      if (f) { rafs.delete(id); f(ts); }
+    rafs.set(++rafId, cb);
+    if (!frame) frame = nativeRAF.call(window, onFrame);
+    return rafId;
+  };
+  window.cancelAnimationFrame = function (id) { rafs.delete(id); };
+  function onFrame(ts) {
+    frame = 0;
+    if (rafs.size === 0) return;
+    if (pending > 0 && !answering() && ts - drawnAt < floodFrameMs) {
+      frame = nativeRAF.call(window, onFrame);
+      return;
+    }
+    runFrames(ts);
+  }
+  function runFrames(ts) {
+    drawnAt = ts;
+    var due = Array.from(rafs.values());
+    rafs.clear();
+    due.forEach(function (f) {
+      try { f(ts); } catch (e) { setTimeout(function () { throw e; }); }
     });
-    rafs.set(id, cb);
-    return id;
-  };
-  window.cancelAnimationFrame = function (id) {
-    rafs.delete(id);
-    nativeCAF.call(window, id);
-  };
+  }
   var typedAt = -1e9, answered = 0;
   function answering() { return answered <= 4096 && performance.now() - typedAt <= 500; }
   function drawSoon() {
     if (rafs.size === 0 || !answering()) return;
-    var now = performance.now(), due = [];
-    rafs.forEach(function (f, id) { due.push(f); nativeCAF.call(window, id); });
-    rafs.clear();
-    due.forEach(function (f) {
-      try { f(now); } catch (e) { setTimeout(function () { throw e; }); }
-    });
+    if (frame) nativeCAF.call(window, frame);
+    frame = 0;
+    runFrames(performance.now());
   }
 
   var enc = new TextEncoder();
@@ -70,7 +81,7 @@
   var keybar = window.WebsshKeybar ? window.WebsshKeybar(term) : null; // keybar.js: touch screens
   var processed = 0; // rendered output bytes, modulo 2^32
   var unacked = 0;   // rendered bytes not yet acknowledged
-  var pending = 0;   // writes handed to xterm and not yet rendered
+  var pending = 0;   // writes handed to xterm.js and not yet parsed (a backlog)
 
   var queued = []; // input typed while the transport is connecting
   function send(m) {
