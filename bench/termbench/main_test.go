@@ -175,3 +175,31 @@ func TestByName(t *testing.T) {
 		t.Errorf("output %q lacks %q", out.String(), want)
 	}
 }
+
+// TestSkipEmulatorAndProfile: -skip-emulator keeps seq's lines from
+// xterm.js (and says in how many chunks) but still finds the end marker;
+// -profile lists the page's hottest functions; a page that is not
+// webssh's cannot skip its emulator.
+func TestSkipEmulatorAndProfile(t *testing.T) {
+	needChromium(t)
+	var out bytes.Buffer
+	o := options{url: termtest.Webssh(t), name: "webssh", keys: 5, lines: 20000, skipEmulator: true, profile: true, timeout: 2 * time.Minute}
+	if err := bench(o, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out.String())
+	skipped := regexp.MustCompile(`(?m)^webssh +seq 1 20000 without the emulator: (\d+) chunks skipped xterm\.js$`).FindStringSubmatch(out.String())
+	if skipped == nil || skipped[1] == "0" {
+		t.Errorf("no chunk of seq's output skipped xterm.js: %q", out.String())
+	}
+	if n := len(regexp.MustCompile(`(?m)^webssh +[ 0-9.]+% \S`).FindAllString(out.String(), -1)); n < 5 {
+		t.Errorf("%d profile lines, want the hottest functions", n)
+	}
+	if echoLine.FindString(out.String()) == "" {
+		t.Errorf("no figures: %q", out.String())
+	}
+	o = options{url: termtest.Shellinabox(t), name: "shellinabox", keys: 5, lines: 50, skipEmulator: true, timeout: time.Minute}
+	if err := bench(o, &out); err == nil || !strings.Contains(err.Error(), "not webssh's page") {
+		t.Errorf("-skip-emulator on shellinabox: %v", err)
+	}
+}
