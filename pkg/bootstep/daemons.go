@@ -119,11 +119,7 @@ func (c *Chain) StartAll(ctx context.Context, ds []Daemon) bool {
 	oks := make([]bool, len(ds))
 	var wg sync.WaitGroup
 	for i, d := range ds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			oks[i] = c.Start(ctx, d)
-		}()
+		wg.Go(func() { oks[i] = c.Start(ctx, d) })
 	}
 	wg.Wait()
 	return !slices.Contains(oks, false)
@@ -137,11 +133,7 @@ func (c *Chain) Stop(ctx context.Context, names []string, grace time.Duration) b
 	errs := make([]error, len(names))
 	var wg sync.WaitGroup
 	for i, n := range names {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res[i], errs[i] = daemon.Stop(ctx, procinfo.Root, c.Pidfile(n), grace)
-		}()
+		wg.Go(func() { res[i], errs[i] = daemon.Stop(ctx, procinfo.Root, c.Pidfile(n), grace) })
 	}
 	wg.Wait()
 	ok := true

@@ -27,6 +27,22 @@ func openPage(ctx context.Context, t *testing.T, url, prompt string) {
 	waitJS(ctx, t, "the prompt "+prompt, rowsHave("has", prompt))
 }
 
+// typeMarkedEchoes runs n commands `echo PREFIX$((100+k))` (k = 1..n):
+// before each it sets PROBE.mark to the output the page's probe looks
+// for (PREFIX101, PREFIX102, ...), then waits until done, a JS format
+// with the count of outputs seen so far, holds.
+func typeMarkedEchoes(ctx context.Context, t *testing.T, probe, prefix string, n int, what, done string) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		mark := fmt.Sprintf("%s%d", prefix, 101+i)
+		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`%s.mark = %q`, probe, mark), nil)); err != nil {
+			t.Fatal(err)
+		}
+		mustType(ctx, t, fmt.Sprintf("echo %s$((100+%d))\r", prefix, i+1))
+		waitJS(ctx, t, mark+" "+what, fmt.Sprintf(done, i+1))
+	}
+}
+
 // TestOutputDrawnWithoutWaitingForAFrame checks that the short output of
 // a typed command is put into the DOM as soon as it arrives, not on the
 // next animation frame (where xterm.js draws by default, up to 16.7 ms
@@ -64,14 +80,7 @@ func TestOutputDrawnWithoutWaitingForAFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 6
-	for i := 0; i < n; i++ {
-		mark := fmt.Sprintf("dr%d", 101+i)
-		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`__df.mark = %q`, mark), nil)); err != nil {
-			t.Fatal(err)
-		}
-		mustType(ctx, t, fmt.Sprintf("echo dr$((100+%d))\r", i+1))
-		waitJS(ctx, t, mark+" drawn", fmt.Sprintf(`__df.direct + __df.framed === %d`, i+1))
-	}
+	typeMarkedEchoes(ctx, t, "__df", "dr", n, "drawn", `__df.direct + __df.framed === %d`)
 	var direct int
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`__df.direct`, &direct)); err != nil {
 		t.Fatal(err)
@@ -125,14 +134,7 @@ func TestTypedOutputParsedAtOnce(t *testing.T) {
 	}
 	openPage(ctx, t, s.URL(), "#")
 	const n = 6
-	for i := 0; i < n; i++ {
-		mark := fmt.Sprintf("po%d", 101+i)
-		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`__po.mark = %q`, mark), nil)); err != nil {
-			t.Fatal(err)
-		}
-		mustType(ctx, t, fmt.Sprintf("echo po$((100+%d))\r", i+1))
-		waitJS(ctx, t, mark+" received", fmt.Sprintf(`__po.now + __po.later + __po.slow === %d`, i+1))
-	}
+	typeMarkedEchoes(ctx, t, "__po", "po", n, "received", `__po.now + __po.later + __po.slow === %d`)
 	var later, slow int
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`__po.later`, &later), chromedp.Evaluate(`__po.slow`, &slow)); err != nil {
 		t.Fatal(err)
